@@ -1,0 +1,248 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { ConfigError, listenerNames, parseUsersFile, resolveConfig } from '../config.js';
+import type { ListenerName, SandboxConfig, SandboxOptions } from '../config.js';
+import { MessageStore } from '../store/message-store.js';
+import { SessionLog } from '../store/session-log.js';
+import { compileFilter } from '../store/query.js';
+import { Credentials } from '../shared/credentials.js';
+import { createLogger } from '../shared/logger.js';
+import { loadTlsMaterial } from '../shared/tls.js';
+import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
+import { startSmtpServer } from '../smtp/smtp-server.js';
+import { startPop3Server } from '../pop3/pop3-server.js';
+import { startImapServer } from '../imap/imap-server.js';
+import { startHttpServer } from '../http/http-server.js';
+import { toMailMessage, toSummary } from './message-view.js';
+import { waitForMessages } from './wait-for.js';
+import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
+
+/** Actual port numbers; `null` for a listener that is off. */
+export type Ports = Record<ListenerName, number | null>;
+
+const tlsModes: Record<ListenerName, TlsMode> = {
+  smtp: 'starttls',
+  smtps: 'implicit',
+  pop3: 'starttls',
+  pop3s: 'implicit',
+  imap: 'starttls',
+  imaps: 'implicit',
+  http: 'none',
+};
+
+const schemes: Record<ListenerName, string> = {
+  smtp: 'smtp',
+  smtps: 'smtps',
+  pop3: 'pop3',
+  pop3s: 'pop3s',
+  imap: 'imap',
+  imaps: 'imaps',
+  http: 'http',
+};
+
+type Starter = (ctx: ServerContext, opts: ListenOptions) => Promise<RunningServer>;
+
+export const version: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * A running sandbox: SMTP, POP3, IMAP and HTTP over one in-memory store.
+ * Create it with {@link createSandbox}.
+ */
+export class Sandbox {
+  readonly #servers: Array<[ListenerName, RunningServer]>;
+  readonly #startedAt = new Date();
+  #closed: Promise<void> | null = null;
+
+  /** @internal use {@link createSandbox} */
+  constructor(
+    readonly context: ServerContext,
+    servers: Array<[ListenerName, RunningServer]>,
+  ) {
+    this.#servers = servers;
+  }
+
+  /** The store itself, for advanced assertions (read it; mutate through the sandbox's methods). */
+  get store(): MessageStore {
+    return this.context.store;
+  }
+
+  get config(): SandboxConfig {
+    return this.context.config;
+  }
+
+  /** The actual port of every listener (`null` when off). */
+  get ports(): Ports {
+    const ports = Object.fromEntries(listenerNames.map((n) => [n, null])) as Ports;
+    for (const [name, server] of this.#servers) ports[name] = server.port;
+    return ports;
+  }
+
+  /** Base URL of the HTTP server (UI and REST API), e.g. `http://127.0.0.1:8025`; null when HTTP is off. */
+  get url(): string | null {
+    const port = this.ports.http;
+    return port === null ? null : `http://${urlHost(this.config.host)}:${port}`;
+  }
+
+  info(): SandboxInfo {
+    const host = urlHost(this.config.host);
+    return {
+      name: 'mailsandbox',
+      version,
+      startedAt: this.#startedAt.toISOString(),
+      host: this.config.host,
+      listeners: this.#servers.map(([name, s]) => ({ name, port: s.port, tls: tlsModes[name], url: `${schemes[name]}://${host}:${s.port}` })),
+      counts: { ...this.store.stats(), sessions: this.context.sessions.list().length },
+      limits: { ...this.config.limits },
+      maxMessageSize: this.config.maxMessageSize,
+      maxMessages: this.config.maxMessages,
+      smtpAuth: this.config.smtpAuth,
+      tlsSelfSigned: this.context.tls.isSelfSigned,
+    };
+  }
+
+  /**
+   * Stored messages matching the filter, newest first (summaries, no bodies).
+   * @example sandbox.messages({ query: 'to:ann@example.test is:unread' })
+   */
+  messages(filter: MessageFilter | string = {}, list: ListOptions = {}): MessageSummary[] {
+    const match = compileFilter(typeof filter === 'string' ? { query: filter } : filter);
+    const out: MessageSummary[] = [];
+    const offset = list.offset ?? 0;
+    const limit = list.limit ?? Infinity;
+    let skipped = 0;
+    for (const m of this.store.newestFirst()) {
+      if (out.length >= limit) break;
+      if (!match(m, this.store)) continue;
+      if (skipped++ < offset) continue;
+      out.push(toSummary(this.store, m));
+    }
+    return out;
+  }
+
+  /** The full message (parsed bodies, links, codes and the raw bytes), or undefined. */
+  async getMessage(id: string): Promise<MailMessage | undefined> {
+    const m = this.store.get(id);
+    return m && toMailMessage(this.store, m);
+  }
+
+  /**
+   * Resolves with the first message matching the filter that arrives after the call (or already stored, with
+   * `{ since: 'start' }`). Driven by store events, never polling. Rejects on timeout with an error that lists
+   * what did arrive.
+   * @example
+   * const msg = await sandbox.waitForMessage({ to: 'ann@example.test', subject: /reset/i }, { timeout: 5_000 });
+   * await page.goto(msg.links[0]);
+   */
+  async waitForMessage(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage> {
+    const [first] = await this.waitForMessages(filter, { ...options, count: 1 });
+    return first;
+  }
+
+  /** Like {@link waitForMessage}, for `count` messages (default 1); resolves with all of them, oldest first. */
+  async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage[]> {
+    const found = await waitForMessages(this.context, typeof filter === 'string' ? { query: filter } : filter, options);
+    return Promise.all(found.map((m) => toMailMessage(this.store, m)));
+  }
+
+  /**
+   * Puts raw RFC 5322 bytes straight into a mailbox (seeding POP3/IMAP tests).
+   * @example await sandbox.deliver(eml, { to: 'bob@example.test', folder: 'INBOX', flags: ['\\Seen'] })
+   */
+  async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary> {
+    const bytes = typeof raw === 'string' ? Buffer.from(raw.replace(/\r?\n/g, '\r\n'), 'utf8') : raw;
+    if (bytes.length > this.config.maxMessageSize) throw new RangeError(`Message of ${bytes.length} bytes exceeds the limit of ${this.config.maxMessageSize}`);
+    const to = Array.isArray(options.to) ? options.to : [options.to];
+    const message = this.store.deliver({
+      raw: bytes,
+      envelope: { mailFrom: options.from ?? '', rcptTo: to },
+      source: 'api',
+      targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags: options.flags })),
+    });
+    return toSummary(this.store, message);
+  }
+
+  /** Deletes every message (mailboxes and folders stay). */
+  clear(): void {
+    this.store.clear();
+  }
+
+  /** Stops every listener; resolves when all are closed. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closed ??= Promise.all(this.#servers.map(([, s]) => s.close())).then(() => undefined);
+    return this.#closed;
+  }
+}
+
+const starters: Record<ListenerName, [Starter, boolean]> = {
+  smtp: [startSmtpServer, false],
+  smtps: [startSmtpServer, true],
+  pop3: [startPop3Server, false],
+  pop3s: [startPop3Server, true],
+  imap: [startImapServer, false],
+  imaps: [startImapServer, true],
+  http: [() => Promise.reject(new Error('http is started last')), false],
+};
+
+/**
+ * Starts a sandbox. In the library every listener defaults to port 0 (any free port); read the actual
+ * numbers from `sandbox.ports`. Pass `{ port: false }` to turn a listener off.
+ * @example
+ * const sandbox = await createSandbox();
+ * // point the app at 127.0.0.1:sandbox.ports.smtp, then:
+ * const msg = await sandbox.waitForMessage({ to: 'ann@example.test' });
+ * await sandbox.close();
+ */
+export async function createSandbox(options: SandboxOptions = {}, defaultPort?: (l: ListenerName) => number): Promise<Sandbox> {
+  const config = resolveConfig(options, defaultPort);
+  const users = { ...(config.users ?? {}) };
+  if (config.usersFile) {
+    let text: string;
+    try {
+      text = await readFile(config.usersFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`users file ${config.usersFile}: ${(err as Error).message}`]);
+    }
+    const parsed = parseUsersFile(text);
+    if (parsed.problems.length) throw new ConfigError(parsed.problems);
+    Object.assign(users, parsed.users);
+  }
+  let tls;
+  try {
+    tls = await loadTlsMaterial(config.tls.certFile, config.tls.keyFile);
+  } catch (err) {
+    throw new ConfigError([`TLS certificate: ${(err as Error).message}`]);
+  }
+  const context: ServerContext = {
+    config,
+    store: new MessageStore({ maxMessages: config.maxMessages }),
+    sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines),
+    tls,
+    credentials: new Credentials(users),
+    logger: createLogger(config.logLevel),
+  };
+  const servers: Array<[ListenerName, RunningServer]> = [];
+  try {
+    for (const name of listenerNames) {
+      const port = config.listeners[name].port;
+      if (port === null || name === 'http') continue;
+      const [start, secure] = starters[name];
+      servers.push([name, await start(context, { host: config.host, port, secure })]);
+    }
+    const sandbox = new Sandbox(context, servers);
+    const httpPort = config.listeners.http.port;
+    if (httpPort !== null) {
+      servers.push(['http', await startHttpServer(context, { host: config.host, port: httpPort, secure: false }, { info: () => sandbox.info() })]);
+    }
+    return sandbox;
+  } catch (err) {
+    await Promise.allSettled(servers.map(([, s]) => s.close()));
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') throw new ConfigError([`cannot listen: ${e.message}`]);
+    throw err;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { ConfigError, cliDefaultPorts, formatHelp, parseCli } from './config.js';
+import { createSandbox, version } from './api/create-sandbox.js';
+import type { Sandbox } from './api/create-sandbox.js';
+import type { SandboxInfo } from './shared/server-context.js';
+
+const labels: Record<string, string> = { smtp: 'SMTP', smtps: 'SMTPS', pop3: 'POP3', pop3s: 'POP3S', imap: 'IMAP', imaps: 'IMAPS', http: 'HTTP' };
+const tlsLabels: Record<string, string> = { starttls: '(STARTTLS)', implicit: '(TLS)', none: '' };
+
+/** How long SIGINT/SIGTERM waits for in-flight transactions before exiting anyway. */
+const shutdownGraceMs = 10_000;
+
+export function formatBanner(info: SandboxInfo): string {
+  const lines = [`mailsandbox ${info.version} — everything is kept in memory; stopping the process loses it`];
+  for (const l of info.listeners) lines.push(`  ${labels[l.name].padEnd(6)} ${l.url} ${tlsLabels[l.tls]}`.trimEnd());
+  const http = info.listeners.find((l) => l.name === 'http');
+  if (http) lines.push(`  UI     ${http.url}/`);
+  return lines.join('\n') + '\n';
+}
+
+function jsonBanner(sandbox: Sandbox): string {
+  const info = sandbox.info();
+  return JSON.stringify({ event: 'ready', version: info.version, host: info.host, ports: sandbox.ports, ui: sandbox.url, listeners: info.listeners }) + '\n';
+}
+
+async function main(): Promise<number> {
+  let settings;
+  try {
+    settings = parseCli(process.argv.slice(2), process.env);
+  } catch (err) {
+    return fail(err);
+  }
+  if (settings.help) {
+    process.stdout.write(formatHelp());
+    return 0;
+  }
+  if (settings.version) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  let sandbox: Sandbox;
+  try {
+    sandbox = await createSandbox(settings.options, (name) => cliDefaultPorts[name]);
+  } catch (err) {
+    return fail(err);
+  }
+  if (settings.jsonBanner) process.stdout.write(jsonBanner(sandbox));
+  else {
+    process.stdout.write(formatBanner(sandbox.info()));
+    // Tools that read our output (CI scripts) find the ports in the last line.
+    if (!process.stdout.isTTY) process.stdout.write(jsonBanner(sandbox));
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`${signal}: shutting down\n`);
+      const timer = setTimeout(() => process.exit(0), shutdownGraceMs);
+      timer.unref();
+      void sandbox.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+function fail(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`mailsandbox: ${err.message}\n\nRun mailsandbox --help for the options.\n`);
+    return 2;
+  }
+  process.stderr.write(`mailsandbox: ${(err as Error).stack ?? String(err)}\n`);
+  return 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,350 @@
+import { parseArgs } from 'node:util';
+import type { LogLevel } from './shared/logger.js';
+
+export const listenerNames = ['smtp', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'] as const;
+export type ListenerName = (typeof listenerNames)[number];
+
+export type SmtpAuthMode = 'off' | 'optional' | 'required';
+
+/** Every bound on what a client may send (SPEC §10). All reported by `/api/v1/info`. */
+export interface Limits {
+  /** Bytes per SMTP command line. */
+  smtpLineLength: number;
+  /** Envelope recipients per message. */
+  maxRecipients: number;
+  /** Bytes per POP3 command line. */
+  pop3LineLength: number;
+  /** Bytes per IMAP command line, literals excluded. */
+  imapLineLength: number;
+  /** Bytes of a literal outside APPEND. */
+  imapLiteralSize: number;
+  /** Concurrent connections per listener. */
+  maxConnections: number;
+  smtpBadCommands: number;
+  pop3BadCommands: number;
+  imapBadCommands: number;
+  smtpIdleMs: number;
+  pop3IdleMs: number;
+  imapIdleMs: number;
+  /** Bytes of a JSON request body. */
+  httpJsonBody: number;
+  /** Concurrent blocking waits (`/messages/wait` and `waitForMessage`). */
+  maxWaiters: number;
+  /** Longest a wait may block. */
+  maxWaitMs: number;
+  /** Protocol sessions kept for `/api/v1/sessions` (a ring, oldest dropped). */
+  sessionHistory: number;
+  /** Lines kept per session transcript. */
+  transcriptLines: number;
+}
+
+export const defaultLimits: Readonly<Limits> = Object.freeze({
+  smtpLineLength: 4096,
+  maxRecipients: 100,
+  pop3LineLength: 512,
+  imapLineLength: 64 * 1024,
+  imapLiteralSize: 64 * 1024,
+  maxConnections: 200,
+  smtpBadCommands: 10,
+  pop3BadCommands: 20,
+  imapBadCommands: 20,
+  smtpIdleMs: 5 * 60_000,
+  pop3IdleMs: 5 * 60_000,
+  imapIdleMs: 30 * 60_000,
+  httpJsonBody: 100_000,
+  maxWaiters: 1000,
+  maxWaitMs: 300_000,
+  sessionHistory: 500,
+  transcriptLines: 2000,
+});
+
+/** A listener's port, `0` for any free port, or `false` to turn it off. */
+export type PortOption = number | false;
+
+/**
+ * What `createSandbox()` accepts. Everything is optional.
+ * In the library every listener defaults to port 0 (a free port), so parallel test suites never collide;
+ * the CLI defaults to the fixed ports of SPEC §3.
+ */
+export interface SandboxOptions {
+  host?: string;
+  smtp?: { port?: PortOption };
+  smtps?: { port?: PortOption };
+  pop3?: { port?: PortOption };
+  pop3s?: { port?: PortOption };
+  imap?: { port?: PortOption };
+  imaps?: { port?: PortOption };
+  http?: { port?: PortOption };
+  tls?: { certFile?: string; keyFile?: string };
+  /** Bytes; default 25 MiB. */
+  maxMessageSize?: number;
+  /** Retention cap; oldest evicted first; 0 = unlimited. Default 10,000. */
+  maxMessages?: number;
+  smtpAuth?: SmtpAuthMode;
+  /** A file of `address:password` lines. */
+  usersFile?: string;
+  /** Credentials given directly (address -> password); merged with `usersFile`. */
+  users?: Record<string, string>;
+  /** `user:pass` for HTTP Basic auth on the UI and API. */
+  uiAuth?: string;
+  logLevel?: LogLevel;
+  limits?: Partial<Limits>;
+}
+
+export interface ListenerConfig {
+  /** `null` when the listener is off. */
+  port: number | null;
+}
+
+export interface SandboxConfig {
+  readonly host: string;
+  readonly listeners: Readonly<Record<ListenerName, ListenerConfig>>;
+  readonly tls: { readonly certFile?: string; readonly keyFile?: string };
+  readonly maxMessageSize: number;
+  readonly maxMessages: number;
+  readonly smtpAuth: SmtpAuthMode;
+  readonly usersFile?: string;
+  readonly users?: Readonly<Record<string, string>>;
+  readonly uiAuth?: { readonly user: string; readonly pass: string };
+  readonly logLevel: LogLevel;
+  readonly limits: Readonly<Limits>;
+}
+
+export const cliDefaultPorts: Readonly<Record<ListenerName, number>> = {
+  smtp: 1025,
+  smtps: 1465,
+  pop3: 1110,
+  pop3s: 1995,
+  imap: 1143,
+  imaps: 1993,
+  http: 8025,
+};
+
+/** Invalid configuration: one entry in `problems` per thing that is wrong. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const logLevels: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
+const authModes: readonly SmtpAuthMode[] = ['off', 'optional', 'required'];
+
+/** Validates options and fills defaults; throws one ConfigError listing every problem. */
+export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: ListenerName) => number = () => 0): SandboxConfig {
+  const problems: string[] = [];
+  const listeners = {} as Record<ListenerName, ListenerConfig>;
+  for (const name of listenerNames) {
+    const given = options[name]?.port;
+    if (given === false) listeners[name] = { port: null };
+    else {
+      const port = given ?? defaultPort(name);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name} port must be 0-65535 or off, got ${String(port)}`);
+      listeners[name] = { port };
+    }
+  }
+  const bound = Object.entries(listeners).filter(([, l]) => l.port !== null && l.port !== 0);
+  const seen = new Map<number, string>();
+  for (const [name, l] of bound) {
+    const other = seen.get(l.port as number);
+    if (other) problems.push(`${name} and ${other} both use port ${String(l.port)}`);
+    seen.set(l.port as number, name);
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (!host || /[\s/]/.test(host)) problems.push(`host must be an address or host name, got ${JSON.stringify(host)}`);
+  const maxMessageSize = options.maxMessageSize ?? 25 * 1024 * 1024;
+  if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1024) problems.push(`max message size must be a whole number of bytes >= 1024, got ${String(maxMessageSize)}`);
+  const maxMessages = options.maxMessages ?? 10_000;
+  if (!Number.isInteger(maxMessages) || maxMessages < 0) problems.push(`max messages must be a whole number >= 0, got ${String(maxMessages)}`);
+  const smtpAuth = options.smtpAuth ?? 'optional';
+  if (!authModes.includes(smtpAuth)) problems.push(`smtp auth must be one of ${authModes.join(', ')}, got ${String(smtpAuth)}`);
+  if (smtpAuth === 'required' && !options.usersFile && !options.users) {
+    // Not an error: accept-any with AUTH required is a legitimate way to test that a client authenticates.
+  }
+  const logLevel = options.logLevel ?? 'info';
+  if (!logLevels.includes(logLevel)) problems.push(`log level must be one of ${logLevels.join(', ')}, got ${String(logLevel)}`);
+  let uiAuth: SandboxConfig['uiAuth'];
+  if (options.uiAuth !== undefined) {
+    const i = options.uiAuth.indexOf(':');
+    if (i <= 0) problems.push('ui auth must be user:pass');
+    else uiAuth = { user: options.uiAuth.slice(0, i), pass: options.uiAuth.slice(i + 1) };
+  }
+  if ((options.tls?.certFile === undefined) !== (options.tls?.keyFile === undefined)) problems.push('tls cert and tls key must be given together');
+  const limits = { ...defaultLimits, ...options.limits };
+  for (const [k, v] of Object.entries(limits)) {
+    if (!Number.isInteger(v) || v <= 0) problems.push(`limit ${k} must be a positive whole number, got ${String(v)}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze({
+    host,
+    listeners,
+    tls: { ...options.tls },
+    maxMessageSize,
+    maxMessages,
+    smtpAuth,
+    usersFile: options.usersFile,
+    users: options.users ? { ...options.users } : undefined,
+    uiAuth,
+    logLevel,
+    limits,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Parses `users` file content: `address:password` per line, `#` comments and blank lines ignored. */
+export function parseUsersFile(text: string): { users: Record<string, string>; problems: string[] } {
+  const users: Record<string, string> = {};
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) return;
+    const at = t.indexOf(':');
+    if (at <= 0) problems.push(`users file line ${i + 1}: expected address:password`);
+    else users[t.slice(0, at).trim().toLowerCase()] = t.slice(at + 1);
+  });
+  return { users, problems };
+}
+
+// ---- CLI: flags and env vars -> SandboxOptions ----
+
+export interface CliSettings {
+  options: SandboxOptions;
+  help: boolean;
+  version: boolean;
+  jsonBanner: boolean;
+}
+
+interface FlagSpec {
+  flag: string;
+  env: string;
+  help: string;
+  apply(o: SandboxOptions, v: string, problems: string[]): void;
+}
+
+const portFlag = (name: ListenerName, what: string): FlagSpec => ({
+  flag: `${name}-port`,
+  env: `MAILSANDBOX_${name.toUpperCase()}_PORT`,
+  help: `${what} port, 0 = any free port, off = disabled (default ${cliDefaultPorts[name]})`,
+  apply(o, v, problems) {
+    if (v === 'off') o[name] = { port: false };
+    else if (/^\d+$/.test(v)) o[name] = { port: Number(v) };
+    else problems.push(`--${name}-port must be a port number or off, got ${JSON.stringify(v)}`);
+  },
+});
+
+const sizeFlag = (v: string): number | undefined => {
+  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  return Number(m[1]) * mult;
+};
+
+export const flagSpecs: readonly FlagSpec[] = [
+  { flag: 'host', env: 'MAILSANDBOX_HOST', help: 'bind address for every listener (default 127.0.0.1)', apply: (o, v) => void (o.host = v) },
+  portFlag('smtp', 'SMTP (plain + STARTTLS)'),
+  portFlag('smtps', 'SMTPS (implicit TLS)'),
+  portFlag('pop3', 'POP3 (plain + STLS)'),
+  portFlag('pop3s', 'POP3S (implicit TLS)'),
+  portFlag('imap', 'IMAP (plain + STARTTLS)'),
+  portFlag('imaps', 'IMAPS (implicit TLS)'),
+  portFlag('http', 'HTTP (UI, REST, WebSocket)'),
+  { flag: 'tls-cert', env: 'MAILSANDBOX_TLS_CERT', help: 'PEM certificate file (default: self-signed, generated at start)', apply: (o, v) => void (o.tls = { ...o.tls, certFile: v }) },
+  { flag: 'tls-key', env: 'MAILSANDBOX_TLS_KEY', help: 'PEM private key file', apply: (o, v) => void (o.tls = { ...o.tls, keyFile: v }) },
+  {
+    flag: 'max-message-size',
+    env: 'MAILSANDBOX_MAX_MESSAGE_SIZE',
+    help: 'largest message accepted, bytes or 10MB/25MiB (default 25MiB)',
+    apply(o, v, problems) {
+      const n = sizeFlag(v);
+      if (n === undefined) problems.push(`--max-message-size must be a size like 26214400 or 25MiB, got ${JSON.stringify(v)}`);
+      else o.maxMessageSize = n;
+    },
+  },
+  {
+    flag: 'max-messages',
+    env: 'MAILSANDBOX_MAX_MESSAGES',
+    help: 'messages kept, oldest evicted first, 0 = unlimited (default 10000)',
+    apply(o, v, problems) {
+      if (/^\d+$/.test(v)) o.maxMessages = Number(v);
+      else problems.push(`--max-messages must be a whole number, got ${JSON.stringify(v)}`);
+    },
+  },
+  {
+    flag: 'smtp-auth',
+    env: 'MAILSANDBOX_SMTP_AUTH',
+    help: 'off | optional | required (default optional)',
+    apply(o, v, problems) {
+      if ((authModes as readonly string[]).includes(v)) o.smtpAuth = v as SmtpAuthMode;
+      else problems.push(`--smtp-auth must be off, optional or required, got ${JSON.stringify(v)}`);
+    },
+  },
+  { flag: 'users', env: 'MAILSANDBOX_USERS', help: 'file of address:password lines (default: any password accepted)', apply: (o, v) => void (o.usersFile = v) },
+  { flag: 'ui-auth', env: 'MAILSANDBOX_UI_AUTH', help: 'user:pass for HTTP Basic auth on the UI and API', apply: (o, v) => void (o.uiAuth = v) },
+  {
+    flag: 'log-level',
+    env: 'MAILSANDBOX_LOG_LEVEL',
+    help: 'silent | error | warn | info | debug (default info)',
+    apply(o, v, problems) {
+      if ((logLevels as readonly string[]).includes(v)) o.logLevel = v as LogLevel;
+      else problems.push(`--log-level must be one of ${logLevels.join(', ')}, got ${JSON.stringify(v)}`);
+    },
+  },
+];
+
+/** argv + env -> options for createSandbox. Flags win over env vars, env vars over defaults. Throws ConfigError. */
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSettings {
+  const problems: string[] = [];
+  const optionDefs: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+    'json-banner': { type: 'boolean' },
+  };
+  for (const s of flagSpecs) optionDefs[s.flag] = { type: 'string' };
+  for (const name of listenerNames) optionDefs[`no-${name}`] = { type: 'boolean' };
+  let values: Record<string, string | boolean | undefined> = {};
+  try {
+    values = parseArgs({ args: [...argv], options: optionDefs, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const options: SandboxOptions = {};
+  for (const name of listenerNames) options[name] = { port: cliDefaultPorts[name] };
+  for (const s of flagSpecs) {
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') s.apply(options, fromEnv, problems);
+  }
+  for (const s of flagSpecs) {
+    const v = values[s.flag];
+    if (typeof v === 'string') s.apply(options, v, problems);
+  }
+  for (const name of listenerNames) if (values[`no-${name}`]) options[name] = { port: false };
+  if (problems.length) throw new ConfigError(problems);
+  return { options, help: !!values.help, version: !!values.version, jsonBanner: !!values['json-banner'] };
+}
+
+export function formatHelp(): string {
+  const rows = flagSpecs.map((s) => [`--${s.flag} <value>`, s.env, s.help]);
+  rows.push(...listenerNames.map((n) => [`--no-${n}`, '', `disable the ${n.toUpperCase()} listener`]));
+  rows.push(['--json-banner', '', 'print the start-up banner as one JSON line (always printed last when not a TTY)']);
+  rows.push(['-h, --help', '', 'show this help'], ['-v, --version', '', 'show the version']);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return [
+    'Usage: mailsandbox [options]',
+    '',
+    'Fake SMTP, POP3 and IMAP servers over one in-memory store, with a web UI and REST API.',
+    'Flags win over environment variables, which win over defaults.',
+    '',
+    ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`),
+    '',
+  ].join('\n');
+}

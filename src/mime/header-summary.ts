@@ -1,0 +1,70 @@
+import libmime from 'libmime';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { Address, HeaderSummary } from '../store/types.js';
+
+/** Headers bigger than this are not read for the summary (a hostile message can't make ingest slow). */
+const maxHeaderBytes = 256 * 1024;
+
+/** Byte offset where the body starts (after the blank line), or raw.length when there is no body. */
+export function findBodyStart(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
+  if (lf >= 0) return lf + 2;
+  return raw.length;
+}
+
+/** Unfolded header fields, names lower-cased, in order. Values are raw (encoded words not decoded). */
+export function parseHeaderFields(header: string): Array<[name: string, value: string]> {
+  const out: Array<[string, string]> = [];
+  for (const line of header.replace(/\r?\n(?=[ \t])/g, '').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    out.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+  }
+  return out;
+}
+
+function decode(value: string): string {
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    return value;
+  }
+}
+
+export function parseAddressList(value: string | undefined): Address[] {
+  if (!value) return [];
+  const list = addressparser(value, { flatten: true }) as Array<{ name?: string; address?: string }>;
+  return list
+    .filter((a) => a.address || a.name)
+    .map((a) => ({ name: decode(a.name ?? ''), address: a.address ?? '' }));
+}
+
+const attachmentPattern = /^content-disposition:[ \t]*attachment/im;
+
+/**
+ * The summary fields of SPEC §8, taken from the header block only — no MIME parse, so ingest stays cheap.
+ * `hasAttachments` looks for a part declared `Content-Disposition: attachment`.
+ */
+export function summarizeHeaders(raw: Buffer): HeaderSummary {
+  const bodyStart = findBodyStart(raw);
+  const header = raw.subarray(0, Math.min(bodyStart, maxHeaderBytes)).toString('utf8');
+  const fields = new Map<string, string>();
+  for (const [name, value] of parseHeaderFields(header)) if (!fields.has(name)) fields.set(name, value);
+  const dateValue = fields.get('date');
+  const date = dateValue ? new Date(dateValue) : null;
+  const contentType = fields.get('content-type') ?? '';
+  const isMultipart = /^\s*multipart\//i.test(contentType);
+  const hasAttachments =
+    attachmentPattern.test(header) || (isMultipart && attachmentPattern.test(raw.subarray(bodyStart).toString('latin1')));
+  return {
+    messageId: (fields.get('message-id') ?? '').replace(/^<|>$/g, ''),
+    from: parseAddressList(fields.get('from'))[0] ?? null,
+    to: parseAddressList(fields.get('to')),
+    cc: parseAddressList(fields.get('cc')),
+    subject: decode(fields.get('subject') ?? ''),
+    date: date && !Number.isNaN(date.getTime()) ? date : null,
+    hasAttachments,
+  };
+}

@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { generate } from 'selfsigned';
+
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  /** True when generated at start-up rather than loaded from `--tls-cert`/`--tls-key`. */
+  isSelfSigned: boolean;
+}
+
+/** Loads the PEM files given, or generates a self-signed certificate for localhost, 127.0.0.1, ::1 and the host name. */
+export async function loadTlsMaterial(certFile?: string, keyFile?: string): Promise<TlsMaterial> {
+  if (certFile && keyFile) {
+    const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+    return { cert, key, isSelfSigned: false };
+  }
+  const host = hostname();
+  const altNames: Array<{ type: number; value?: string; ip?: string }> = [
+    { type: 2, value: 'localhost' },
+    { type: 7, ip: '127.0.0.1' },
+    { type: 7, ip: '::1' },
+  ];
+  if (host && host !== 'localhost') altNames.push({ type: 2, value: host });
+  const notAfter = new Date();
+  notAfter.setFullYear(notAfter.getFullYear() + 2);
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notAfterDate: notAfter,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  } as Parameters<typeof generate>[1]);
+  return { cert: pems.cert, key: pems.private, isSelfSigned: true };
+}

@@ -1,0 +1,33 @@
+import type { Folder, Mailbox, SpecialUse } from './types.js';
+
+/** The folders every mailbox starts with, and their SPECIAL-USE attributes (RFC 6154). */
+export const defaultFolders: ReadonlyArray<{ name: string; specialUse?: SpecialUse }> = [
+  { name: 'INBOX' },
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Trash', specialUse: '\\Trash' },
+  { name: 'Junk', specialUse: '\\Junk' },
+];
+
+/** Mailbox keys are lower-cased addresses; a login as `Ann@Example.test` opens the same mailbox as `ann@example.test`. */
+export function normalizeAddress(address: string): string {
+  return address.trim().replace(/^<|>$/g, '').toLowerCase();
+}
+
+/** `INBOX` is case-insensitive (RFC 3501 §5.1), also as the first level of a hierarchy; other names are kept as given. */
+export function normalizeFolderName(name: string): string {
+  const trimmed = name.replace(/\/+$/, '');
+  if (/^inbox$/i.test(trimmed)) return 'INBOX';
+  if (/^inbox\//i.test(trimmed)) return 'INBOX' + trimmed.slice(5);
+  return trimmed;
+}
+
+export function createFolder(mailbox: string, name: string, uidValidity: number, specialUse?: SpecialUse): Folder {
+  return { name, mailbox, uidValidity, uidNext: 1, specialUse, subscribed: true, placements: [] };
+}
+
+export function createMailbox(address: string, nextUidValidity: () => number): Mailbox {
+  const folders = new Map<string, Folder>();
+  for (const f of defaultFolders) folders.set(f.name, createFolder(address, f.name, nextUidValidity(), f.specialUse));
+  return { address, createdAt: new Date(), folders, pop3LockedBy: null };
+}

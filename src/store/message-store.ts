@@ -1,0 +1,384 @@
+import { randomBytes } from 'node:crypto';
+import { TypedEmitter } from '../shared/typed-emitter.js';
+import { summarizeHeaders } from '../mime/header-summary.js';
+import { createMailbox, createFolder, normalizeAddress, normalizeFolderName } from './mailbox.js';
+import type { StoreEvents, DeleteReason } from './events.js';
+import type { DeliveryInput, Folder, Mailbox, Placement, StoredMessage } from './types.js';
+
+export type FlagMode = 'set' | 'add' | 'remove';
+
+/** Why a store operation was refused; protocols map `code` to their own answers. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface StoreOptions {
+  /** Retention cap (messages, not placements); 0 = unlimited. */
+  maxMessages: number;
+}
+
+export interface StoreStats {
+  messages: number;
+  mailboxes: number;
+  /** Messages accepted since start. */
+  received: number;
+  /** Messages removed by retention since start. */
+  evicted: number;
+}
+
+/**
+ * The one place that mutates mail state. Protocols and HTTP read from it and subscribe to its events;
+ * every mutation emits synchronously, so a change in one protocol is seen by the others before the call returns.
+ *
+ * `origin` arguments are opaque tokens passed back in events, so a session can tell its own changes from others'.
+ */
+export class MessageStore extends TypedEmitter<StoreEvents> {
+  /** Oldest first; `seq` ascending, so lookups by seq are binary searches. */
+  readonly #order: StoredMessage[] = [];
+  readonly #byId = new Map<string, StoredMessage>();
+  readonly #placements = new Map<string, Set<Placement>>();
+  readonly #mailboxes = new Map<string, Mailbox>();
+  #nextSeq = 1;
+  #nextUidValidity = Math.floor(Date.now() / 1000);
+  #received = 0;
+  #evicted = 0;
+
+  constructor(readonly options: StoreOptions) {
+    super();
+  }
+
+  // ---- messages ----
+
+  /**
+   * Stores a message and places it in each target folder (default: every envelope recipient's INBOX).
+   * Throws StoreError NONEXISTENT when a target folder does not exist (IMAP APPEND answers `[TRYCREATE]`).
+   */
+  deliver(input: DeliveryInput, origin?: unknown): StoredMessage {
+    const targets: NonNullable<DeliveryInput['targets']> = input.targets ?? input.envelope.rcptTo.map((mailbox) => ({ mailbox }));
+    if (targets.length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
+    const resolved = targets.map((t) => {
+      const mailbox = this.ensureMailbox(t.mailbox);
+      const folder = mailbox.folders.get(normalizeFolderName(t.folder ?? 'INBOX'));
+      if (!folder) throw new StoreError('NONEXISTENT', `No folder ${t.folder ?? 'INBOX'} in ${mailbox.address}`);
+      return { folder, flags: t.flags ?? [], internalDate: t.internalDate };
+    });
+    const receivedAt = input.receivedAt ?? new Date();
+    const message: StoredMessage = {
+      id: randomBytes(9).toString('base64url'),
+      seq: this.#nextSeq++,
+      raw: input.raw,
+      receivedAt,
+      size: input.raw.length,
+      envelope: input.envelope,
+      source: input.source,
+      connection: input.connection ?? { tls: false },
+      summary: summarizeHeaders(input.raw),
+      transcript: input.transcript,
+    };
+    this.#order.push(message);
+    this.#byId.set(message.id, message);
+    this.#placements.set(message.id, new Set());
+    this.#received++;
+    // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
+    const seenFolders = new Set<Folder>();
+    for (const t of resolved) {
+      if (seenFolders.has(t.folder)) continue;
+      seenFolders.add(t.folder);
+      this.#place(message, t.folder, t.flags, t.internalDate ?? receivedAt, origin);
+    }
+    this.emit('message.added', message);
+    this.#enforceRetention();
+    return message;
+  }
+
+  get(id: string): StoredMessage | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Every placement of a message (empty once deleted). */
+  placementsOf(message: StoredMessage): Placement[] {
+    return [...(this.#placements.get(message.id) ?? [])];
+  }
+
+  /** Lower-cased addresses of the mailboxes holding the message. */
+  mailboxesOf(message: StoredMessage): string[] {
+    return [...new Set(this.placementsOf(message).map((p) => p.mailbox))];
+  }
+
+  isSeen(message: StoredMessage): boolean {
+    for (const p of this.#placements.get(message.id) ?? []) if (p.flags.has('\\Seen')) return true;
+    return false;
+  }
+
+  get size(): number {
+    return this.#order.length;
+  }
+
+  /** Newest first. */
+  *newestFirst(): IterableIterator<StoredMessage> {
+    for (let i = this.#order.length - 1; i >= 0; i--) yield this.#order[i];
+  }
+
+  /** Oldest first, only those with `seq > afterSeq`. */
+  *since(afterSeq: number): IterableIterator<StoredMessage> {
+    for (let i = this.#indexAfter(afterSeq); i < this.#order.length; i++) yield this.#order[i];
+  }
+
+  /** The highest seq handed out so far (0 before the first message). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** Removes a message from every mailbox. Returns false when no such message. */
+  deleteMessage(id: string, origin?: unknown, reason: DeleteReason = 'deleted'): boolean {
+    const message = this.#byId.get(id);
+    if (!message) return false;
+    for (const p of this.placementsOf(message)) this.#unplace(p, origin);
+    this.#forget(message, reason);
+    return true;
+  }
+
+  /**
+   * Deletes every message. Mailboxes and their folders stay (IMAP sessions get EXPUNGEs, not a vanished folder);
+   * `deleteMailbox()` drops a mailbox.
+   */
+  clear(origin?: unknown): void {
+    for (const mb of this.#mailboxes.values()) {
+      for (const f of mb.folders.values()) {
+        // Newest first, so each removal is at the end of the array.
+        for (let i = f.placements.length - 1; i >= 0; i--) this.#unplace(f.placements[i], origin);
+      }
+    }
+    this.#order.length = 0;
+    this.#byId.clear();
+    this.#placements.clear();
+    this.emit('store.cleared');
+  }
+
+  /** Sets or clears `\Seen` on every placement (SPEC §4 `PATCH {seen}`). */
+  setSeen(id: string, seen: boolean, origin?: unknown): boolean {
+    const message = this.#byId.get(id);
+    if (!message) return false;
+    this.setFlags(this.placementsOf(message), ['\\Seen'], seen ? 'add' : 'remove', origin);
+    return true;
+  }
+
+  /** STORE semantics. Emits `placement.flags` for each placement whose flags changed, then `message.updated` once per message. */
+  setFlags(placements: readonly Placement[], flags: readonly string[], mode: FlagMode, origin?: unknown): Placement[] {
+    const changed: Placement[] = [];
+    for (const p of placements) {
+      const before = [...p.flags].sort().join(' ');
+      if (mode === 'set') {
+        p.flags.clear();
+        for (const f of flags) p.flags.add(f);
+      } else if (mode === 'add') for (const f of flags) p.flags.add(f);
+      else for (const f of flags) p.flags.delete(f);
+      if ([...p.flags].sort().join(' ') !== before) changed.push(p);
+    }
+    for (const p of changed) this.emit('placement.flags', p, origin);
+    for (const m of new Set(changed.map((p) => p.message))) this.emit('message.updated', m);
+    return changed;
+  }
+
+  /** IMAP EXPUNGE / POP3 commit: removes placements; a message left with none is deleted. */
+  removePlacements(placements: readonly Placement[], origin?: unknown): void {
+    const touched = new Set<StoredMessage>();
+    for (const p of placements) {
+      if (!this.#placements.get(p.message.id)?.has(p)) continue;
+      this.#unplace(p, origin);
+      touched.add(p.message);
+    }
+    for (const m of touched) {
+      if (this.#placements.get(m.id)?.size) this.emit('message.updated', m);
+      else this.#forget(m, 'expunged');
+    }
+  }
+
+  /** IMAP COPY/APPEND into a folder: a new placement of the same message, with a new UID. */
+  copyPlacement(source: Placement, target: Folder, flags?: readonly string[], origin?: unknown): Placement {
+    const placement = this.#place(source.message, target, flags ?? [...source.flags], source.internalDate, origin);
+    this.emit('message.updated', source.message);
+    return placement;
+  }
+
+  /** Marks the folder's `\Recent` placements as claimed and returns them (the first session to select gets them). */
+  claimRecent(folder: Folder): Set<Placement> {
+    const claimed = new Set<Placement>();
+    for (const p of folder.placements) {
+      if (p.recent) {
+        p.recent = false;
+        claimed.add(p);
+      }
+    }
+    return claimed;
+  }
+
+  // ---- mailboxes and folders ----
+
+  getMailbox(address: string): Mailbox | undefined {
+    return this.#mailboxes.get(normalizeAddress(address));
+  }
+
+  /** Returns the mailbox, creating it (with the default folders) on first use. */
+  ensureMailbox(address: string): Mailbox {
+    const key = normalizeAddress(address);
+    let mailbox = this.#mailboxes.get(key);
+    if (!mailbox) {
+      mailbox = createMailbox(key, () => this.#nextUidValidity++);
+      this.#mailboxes.set(key, mailbox);
+      this.emit('mailbox.added', mailbox);
+    }
+    return mailbox;
+  }
+
+  mailboxes(): Mailbox[] {
+    return [...this.#mailboxes.values()];
+  }
+
+  /** Drops a mailbox and its placements; messages left with no placement are deleted. */
+  deleteMailbox(address: string, origin?: unknown): boolean {
+    const mailbox = this.getMailbox(address);
+    if (!mailbox) return false;
+    for (const folder of mailbox.folders.values()) this.removePlacements([...folder.placements], origin);
+    this.#mailboxes.delete(mailbox.address);
+    this.emit('mailbox.removed', mailbox);
+    return true;
+  }
+
+  getFolder(address: string, name: string): Folder | undefined {
+    return this.getMailbox(address)?.folders.get(normalizeFolderName(name));
+  }
+
+  createFolder(address: string, name: string): Folder {
+    const mailbox = this.ensureMailbox(address);
+    const key = normalizeFolderName(name);
+    if (mailbox.folders.has(key)) throw new StoreError('ALREADYEXISTS', `Folder ${key} already exists`);
+    if (!key || key.split('/').some((part) => part === '')) throw new StoreError('INVALID', 'Invalid folder name');
+    const folder = createFolder(mailbox.address, key, this.#nextUidValidity++);
+    mailbox.folders.set(key, folder);
+    this.emit('folder.added', folder);
+    return folder;
+  }
+
+  /** Deletes a folder and its placements. INBOX can't be deleted. Children are left in place (RFC 3501 §6.3.4). */
+  deleteFolder(address: string, name: string, origin?: unknown): void {
+    const mailbox = this.getMailbox(address);
+    const key = normalizeFolderName(name);
+    const folder = mailbox?.folders.get(key);
+    if (!mailbox || !folder) throw new StoreError('NONEXISTENT', `No folder ${key}`);
+    if (key === 'INBOX') throw new StoreError('CANNOT', 'INBOX cannot be deleted');
+    this.removePlacements([...folder.placements], origin);
+    mailbox.folders.delete(key);
+    this.emit('folder.removed', folder);
+  }
+
+  /**
+   * Renames a folder and its children. Renaming INBOX moves its messages to a new folder and leaves INBOX
+   * empty (RFC 3501 §6.3.5).
+   */
+  renameFolder(address: string, from: string, to: string, origin?: unknown): void {
+    const mailbox = this.getMailbox(address);
+    const oldKey = normalizeFolderName(from);
+    const newKey = normalizeFolderName(to);
+    const folder = mailbox?.folders.get(oldKey);
+    if (!mailbox || !folder) throw new StoreError('NONEXISTENT', `No folder ${oldKey}`);
+    if (mailbox.folders.has(newKey)) throw new StoreError('ALREADYEXISTS', `Folder ${newKey} already exists`);
+    if (oldKey === 'INBOX') {
+      const target = this.createFolder(mailbox.address, newKey);
+      const moving = [...folder.placements];
+      for (const p of moving) this.#place(p.message, target, [...p.flags], p.internalDate, origin);
+      this.removePlacements(moving, origin);
+      return;
+    }
+    const renames = [...mailbox.folders.values()].filter((f) => f.name === oldKey || f.name.startsWith(oldKey + '/'));
+    for (const f of renames) {
+      const oldName = f.name;
+      mailbox.folders.delete(oldName);
+      f.name = newKey + oldName.slice(oldKey.length);
+      mailbox.folders.set(f.name, f);
+      this.emit('folder.renamed', f, oldName);
+    }
+  }
+
+  setSubscribed(folder: Folder, subscribed: boolean): void {
+    folder.subscribed = subscribed;
+  }
+
+  stats(): StoreStats {
+    return { messages: this.#order.length, mailboxes: this.#mailboxes.size, received: this.#received, evicted: this.#evicted };
+  }
+
+  // ---- internals ----
+
+  #place(message: StoredMessage, folder: Folder, flags: readonly string[], internalDate: Date, origin: unknown): Placement {
+    const placement: Placement = {
+      message,
+      mailbox: folder.mailbox,
+      folder,
+      uid: folder.uidNext++,
+      flags: new Set(flags),
+      internalDate,
+      recent: true,
+    };
+    folder.placements.push(placement);
+    this.#placements.get(message.id)?.add(placement);
+    this.emit('placement.added', placement, origin);
+    return placement;
+  }
+
+  #unplace(p: Placement, origin: unknown): void {
+    const list = p.folder.placements;
+    const i = uidIndex(list, p.uid);
+    if (i >= 0) list.splice(i, 1);
+    this.#placements.get(p.message.id)?.delete(p);
+    this.emit('placement.removed', p, origin);
+  }
+
+  #forget(message: StoredMessage, reason: DeleteReason): void {
+    const i = this.#indexAfter(message.seq - 1);
+    if (this.#order[i] === message) this.#order.splice(i, 1);
+    this.#byId.delete(message.id);
+    this.#placements.delete(message.id);
+    this.emit('message.deleted', message, reason);
+  }
+
+  #enforceRetention(): void {
+    const max = this.options.maxMessages;
+    while (max > 0 && this.#order.length > max) {
+      this.#evicted++;
+      this.deleteMessage(this.#order[0].id, undefined, 'evicted');
+    }
+  }
+
+  /** Index of the first message with seq > afterSeq. */
+  #indexAfter(afterSeq: number): number {
+    let lo = 0;
+    let hi = this.#order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#order[mid].seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Binary search for a UID in a folder's placements (ascending UIDs); -1 when absent. */
+export function uidIndex(list: readonly Placement[], uid: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const u = list[mid].uid;
+    if (u === uid) return mid;
+    if (u < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}

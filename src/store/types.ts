@@ -1,0 +1,121 @@
+import type { CompactTranscript } from './transcript.js';
+
+/** A parsed address: `name` is '' when the header had none. */
+export interface Address {
+  name: string;
+  address: string;
+}
+
+export type MessageSource = 'smtp' | 'imap' | 'api';
+
+export interface Envelope {
+  /** MAIL FROM; '' for the null sender `<>`. */
+  mailFrom: string;
+  /** RCPT TO, in the order given (Bcc recipients included). */
+  rcptTo: string[];
+}
+
+/** Who handed the message over. */
+export interface ConnectionInfo {
+  remoteAddress?: string;
+  heloName?: string;
+  tls: boolean;
+  authUser?: string;
+  /** The protocol session id (`GET /api/v1/sessions/:id`). */
+  sessionId?: string;
+}
+
+/** Header facts taken cheaply at ingest (no MIME parse); what lists and queries need. */
+export interface HeaderSummary {
+  messageId: string;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  subject: string;
+  /** The Date header, or null when absent or unparseable. */
+  date: Date | null;
+  hasAttachments: boolean;
+}
+
+/** One line of a protocol transcript. */
+export interface TranscriptLine {
+  /** ms since epoch. */
+  at: number;
+  /** `C` client, `S` server, `*` a note (TLS started, connection closed, ...). */
+  dir: 'C' | 'S' | '*';
+  line: string;
+}
+
+/** A message as accepted: the exact bytes and what is known about them. Never mutated except `flags` via the store. */
+export interface StoredMessage {
+  readonly id: string;
+  /** Ingest order, strictly ascending; used for `since` and ordering. */
+  readonly seq: number;
+  /** The exact bytes accepted (CRLF line endings, after SMTP dot-unstuffing). */
+  readonly raw: Buffer;
+  readonly receivedAt: Date;
+  readonly size: number;
+  readonly envelope: Envelope;
+  readonly source: MessageSource;
+  readonly connection: ConnectionInfo;
+  readonly summary: HeaderSummary;
+  /** The SMTP transcript of the session that delivered it (SMTP only). */
+  readonly transcript?: CompactTranscript;
+}
+
+/** A message's place in one folder of one mailbox; each has its own UID and flags. */
+export interface Placement {
+  readonly message: StoredMessage;
+  /** Lower-cased mailbox address. */
+  readonly mailbox: string;
+  /** The folder this placement is in; changes only through the store (RENAME). */
+  folder: Folder;
+  readonly uid: number;
+  /** IMAP flags, e.g. `\Seen`, `\Flagged`, `$Label1`. Mutated only by the store. */
+  readonly flags: Set<string>;
+  /** IMAP INTERNALDATE. */
+  readonly internalDate: Date;
+  /** `\Recent`: true until the first IMAP session that selects the folder claims it. */
+  recent: boolean;
+}
+
+export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk';
+
+export interface Folder {
+  /** Full name with `/` as the hierarchy delimiter, e.g. `INBOX`, `Work/2024`. */
+  name: string;
+  readonly mailbox: string;
+  readonly uidValidity: number;
+  uidNext: number;
+  readonly specialUse?: SpecialUse;
+  subscribed: boolean;
+  /** Placements in ascending UID order. Read-only to everything but the store. */
+  readonly placements: Placement[];
+}
+
+export interface Mailbox {
+  /** Lower-cased address. */
+  readonly address: string;
+  readonly createdAt: Date;
+  /** Folders by name. `INBOX` is stored as `INBOX` whatever case it was asked for in. */
+  readonly folders: Map<string, Folder>;
+  /** The POP3 session holding the maildrop lock (RFC 1939 §8), or null. */
+  pop3LockedBy: string | null;
+}
+
+/** What `deliver()` needs; the store fills id, seq, size, summary. */
+export interface DeliveryInput {
+  raw: Buffer;
+  envelope: Envelope;
+  source: MessageSource;
+  connection?: ConnectionInfo;
+  transcript?: CompactTranscript;
+  /** Defaults to every `envelope.rcptTo` address's INBOX. */
+  targets?: Array<{ mailbox: string; folder?: string; flags?: string[]; internalDate?: Date }>;
+  receivedAt?: Date;
+}
+
+/** The `seen` rule of SPEC §4: read when any placement is `\Seen`. */
+export function isSeen(placements: readonly Placement[]): boolean {
+  return placements.some((p) => p.flags.has('\\Seen'));
+}
