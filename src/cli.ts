@@ -38,6 +38,11 @@ async function main(): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  // Handlers go in before anything is printed: a supervisor may signal as soon as it sees the banner.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   let sandbox: Sandbox;
   try {
     sandbox = await createSandbox(settings.options, (name) => cliDefaultPorts[name]);
@@ -50,16 +55,11 @@ async function main(): Promise<number> {
     // Tools that read our output (CI scripts) find the ports in the last line.
     if (!process.stdout.isTTY) process.stdout.write(jsonBanner(sandbox));
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stderr.write(`${signal}: shutting down\n`);
-      const timer = setTimeout(() => process.exit(0), shutdownGraceMs);
-      timer.unref();
-      void sandbox.close().then(resolve, resolve);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const signal = await stopRequested;
+  process.stderr.write(`${signal}: shutting down\n`);
+  const timer = setTimeout(() => process.exit(0), shutdownGraceMs);
+  timer.unref();
+  await sandbox.close();
   return 0;
 }
 

@@ -310,12 +310,16 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
   };
   for (const s of flagSpecs) optionDefs[s.flag] = { type: 'string' };
   for (const name of listenerNames) optionDefs[`no-${name}`] = { type: 'boolean' };
-  let values: Record<string, string | boolean | undefined> = {};
-  try {
-    values = parseArgs({ args: [...argv], options: optionDefs, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    problems.push((err as Error).message);
+  // Non-strict parsing so that every problem is reported at once, not just the first.
+  const { values, positionals } = parseArgs({ args: [...argv], options: optionDefs, strict: false, allowPositionals: true });
+  for (const [key, value] of Object.entries(values)) {
+    const def = optionDefs[key];
+    const name = key.length === 1 ? `-${key}` : `--${key}`;
+    if (!def) problems.push(`unknown option ${name}`);
+    else if (def.type === 'string' && typeof value !== 'string') problems.push(`${name} needs a value`);
+    else if (def.type === 'boolean' && typeof value !== 'boolean') problems.push(`${name} takes no value`);
   }
+  for (const p of positionals) problems.push(`unexpected argument ${JSON.stringify(p)}`);
   const options: SandboxOptions = {};
   for (const name of listenerNames) options[name] = { port: cliDefaultPorts[name] };
   for (const s of flagSpecs) {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, cliDefaultPorts, formatHelp, parseCli, parseUsersFile, resolveConfig } from '../../src/config.js';
+
+const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => resolveConfig(parseCli(argv, env).options, (n) => cliDefaultPorts[n]);
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('uses the SPEC defaults on the command line', () => {
+    const c = cli([]);
+    expect(c.host).toBe('127.0.0.1');
+    expect(Object.fromEntries(Object.entries(c.listeners).map(([k, v]) => [k, v.port]))).toEqual(cliDefaultPorts);
+    expect(c.maxMessageSize).toBe(25 * 1024 * 1024);
+    expect(c.maxMessages).toBe(10_000);
+    expect(c.smtpAuth).toBe('optional');
+    expect(c.limits).toMatchObject({ smtpLineLength: 4096, maxRecipients: 100, pop3LineLength: 512, imapLineLength: 65536, maxConnections: 200 });
+  });
+
+  it('defaults every listener to port 0 in the library', () => {
+    const c = resolveConfig({});
+    expect(Object.values(c.listeners).every((l) => l.port === 0)).toBe(true);
+  });
+
+  it('lets flags win over env vars and env vars over defaults', () => {
+    const c = cli(['--smtp-port', '2525'], { MAILSANDBOX_SMTP_PORT: '3535', MAILSANDBOX_POP3_PORT: '4545', MAILSANDBOX_HOST: '0.0.0.0' });
+    expect(c.listeners.smtp.port).toBe(2525);
+    expect(c.listeners.pop3.port).toBe(4545);
+    expect(c.host).toBe('0.0.0.0');
+  });
+
+  it.each([
+    [['--imap-port', 'off'], 'imap'],
+    [['--no-pop3s'], 'pop3s'],
+  ] as const)('turns a listener off with %j', (argv, name) => {
+    expect(cli([...argv]).listeners[name].port).toBeNull();
+  });
+
+  it('parses sizes with units', () => {
+    expect(cli(['--max-message-size', '10MB']).maxMessageSize).toBe(10 * 1024 * 1024);
+    expect(cli(['--max-message-size=2048']).maxMessageSize).toBe(2048);
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf(() => cli(['--smtp-port', 'x', '--bogus', '--smtp-auth', 'maybe', '--log-level', 'loud', 'stray']));
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/--smtp-port.*"x"/);
+    expect(problems.join('\n')).toMatch(/unknown option --bogus/);
+    expect(problems.join('\n')).toMatch(/unexpected argument "stray"/);
+  });
+
+  it('rejects out-of-range ports, duplicate ports and half a TLS pair', () => {
+    const problems = problemsOf(() => resolveConfig({ smtp: { port: 70000 }, pop3: { port: 2000 }, imap: { port: 2000 }, tls: { certFile: 'a.pem' } }));
+    expect(problems.join('\n')).toMatch(/smtp port must be 0-65535/);
+    expect(problems.join('\n')).toMatch(/both use port 2000/);
+    expect(problems.join('\n')).toMatch(/tls cert and tls key/);
+  });
+
+  it('parses ui auth and rejects a malformed one', () => {
+    expect(cli(['--ui-auth', 'qa:s3:cret']).uiAuth).toEqual({ user: 'qa', pass: 's3:cret' });
+    expect(problemsOf(() => cli(['--ui-auth', 'nocolon']))).toEqual(['ui auth must be user:pass']);
+  });
+
+  it('returns a frozen config', () => {
+    const c = resolveConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.limits)).toBe(true);
+  });
+
+  it('reads a users file, ignoring comments and blank lines', () => {
+    const { users, problems } = parseUsersFile('# qa users\nAnn@Example.test:pw:with:colons\n\nbad line\n');
+    expect(users).toEqual({ 'ann@example.test': 'pw:with:colons' });
+    expect(problems).toEqual(['users file line 4: expected address:password']);
+  });
+
+  it('documents every flag and env var in --help', () => {
+    const help = formatHelp();
+    for (const flag of ['--host', '--smtp-port', '--imaps-port', '--max-message-size', '--max-messages', '--smtp-auth', '--users', '--ui-auth', '--log-level', '--tls-cert', '--no-http', '--json-banner']) {
+      expect(help).toContain(flag);
+    }
+    expect(help).toContain('MAILSANDBOX_HTTP_PORT');
+  });
+});

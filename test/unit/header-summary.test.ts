@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { findBodyStart, summarizeHeaders } from '../../src/mime/header-summary.js';
+
+const b = (s: string) => Buffer.from(s, 'utf8');
+
+describe('summarizeHeaders', () => {
+  it.each([
+    ['a folded subject', 'Subject: hello\r\n world\r\n\r\nx', { subject: 'hello world' }],
+    ['an encoded-word subject', 'Subject: =?ISO-8859-1?Q?caf=E9?=\r\n\r\nx', { subject: 'café' }],
+    ['raw UTF-8 headers', 'Subject: Grüße\r\nFrom: Jörg <jörg@exämple.test>\r\n\r\nx', { subject: 'Grüße', from: { name: 'Jörg', address: 'jörg@exämple.test' } }],
+    ['no Date header', 'Subject: x\r\n\r\n', { date: null }],
+    ['an unparseable Date header', 'Date: yesterday-ish\r\n\r\n', { date: null }],
+    ['a message id in angle brackets', 'Message-ID: <abc@host>\r\n\r\n', { messageId: 'abc@host' }],
+    ['bare LF line endings', 'Subject: lf\nTo: a@b.test\n\nbody', { subject: 'lf', to: [{ name: '', address: 'a@b.test' }] }],
+    ['group syntax', 'To: friends: a@b.test, c@d.test;, e@f.test\r\n\r\n', { to: [{ name: '', address: 'a@b.test' }, { name: '', address: 'c@d.test' }, { name: '', address: 'e@f.test' }] }],
+    ['the first of repeated headers', 'Subject: one\r\nSubject: two\r\n\r\n', { subject: 'one' }],
+  ])('reads %s', (_name, raw, expected) => {
+    expect(summarizeHeaders(b(raw))).toMatchObject(expected);
+  });
+
+  it('parses the Date header', () => {
+    expect(summarizeHeaders(b('Date: Tue, 03 Mar 2026 10:00:00 +0100\r\n\r\n')).date?.toISOString()).toBe('2026-03-03T09:00:00.000Z');
+  });
+
+  it('notices an attachment part in a multipart message', () => {
+    const raw = b('Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nJVBE\r\n--x--\r\n');
+    expect(summarizeHeaders(raw).hasAttachments).toBe(true);
+    expect(summarizeHeaders(b('Content-Type: text/plain\r\n\r\nContent-Disposition: attachment\r\n')).hasAttachments).toBe(false);
+  });
+
+  it('never throws on garbage', () => {
+    for (const raw of [Buffer.alloc(0), Buffer.from([0, 255, 13, 10, 58]), b(':::\r\n\r\n'), b('From: <<<>>>@@@\r\n\r\n')]) {
+      expect(() => summarizeHeaders(raw)).not.toThrow();
+    }
+  });
+
+  it('finds the body after CRLF CRLF or LF LF, and the end when there is no body', () => {
+    expect(findBodyStart(b('A: 1\r\n\r\nbody'))).toBe(8);
+    expect(findBodyStart(b('A: 1\n\nbody'))).toBe(6);
+    expect(findBodyStart(b('A: 1\r\n'))).toBe(6);
+  });
+});

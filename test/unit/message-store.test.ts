@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { MessageStore, StoreError } from '../../src/store/message-store.js';
+import type { Placement, StoredMessage } from '../../src/store/types.js';
+
+const eml = (subject: string, to = 'ann@example.test') =>
+  Buffer.from(`From: Bob <bob@example.test>\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@x>\r\n\r\nHello ${subject}\r\n`);
+
+function deliver(store: MessageStore, subject: string, rcptTo = ['ann@example.test']): StoredMessage {
+  return store.deliver({ raw: eml(subject), envelope: { mailFrom: 'bob@example.test', rcptTo }, source: 'smtp' });
+}
+
+describe('MessageStore', () => {
+  it('keeps the exact bytes and the header summary of a delivered message', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const raw = Buffer.from('Subject: =?UTF-8?B?w6l0w6k=?=\r\nFrom: "A, B" <a@b.test>\r\nTo: x@y.test, "Z" <z@y.test>\r\n\r\nbody\r\n.dot\r\n');
+    const m = store.deliver({ raw, envelope: { mailFrom: 'a@b.test', rcptTo: ['x@y.test'] }, source: 'smtp' });
+    expect(store.get(m.id)?.raw.equals(raw)).toBe(true);
+    expect(m.size).toBe(raw.length);
+    expect(m.summary.subject).toBe('été');
+    expect(m.summary.from).toEqual({ name: 'A, B', address: 'a@b.test' });
+    expect(m.summary.to.map((a) => a.address)).toEqual(['x@y.test', 'z@y.test']);
+    expect(m.id).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('places a message in the INBOX of every envelope recipient, once per mailbox', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'multi', ['ann@example.test', 'BCC@Example.test', 'ann@example.test']);
+    expect(store.mailboxesOf(m).sort()).toEqual(['ann@example.test', 'bcc@example.test']);
+    const placements = store.placementsOf(m);
+    expect(placements).toHaveLength(2);
+    expect(placements.every((p) => p.folder.name === 'INBOX' && p.uid === 1)).toBe(true);
+  });
+
+  it('creates mailboxes with INBOX and the special-use folders', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const mb = store.ensureMailbox('New@Example.test');
+    expect(mb.address).toBe('new@example.test');
+    expect([...mb.folders.keys()]).toEqual(['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk']);
+    expect(mb.folders.get('Sent')?.specialUse).toBe('\\Sent');
+  });
+
+  it('gives strictly ascending UIDs per folder and distinct UIDVALIDITY per folder', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const uids = ['a', 'b', 'c'].map((s) => store.placementsOf(deliver(store, s))[0].uid);
+    expect(uids).toEqual([1, 2, 3]);
+    const folders = [...store.ensureMailbox('ann@example.test').folders.values()];
+    expect(new Set(folders.map((f) => f.uidValidity)).size).toBe(folders.length);
+  });
+
+  it('emits placement and message events in order, synchronously', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const seen: string[] = [];
+    store.on('mailbox.added', (mb) => seen.push(`mailbox ${mb.address}`));
+    store.on('placement.added', (p) => seen.push(`placement ${p.mailbox} ${p.uid}`));
+    store.on('message.added', (m) => seen.push(`message ${m.summary.subject}`));
+    deliver(store, 'x');
+    expect(seen).toEqual(['mailbox ann@example.test', 'placement ann@example.test 1', 'message x']);
+  });
+
+  it('reads as seen when any placement is \\Seen, and setSeen flips every placement', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 's', ['a@x.test', 'b@x.test']);
+    const [pa] = store.placementsOf(m);
+    store.setFlags([pa], ['\\Seen'], 'add');
+    expect(store.isSeen(m)).toBe(true);
+    store.setSeen(m.id, false);
+    expect(store.placementsOf(m).some((p) => p.flags.has('\\Seen'))).toBe(false);
+    store.setSeen(m.id, true);
+    expect(store.placementsOf(m).every((p) => p.flags.has('\\Seen'))).toBe(true);
+  });
+
+  it('emits placement.flags only for placements whose flags changed, with the origin', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'f');
+    const origin = {};
+    const events: Array<[Placement, unknown]> = [];
+    store.on('placement.flags', (p, o) => events.push([p, o]));
+    store.setFlags(store.placementsOf(m), ['\\Flagged'], 'add', origin);
+    store.setFlags(store.placementsOf(m), ['\\Flagged'], 'add', origin);
+    expect(events).toHaveLength(1);
+    expect(events[0][1]).toBe(origin);
+  });
+
+  it('deletes a message from every mailbox and forgets it', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'd', ['a@x.test', 'b@x.test']);
+    const removed: number[] = [];
+    store.on('placement.removed', (p) => removed.push(p.uid));
+    let deleted: StoredMessage | undefined;
+    store.on('message.deleted', (msg) => (deleted = msg));
+    expect(store.deleteMessage(m.id)).toBe(true);
+    expect(removed).toEqual([1, 1]);
+    expect(deleted).toBe(m);
+    expect(store.get(m.id)).toBeUndefined();
+    expect(store.getFolder('a@x.test', 'INBOX')?.placements).toHaveLength(0);
+    expect(store.deleteMessage(m.id)).toBe(false);
+  });
+
+  it('keeps a message while another mailbox still holds it, and deletes it with the last placement', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'p', ['a@x.test', 'b@x.test']);
+    const [pa, pb] = store.placementsOf(m);
+    store.removePlacements([pa]);
+    expect(store.get(m.id)).toBe(m);
+    expect(store.mailboxesOf(m)).toEqual(['b@x.test']);
+    store.removePlacements([pb]);
+    expect(store.get(m.id)).toBeUndefined();
+  });
+
+  it('evicts the oldest messages beyond maxMessages and counts evictions', () => {
+    const store = new MessageStore({ maxMessages: 3 });
+    const ms = ['1', '2', '3', '4', '5'].map((s) => deliver(store, s));
+    expect(store.size).toBe(3);
+    expect(store.get(ms[0].id)).toBeUndefined();
+    expect(store.get(ms[1].id)).toBeUndefined();
+    expect([...store.newestFirst()].map((m) => m.summary.subject)).toEqual(['5', '4', '3']);
+    expect(store.stats()).toMatchObject({ messages: 3, received: 5, evicted: 2 });
+  });
+
+  it('lists messages after a given seq in arrival order', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const ms = ['a', 'b', 'c', 'd'].map((s) => deliver(store, s));
+    store.deleteMessage(ms[2].id);
+    expect([...store.since(ms[0].seq)].map((m) => m.summary.subject)).toEqual(['b', 'd']);
+    expect([...store.since(store.lastSeq)]).toEqual([]);
+  });
+
+  it('copies a placement with a new UID and the same bytes', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'c');
+    const trash = store.getFolder('ann@example.test', 'Trash')!;
+    const copy = store.copyPlacement(store.placementsOf(m)[0], trash, ['\\Deleted']);
+    expect(copy.uid).toBe(1);
+    expect(copy.message).toBe(m);
+    expect([...copy.flags]).toEqual(['\\Deleted']);
+    expect(store.placementsOf(m)).toHaveLength(2);
+  });
+
+  it('refuses delivery to a folder that does not exist', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    expect(() =>
+      store.deliver({ raw: eml('x'), envelope: { mailFrom: '', rcptTo: ['a@x.test'] }, source: 'imap', targets: [{ mailbox: 'a@x.test', folder: 'Nope' }] }),
+    ).toThrow(StoreError);
+    expect(store.size).toBe(0);
+  });
+
+  it('creates, renames (with children) and deletes folders', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    store.createFolder('a@x.test', 'Work');
+    store.createFolder('a@x.test', 'Work/2024');
+    expect(() => store.createFolder('a@x.test', 'Work')).toThrow(/exists/);
+    store.renameFolder('a@x.test', 'Work', 'Jobs');
+    expect(store.getFolder('a@x.test', 'Jobs/2024')).toBeDefined();
+    expect(store.getFolder('a@x.test', 'Work')).toBeUndefined();
+    store.deleteFolder('a@x.test', 'Jobs/2024');
+    expect(store.getFolder('a@x.test', 'Jobs/2024')).toBeUndefined();
+    expect(() => store.deleteFolder('a@x.test', 'inbox')).toThrow(/INBOX/);
+  });
+
+  it('renaming INBOX moves its messages to the new folder and leaves INBOX empty', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'r', ['a@x.test']);
+    store.renameFolder('a@x.test', 'INBOX', 'Old');
+    expect(store.getFolder('a@x.test', 'INBOX')?.placements).toHaveLength(0);
+    expect(store.getFolder('a@x.test', 'Old')?.placements.map((p) => p.message)).toEqual([m]);
+    expect(store.get(m.id)).toBe(m);
+  });
+
+  it('claims \\Recent once', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    deliver(store, 'x');
+    const inbox = store.getFolder('ann@example.test', 'INBOX')!;
+    expect(store.claimRecent(inbox).size).toBe(1);
+    expect(store.claimRecent(inbox).size).toBe(0);
+  });
+
+  it('clear() removes every message, emits placement.removed for each and keeps the mailboxes', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    deliver(store, 'a', ['a@x.test', 'b@x.test']);
+    deliver(store, 'b');
+    let removed = 0;
+    let cleared = 0;
+    store.on('placement.removed', () => removed++);
+    store.on('store.cleared', () => cleared++);
+    store.clear();
+    expect([removed, cleared, store.size]).toEqual([3, 1, 0]);
+    expect(store.mailboxes().map((m) => m.address).sort()).toEqual(['a@x.test', 'ann@example.test', 'b@x.test']);
+  });
+
+  it('deleteMailbox drops the mailbox and messages only it held', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const shared = deliver(store, 's', ['a@x.test', 'b@x.test']);
+    const only = deliver(store, 'o', ['a@x.test']);
+    expect(store.deleteMailbox('A@x.test')).toBe(true);
+    expect(store.getMailbox('a@x.test')).toBeUndefined();
+    expect(store.get(only.id)).toBeUndefined();
+    expect(store.mailboxesOf(store.get(shared.id)!)).toEqual(['b@x.test']);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SessionLog } from '../../src/store/session-log.js';
+import { decodeTranscript, encodeTranscript } from '../../src/store/transcript.js';
+import { Credentials } from '../../src/shared/credentials.js';
+import { createHash, createHmac } from 'node:crypto';
+
+describe('SessionLog', () => {
+  it('records lines, user and TLS, and emits events', () => {
+    const log = new SessionLog(10, 100);
+    const events: string[] = [];
+    log.on('session.started', (s) => events.push(`start ${s.protocol}`));
+    log.on('session.line', (_s, l) => events.push(`${l.dir} ${l.line}`));
+    log.on('session.ended', () => events.push('end'));
+    const h = log.start('pop3', { remoteAddress: '127.0.0.1', tls: false });
+    h.line('S', '+OK ready\r\n');
+    h.line('C', 'USER ann');
+    h.setUser('ann');
+    h.setTls();
+    h.end();
+    h.end();
+    expect(events).toEqual(['start pop3', 'S +OK ready', 'C USER ann', 'end']);
+    expect(log.get(h.id)).toMatchObject({ user: 'ann', tls: true, protocol: 'pop3' });
+    expect(log.get(h.id)?.endedAt).toBeInstanceOf(Date);
+  });
+
+  it('keeps a bounded ring, dropping the oldest ended sessions first', () => {
+    const log = new SessionLog(3, 100);
+    const live = log.start('imap', { tls: false });
+    const ended = [1, 2, 3].map(() => {
+      const h = log.start('smtp', { tls: false });
+      h.end();
+      return h.id;
+    });
+    expect(log.list().map((s) => s.id)).toEqual([ended[2], ended[1], live.id]);
+    expect(log.list('imap').map((s) => s.id)).toEqual([live.id]);
+  });
+
+  it('caps the lines of one session and counts what it dropped', () => {
+    const log = new SessionLog(3, 2);
+    const h = log.start('smtp', { tls: false });
+    h.line('C', 'a\r\nb\r\nc\r\n');
+    expect(h.record.lines.map((l) => l.line)).toEqual(['a', 'b']);
+    expect(h.record.droppedLines).toBe(1);
+  });
+});
+
+describe('compact transcripts', () => {
+  it('round-trip lines and flatten embedded line breaks', () => {
+    const lines = [
+      { at: 1, dir: 'C' as const, line: 'EHLO x\ty' },
+      { at: 2, dir: 'S' as const, line: '250 ok' },
+    ];
+    expect(decodeTranscript(encodeTranscript(lines))).toEqual(lines);
+    expect(decodeTranscript(encodeTranscript([{ at: 3, dir: '*', line: 'a\r\nb' }]))).toEqual([{ at: 3, dir: '*', line: 'a  b' }]);
+    expect(decodeTranscript(undefined)).toEqual([]);
+  });
+});
+
+describe('Credentials', () => {
+  it('accepts anything when no users are configured', () => {
+    const c = new Credentials(undefined);
+    expect(c.isOpen).toBe(true);
+    expect(c.verifyPassword('x', 'y')).toBe(true);
+    expect(c.verifyApop('x', '<1@h>', 'junk')).toBe(true);
+  });
+
+  it('checks passwords, APOP and CRAM-MD5 digests case-insensitively on the user', () => {
+    const c = new Credentials({ 'Ann@Example.test': 'secret' });
+    expect(c.verifyPassword('ann@example.test', 'secret')).toBe(true);
+    expect(c.verifyPassword('ann@example.test', 'Secret')).toBe(false);
+    expect(c.verifyPassword('bob@example.test', 'secret')).toBe(false);
+    const ts = '<1896.697170952@dbc.mtview.ca.us>';
+    expect(c.verifyApop('ann@example.test', ts, createHash('md5').update(ts + 'secret').digest('hex'))).toBe(true);
+    expect(c.verifyApop('ann@example.test', ts, createHash('md5').update(ts + 'nope').digest('hex'))).toBe(false);
+    const challenge = '<42.1@host>';
+    expect(c.verifyCramMd5('ann@example.test', challenge, createHmac('md5', 'secret').update(challenge).digest('hex'))).toBe(true);
+    expect(c.verifyCramMd5('ann@example.test', challenge, 'deadbeef')).toBe(false);
+  });
+});
