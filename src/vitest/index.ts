@@ -1,0 +1,33 @@
+/**
+ * Vitest matchers for mailsandbox. Importing this module registers them on vitest's `expect`:
+ * @example
+ * import 'mailsandbox/vitest';
+ * await expect(sandbox).toHaveReceivedMail({ to: 'ann@example.test', subject: /welcome/i });
+ *
+ * Or register them yourself (e.g. in a setup file): `expect.extend(mailMatchers)`.
+ */
+import { expect } from 'vitest';
+import { mailMatchers } from './mail-matchers.js';
+import type { MessageFilter } from '../api/types.js';
+import type { ReceivedMailOptions } from './mail-matchers.js';
+
+export { mailMatchers, defaultReceivedMailTimeout, formatFilter, formatHeadline } from './mail-matchers.js';
+export type { MailSource, ReceivedMailOptions } from './mail-matchers.js';
+
+expect.extend(mailMatchers);
+
+/** The matchers' signatures as `expect(x)` exposes them; they are async, so always `await` them. */
+export interface MailMatchers<R = unknown> {
+  /**
+   * Passes when the sandbox or client holds a message matching `filter`, waiting up to `timeout` ms
+   * (default 2 s; `.not` looks once unless given a timeout).
+   */
+  toHaveReceivedMail(filter?: MessageFilter | string, options?: ReceivedMailOptions): Promise<R>;
+}
+
+// Only `Assertion` (what `expect(x)` returns), not `AsymmetricMatchersContaining`: an asymmetric matcher
+// (`expect.toHaveReceivedMail(...)` inside `toEqual`) must answer synchronously, and this one waits for mail.
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unused-vars
+  interface Assertion<T = any> extends MailMatchers<void> {}
+}
