@@ -1,0 +1,388 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { TLSSocket } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { ServerContext } from '../shared/server-context.js';
+import type { SessionHandle } from '../store/session-log.js';
+import type { Mailbox } from '../store/types.js';
+import { commands } from './commands/index.js';
+import type { Pop3State, SessionControl } from './commands/command.js';
+import { LineFramer } from './line-framer.js';
+import type { Frame } from './line-framer.js';
+import { Maildrop } from './maildrop.js';
+import { OutputArena, waitForDrain, writeStuffed } from './body-writer.js';
+import { encodeLines, formatError, ok, Pop3Error } from './responses.js';
+import type { Reply } from './responses.js';
+
+export interface Pop3SessionOptions {
+  /** The stream is already encrypted (POP3S). */
+  isTls: boolean;
+  /** Offered through STLS while the session is not encrypted; absent on a listener without STLS. */
+  secureContext?: SecureContext;
+  remoteAddress?: string;
+  localPort?: number;
+}
+
+/** Input lines queued beyond this pause the stream, so a client pipelining without reading is held back by TCP. */
+const QUEUE_HIGH = 64;
+const QUEUE_LOW = 16;
+/** How long a peer gets to close its side after we ended ours. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * One POP3 connection (RFC 1939), over any `Duplex` (a socket, a TLS socket, or an in-memory pair in tests).
+ * Frames input into lines, runs one command at a time through the declared command table, renders replies
+ * and errors in one place, and owns the maildrop lock for its lifetime.
+ */
+export class Pop3Session implements SessionControl {
+  readonly id: string;
+  readonly apopTimestamp = `<${process.pid}.${Date.now()}.${randomBytes(4).toString('hex')}@${hostname() || 'localhost'}>`;
+  readonly closed: Promise<void>;
+  state: Pop3State = 'authorization';
+  pendingUser: string | null = null;
+  #stream: Duplex;
+  #isTls: boolean;
+  readonly #secureContext: SecureContext | undefined;
+  readonly #log: SessionHandle;
+  readonly #framer: LineFramer;
+  readonly #queue: Frame[] = [];
+  readonly #arena = new OutputArena();
+  #continuation: ((line: string) => Reply) | null = null;
+  #maildrop: Maildrop | null = null;
+  #mailbox: Mailbox | null = null;
+  #badCommands = 0;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #isBusy = false;
+  #isUpgrading = false;
+  /** No more input is processed: QUIT, a limit, idle or shutdown. */
+  #isEnding = false;
+  #isClosed = false;
+  #isShuttingDown = false;
+  /** The client half-closed: answer what it sent, then close. */
+  #isInputEnded = false;
+  #resolveClosed!: () => void;
+
+  constructor(
+    readonly ctx: ServerContext,
+    stream: Duplex,
+    options: Pop3SessionOptions,
+  ) {
+    this.#stream = stream;
+    this.#isTls = options.isTls;
+    this.#secureContext = options.secureContext;
+    this.#framer = new LineFramer(ctx.config.limits.pop3LineLength);
+    this.#log = ctx.sessions.start('pop3', { remoteAddress: options.remoteAddress, localPort: options.localPort, tls: options.isTls });
+    this.id = this.#log.id;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#attach(stream);
+    this.#writeLine(`+OK mailsandbox POP3 server ready ${this.apopTimestamp}`);
+    this.#armIdle();
+  }
+
+  get isTls(): boolean {
+    return this.#isTls;
+  }
+
+  get canStartTls(): boolean {
+    return !this.#isTls && this.#secureContext !== undefined;
+  }
+
+  get maildrop(): Maildrop {
+    if (!this.#maildrop) throw new Error('No maildrop outside the TRANSACTION state');
+    return this.#maildrop;
+  }
+
+  openMaildrop(user: string): Reply {
+    const mailbox = this.ctx.store.ensureMailbox(user);
+    if (mailbox.pop3LockedBy !== null && mailbox.pop3LockedBy !== this.id) {
+      throw new Pop3Error('Maildrop already locked by another session', 'IN-USE', false);
+    }
+    const inbox = mailbox.folders.get('INBOX');
+    if (!inbox) throw new Error(`Mailbox ${mailbox.address} has no INBOX`);
+    mailbox.pop3LockedBy = this.id;
+    this.#mailbox = mailbox;
+    this.#maildrop = new Maildrop(inbox);
+    this.state = 'transaction';
+    this.#log.setUser(mailbox.address);
+    return ok(`${mailbox.address} has ${this.#maildrop.count} messages (${this.#maildrop.octets} octets)`);
+  }
+
+  /**
+   * RFC 1939 §6: the UPDATE state. Deletions are committed only here; RETR'd messages that are kept get
+   * `\Seen` here too (Dovecot's behaviour), so a dropped connection changes nothing at all.
+   */
+  commitAndQuit(): Reply {
+    this.state = 'update';
+    const maildrop = this.maildrop;
+    const store = this.ctx.store;
+    try {
+      // Skip placements another protocol removed meanwhile: flagging them would announce a ghost.
+      const seen = maildrop.retrievedKept().filter((p) => store.placementsOf(p.message).includes(p));
+      if (seen.length) store.setFlags(seen, ['\\Seen'], 'add', this);
+      store.removePlacements(maildrop.deletions(), this);
+    } catch (err) {
+      this.ctx.logger.error('pop3 commit failed', { session: this.id, err });
+      this.#releaseLock();
+      throw new Pop3Error('Some deleted messages not removed', 'SYS/TEMP', false, true);
+    }
+    this.#releaseLock();
+    return ok(`mailsandbox POP3 server signing off (${maildrop.deletedCount} messages deleted)`, { then: 'close' });
+  }
+
+  /** Server shutdown: finish the command in progress, say goodbye, close. */
+  shutdown(): void {
+    if (this.#isClosed || this.#isShuttingDown) return;
+    this.#isShuttingDown = true;
+    this.#isEnding = true;
+    if (!this.#isBusy) this.#sayGoodbye();
+  }
+
+  destroy(): void {
+    this.#stream.destroy();
+  }
+
+  // ---- input ----
+
+  #attach(stream: Duplex): void {
+    stream.on('data', this.#onData);
+    stream.on('end', this.#onEnd);
+    stream.on('error', this.#onError);
+    stream.on('close', this.#onClose);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    // While a reply is being written the timer watches the writing: a client that keeps sending but stops
+    // reading must not escape it.
+    if (!this.#isBusy) this.#clearIdle();
+    if (this.#isEnding) return;
+    for (const frame of this.#framer.push(chunk)) this.#queue.push(frame);
+    if (this.#queue.length > QUEUE_HIGH) this.#stream.pause();
+    void this.#pump();
+  };
+
+  readonly #onEnd = (): void => {
+    this.#isInputEnded = true;
+    if (!this.#isBusy) this.#terminate();
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.ctx.logger.debug('pop3 connection error', { session: this.id, err: err.message });
+    this.#log.line('*', `connection error: ${err.message}`);
+    this.#stream.destroy();
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#isEnding = true;
+    this.#clearIdle();
+    // A connection that ends without QUIT commits nothing (RFC 1939 §6); it only gives up the lock.
+    this.#releaseLock();
+    this.#log.line('*', 'connection closed');
+    this.#log.end();
+    this.#resolveClosed();
+  };
+
+  async #pump(): Promise<void> {
+    if (this.#isBusy) return;
+    this.#isBusy = true;
+    try {
+      while (this.#queue.length && !this.#isEnding) {
+        const frame = this.#queue.shift() as Frame;
+        if (this.#queue.length < QUEUE_LOW && this.#stream.isPaused() && !this.#isUpgrading) this.#stream.resume();
+        await this.#handleFrame(frame);
+      }
+    } catch (err) {
+      // Only I/O can get here (handlers are contained in #respond): the connection is beyond saving.
+      this.ctx.logger.debug('pop3 write failed', { session: this.id, err });
+      this.#stream.destroy();
+    } finally {
+      this.#isBusy = false;
+    }
+    this.#arena.release();
+    if (this.#isShuttingDown) this.#sayGoodbye();
+    else if (this.#isInputEnded) this.#terminate();
+    else if (!this.#isEnding && !this.#isUpgrading) this.#armIdle();
+  }
+
+  async #handleFrame(frame: Frame): Promise<void> {
+    if (frame.kind === 'overlong') {
+      this.#log.line('C', `<line of ${frame.octets} octets discarded>`);
+      this.#continuation = null;
+      return this.#fail(new Pop3Error(`Line too long (limit ${this.#framer.maxLine} octets)`));
+    }
+    const text = frame.line.toString('utf8');
+    if (/[\x00-\x1f\x7f]/.test(text)) {
+      this.#log.line('C', text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+      this.#continuation = null;
+      return this.#fail(new Pop3Error('Invalid characters in command'));
+    }
+    const continuation = this.#continuation;
+    if (continuation) {
+      this.#continuation = null;
+      this.#log.line('C', text === '*' ? '*' : '****');
+      return this.#respond(() => continuation(text));
+    }
+    return this.#dispatch(text);
+  }
+
+  /** The one dispatcher: looks the keyword up, enforces state and argument count, runs, renders. */
+  async #dispatch(text: string): Promise<void> {
+    const space = text.indexOf(' ');
+    const keyword = space === -1 ? text : text.slice(0, space);
+    const rest = space === -1 ? undefined : text.slice(space + 1);
+    const name = keyword.toUpperCase();
+    const spec = commands.get(name);
+    const args = spec?.args === 'rest' ? (rest === undefined ? [] : [rest]) : (rest ?? '').split(' ').filter((a) => a !== '');
+    this.#log.line('C', spec?.redact && args.length ? `${keyword} ${spec.redact(args)}` : text);
+    if (!spec) return this.#fail(new Pop3Error(name ? 'Unknown command' : 'Empty command'));
+    if (!spec.states.includes(this.state)) return this.#fail(new Pop3Error(`${name} not valid in this state`));
+    const [min, max] = spec.args === 'rest' ? [1, 1] : spec.args;
+    if (args.length < min || args.length > max) return this.#fail(new Pop3Error(`Syntax: ${spec.usage}`));
+    return this.#respond(() => spec.run(this, args));
+  }
+
+  async #respond(run: () => Reply): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = run();
+    } catch (err) {
+      return this.#fail(err);
+    }
+    await this.#writeReply(reply);
+  }
+
+  // ---- output ----
+
+  #fail(err: unknown): void {
+    if (!(err instanceof Pop3Error)) {
+      // A bug, contained: the client gets an answer and the session carries on (STYLE §4).
+      this.ctx.logger.error('pop3 command failed', { session: this.id, err });
+      this.#writeLine('-ERR [SYS/TEMP] Internal server error');
+      return;
+    }
+    if (err.isBadCommand && ++this.#badCommands >= this.ctx.config.limits.pop3BadCommands) {
+      this.#writeLine('-ERR Too many bad commands, closing connection');
+      return this.#terminate();
+    }
+    this.#writeLine(formatError(err));
+    if (err.closesConnection) this.#terminate();
+  }
+
+  async #writeReply(reply: Reply): Promise<void> {
+    if (reply.kind === 'challenge') {
+      this.#writeLine(`+ ${reply.challenge}`);
+      this.#continuation = reply.next;
+      return;
+    }
+    const status = reply.text ? `+OK ${reply.text}` : '+OK';
+    if (reply.then === 'starttls') return this.#startTls(status);
+    if (reply.lines) {
+      this.#log.line('S', status);
+      this.#log.line('S', reply.linesNote ?? reply.lines.join('\n'));
+      await this.#write(Buffer.concat([Buffer.from(status + '\r\n'), encodeLines(reply.lines)]));
+    } else if (reply.body) {
+      this.#log.line('S', status);
+      this.#log.line('S', reply.body.note);
+      await this.#writeBody(Buffer.from(status + '\r\n'), reply.body.data);
+    } else {
+      this.#writeLine(status);
+    }
+    if (reply.then === 'close') this.#terminate();
+  }
+
+  #writeBody(status: Buffer, data: Buffer): Promise<void> {
+    return writeStuffed(this.#stream, status, data, { waitForDrain: () => this.#waitForDrain(), isClosed: () => this.#isClosed, arena: this.#arena });
+  }
+
+  #writeLine(line: string): void {
+    this.#log.line('S', line);
+    if (!this.#isClosed) this.#stream.write(line + '\r\n');
+  }
+
+  async #write(buf: Buffer): Promise<void> {
+    if (this.#isClosed) return;
+    if (!this.#stream.write(buf)) await this.#waitForDrain();
+  }
+
+  /** Waits for the peer to read; a peer that stops reading for the idle time is cut off (see #armIdle). */
+  async #waitForDrain(): Promise<void> {
+    this.#armIdle();
+    await waitForDrain(this.#stream);
+    this.#clearIdle();
+  }
+
+  /**
+   * RFC 2595 §4 / SPEC §10: stop reading, throw away everything received after STLS (the STARTTLS command
+   * injection class of bugs), answer, then hand the raw stream to TLS.
+   */
+  async #startTls(status: string): Promise<void> {
+    const raw = this.#stream;
+    this.#isUpgrading = true;
+    raw.off('data', this.#onData);
+    raw.off('end', this.#onEnd);
+    raw.pause();
+    this.#queue.length = 0;
+    this.#framer.reset();
+    this.#log.line('S', status);
+    await new Promise<void>((resolve) => raw.write(status + '\r\n', () => resolve()));
+    if (this.#isClosed) return;
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: this.#secureContext });
+    this.#stream = secure;
+    secure.on('error', this.#onError);
+    secure.on('close', this.#onClose);
+    secure.once('secure', () => {
+      this.#isTls = true;
+      this.#isUpgrading = false;
+      this.#log.setTls();
+      this.#log.line('*', `TLS started (${secure.getProtocol() ?? 'unknown protocol'})`);
+      secure.on('data', this.#onData);
+      secure.on('end', this.#onEnd);
+      this.#armIdle();
+    });
+    this.#armIdle();
+  }
+
+  #sayGoodbye(): void {
+    if (this.#isClosed) return;
+    this.#writeLine('-ERR [SYS/TEMP] Server shutting down');
+    this.#terminate();
+  }
+
+  /** Stops processing input and ends the connection once what was written is flushed. */
+  #terminate(): void {
+    this.#isEnding = true;
+    this.#continuation = null;
+    this.#clearIdle();
+    if (this.#isClosed || this.#stream.writableEnded) return;
+    this.#stream.end();
+    // A peer that never closes its side would hold the connection (and a connection slot) forever.
+    setTimeout(() => this.#stream.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  #releaseLock(): void {
+    if (this.#mailbox?.pop3LockedBy === this.id) this.#mailbox.pop3LockedBy = null;
+  }
+
+  #armIdle(): void {
+    this.#clearIdle();
+    if (this.#isEnding) return;
+    this.#idleTimer = setTimeout(() => {
+      if (this.#isBusy) {
+        // Stuck mid-response: there is no line boundary to write a goodbye at.
+        this.#log.line('*', 'idle timeout while sending; connection dropped');
+        this.#stream.destroy();
+        return;
+      }
+      this.#writeLine('-ERR Idle timeout, closing connection');
+      this.#terminate();
+    }, this.ctx.config.limits.pop3IdleMs);
+    this.#idleTimer.unref();
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+}
