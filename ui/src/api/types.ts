@@ -1,0 +1,119 @@
+// The HTTP API's shapes as the UI sees them (SPEC §8). The UI talks to the server only over HTTP and the
+// WebSocket, so these mirror src/api/types.ts instead of importing it.
+
+export interface Address {
+  name: string;
+  address: string;
+}
+
+export interface MessageSummary {
+  id: string;
+  messageId: string;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  subject: string;
+  date: string | null;
+  receivedAt: string;
+  size: number;
+  seen: boolean;
+  hasAttachments: boolean;
+  mailboxes: string[];
+  source: 'smtp' | 'imap' | 'api';
+}
+
+export interface AttachmentInfo {
+  index: number;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  contentId: string | null;
+  disposition: string | null;
+}
+
+export interface MessageDetails extends MessageSummary {
+  headers: Array<{ name: string; value: string }>;
+  bcc?: Address[];
+  replyTo?: Address[];
+  text: string | null;
+  html: string | null;
+  attachments: AttachmentInfo[];
+  envelope: { mailFrom: string; rcptTo: string[] };
+  flags: string[];
+  links: string[];
+  codes: string[];
+  connection?: { remoteAddress?: string; heloName?: string; tls: boolean; authUser?: string; sessionId?: string };
+}
+
+export interface MessagePage {
+  total: number;
+  messages: MessageSummary[];
+}
+
+export interface MimePart {
+  path: string;
+  contentType: string;
+  charset: string | null;
+  encoding: string | null;
+  disposition: string | null;
+  filename: string | null;
+  contentId: string | null;
+  size: number;
+  children: MimePart[];
+}
+
+export interface TranscriptLine {
+  at: number | string;
+  dir: 'C' | 'S' | '*';
+  line: string;
+}
+
+export type Protocol = 'smtp' | 'pop3' | 'imap';
+
+export interface SessionSummary {
+  id: string;
+  protocol: Protocol;
+  startedAt: string;
+  endedAt: string | null;
+  remoteAddress: string;
+  tls: boolean;
+  user: string | null;
+}
+
+export interface SessionDetails extends SessionSummary {
+  lines: TranscriptLine[];
+}
+
+export interface MailboxInfo {
+  address: string;
+}
+
+export interface ListenerInfo {
+  name: 'smtp' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'http';
+  port: number;
+  tls: 'starttls' | 'implicit' | 'none';
+  url: string;
+}
+
+export interface SandboxInfo {
+  version: string;
+  host: string;
+  listeners: ListenerInfo[];
+  counts: { messages: number; mailboxes: number; received: number; evicted: number; sessions: number };
+  maxMessageSize: number;
+  smtpAuth: string;
+  tlsSelfSigned: boolean;
+}
+
+/** WebSocket frames from `/api/v1/events`. */
+export type LiveEvent =
+  | { type: 'message.added'; data: MessageSummary }
+  | { type: 'message.updated'; data: MessageSummary }
+  | { type: 'message.deleted'; data: { id: string } }
+  | { type: 'store.cleared'; data?: unknown }
+  | { type: 'mailbox.added'; data: { address: string } }
+  | { type: 'mailbox.removed'; data: { address: string } }
+  | { type: 'session.started'; data: SessionSummary }
+  | { type: 'session.updated'; data: SessionSummary }
+  | { type: 'session.ended'; data: SessionSummary }
+  | { type: 'session.line'; data: { sessionId: string; line: TranscriptLine } };

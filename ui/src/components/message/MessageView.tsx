@@ -1,0 +1,105 @@
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { urls } from '../../api/client';
+import type { MessageDetails, MimePart } from '../../api/types';
+import { useMessage } from '../../state/use-message';
+import { navigate } from '../../state/router';
+import { formatAddress, formatAddresses, formatDateTime, formatSize } from '../../util/format';
+import { IconBack, IconDownload, IconEnvelopeOpen, IconTrash } from '../Icons';
+import { HtmlTab } from './HtmlTab';
+import { SourceTab } from './SourceTab';
+import { StructureTab } from './StructureTab';
+import { TranscriptTab } from './TranscriptTab';
+import { AttachmentsTab, HeadersTab, LinksTab } from './InfoTabs';
+
+type Tab = 'html' | 'text' | 'source' | 'headers' | 'attachments' | 'structure' | 'links' | 'transcript';
+
+/** The tabs this message has: no HTML tab without HTML, no structure without the endpoint, no transcript unless SMTP. */
+function tabsFor(message: MessageDetails, structure: MimePart | null): Array<[Tab, string]> {
+  const tabs: Array<[Tab, string] | false> = [
+    message.html !== null && ['html', 'HTML'],
+    ['text', 'Text'],
+    ['source', 'Source'],
+    ['headers', 'Headers'],
+    ['attachments', `Attachments (${message.attachments.length})`],
+    structure !== null && ['structure', 'Structure'],
+    ['links', `Links & codes (${message.links.length + message.codes.length})`],
+    message.source === 'smtp' && ['transcript', 'SMTP transcript'],
+  ];
+  return tabs.filter((t): t is [Tab, string] => t !== false);
+}
+
+/** One message: summary header, actions and a tab per view of it. */
+export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) {
+  const { message, structure, error, setSeen } = useMessage(id);
+  const [tab, setTab] = useState<Tab | null>(null);
+  if (error) return <ViewFrame>{<p class="view-error">{error}</p>}</ViewFrame>;
+  if (!message) return <ViewFrame>{<p class="view-loading">Loading…</p>}</ViewFrame>;
+  const tabs = tabsFor(message, structure);
+  const current: Tab = tab && tabs.some(([t]) => t === tab) ? tab : tabs[0][0];
+  return (
+    <ViewFrame>
+      <MessageHeader message={message} onToggleSeen={() => setSeen(!message.seen)} onDelete={onDelete} />
+      <div class="tabs" role="tablist" aria-label="Message views">
+        {tabs.map(([t, label]) => (
+          <button type="button" role="tab" key={t} class={'tab' + (t === current ? ' active' : '')} aria-selected={t === current} onClick={() => setTab(t)} data-tab={t}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <div class="tab-panel" role="tabpanel" data-testid={`panel-${current}`}>
+        {current === 'html' && <HtmlTab message={message} />}
+        {current === 'text' && (message.text ? <pre class="text-body" data-testid="text-body">{message.text}</pre> : <p class="muted">No plain-text part.</p>)}
+        {current === 'source' && <SourceTab id={id} />}
+        {current === 'headers' && <HeadersTab message={message} />}
+        {current === 'attachments' && <AttachmentsTab message={message} />}
+        {current === 'structure' && structure && <StructureTab root={structure} />}
+        {current === 'links' && <LinksTab message={message} />}
+        {current === 'transcript' && <TranscriptTab id={id} />}
+      </div>
+    </ViewFrame>
+  );
+}
+
+function MessageHeader({ message, onToggleSeen, onDelete }: { message: MessageDetails; onToggleSeen(): void; onDelete(): void }) {
+  return (
+    <div class="view-head">
+      <div class="view-actions">
+        <button type="button" class="button" onClick={onToggleSeen} data-testid="toggle-seen">
+          <IconEnvelopeOpen /> {message.seen ? 'Mark unread' : 'Mark read'}
+        </button>
+        <a class="button" href={urls.raw(message.id)} download={`${message.id}.eml`} data-testid="download-eml">
+          <IconDownload /> .eml
+        </a>
+        <button type="button" class="button danger" onClick={onDelete} aria-label="Delete message" data-testid="delete-message">
+          <IconTrash />
+        </button>
+      </div>
+      <h1 class="view-subject" data-testid="view-subject">{message.subject || '(no subject)'}</h1>
+      <dl class="view-meta">
+        <dt>From</dt>
+        <dd>{formatAddress(message.from) || message.envelope.mailFrom || '(none)'}</dd>
+        <dt>To</dt>
+        <dd>{formatAddresses(message.to) || message.envelope.rcptTo.join(', ')}</dd>
+        {message.cc.length > 0 && <><dt>Cc</dt><dd>{formatAddresses(message.cc)}</dd></>}
+        {message.bcc && message.bcc.length > 0 && <><dt>Bcc</dt><dd>{formatAddresses(message.bcc)}</dd></>}
+        <dt>Received</dt>
+        <dd>
+          {formatDateTime(message.receivedAt)} · {formatSize(message.size)} · via {message.source}
+          {message.connection?.tls ? ' (TLS)' : ''}
+        </dd>
+      </dl>
+    </div>
+  );
+}
+
+function ViewFrame({ children }: { children: ComponentChildren }) {
+  return (
+    <article class="message-view" data-testid="message-view">
+      <button type="button" class="icon-button back" onClick={() => navigate({ page: 'messages', id: null })} aria-label="Back to the list">
+        <IconBack />
+      </button>
+      {children}
+    </article>
+  );
+}

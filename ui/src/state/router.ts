@@ -1,0 +1,36 @@
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  | { page: 'messages'; id: string | null }
+  | { page: 'sessions'; id: string | null }
+  | { page: 'connect' };
+
+/** Hash routes keep the server simple: it serves one index.html and never sees UI paths. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'sessions') return { page: 'sessions', id: parts[1] ?? null };
+  if (parts[0] === 'connect') return { page: 'connect' };
+  if (parts[0] === 'messages' && parts[1]) return { page: 'messages', id: parts[1] };
+  return { page: 'messages', id: null };
+}
+
+export function hrefFor(route: Route): string {
+  if (route.page === 'connect') return '#/connect';
+  const base = route.page === 'sessions' ? '#/sessions' : '#/messages';
+  return route.id ? `${base}/${encodeURIComponent(route.id)}` : base;
+}
+
+export function navigate(route: Route): void {
+  const href = hrefFor(route);
+  if (location.hash !== href) location.hash = href;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
