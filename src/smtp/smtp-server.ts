@@ -1,14 +1,96 @@
-import { createServer } from 'node:net';
+import { hostname } from 'node:os';
+import type { SMTPServerOptions } from 'smtp-server';
 import type { ListenOptions, RunningServer, ServerContext } from '../shared/server-context.js';
+import { SandboxSmtpServer } from './sandbox-server.js';
+import { createSmtpHooks } from './smtp-hooks.js';
 
-// PLACEHOLDER: replaced by the real server. Listens and hangs up, so createSandbox() works meanwhile.
-export function startSmtpServer(_ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
+/** How long close() lets a transaction in flight finish before the library sends `421` and hangs up. */
+const closeGraceMs = 3_000;
+
+/**
+ * Starts SMTP (plain + STARTTLS) or, with `secure`, SMTPS (implicit TLS) on smtp-server (SPEC §5).
+ * @example const smtp = await startSmtpServer(ctx, { host: '127.0.0.1', port: 0, secure: false });
+ */
+export function startSmtpServer(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
+  let server: SandboxSmtpServer | undefined = undefined;
+  const hooks = createSmtpHooks(ctx, (session) => server?.connectionOf(session));
+  server = new SandboxSmtpServer(ctx, { ...smtpOptions(ctx, opts.secure), ...hooks });
+  const running = server;
+  // Connection-level errors (a client vanishing mid-transaction, a failed TLS handshake) are reported here;
+  // without a listener they would crash the process.
+  running.on('error', (err: ServerError) => {
+    ctx.logger.debug('smtp: connection error', { code: err.code, message: err.message });
+    recordFailedHandshake(ctx, err);
+  });
   return new Promise((resolve, reject) => {
-    const server = createServer((s) => s.destroy());
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      const port = (server.address() as { port: number }).port;
-      resolve({ port, close: () => new Promise((r) => server.close(() => r())) });
+    running.server.once('error', reject);
+    running.server.listen(opts.port, opts.host, () => {
+      running.server.off('error', reject);
+      const port = (running.server.address() as { port: number }).port;
+      resolve({ port, close: () => closeServer(running) });
     });
+  });
+}
+
+/** What smtp-server attaches to an error; `meta.stage === 'connect'` is a failure before any SMTP session. */
+type ServerError = Error & { code?: string; report?: boolean; meta?: { stage?: string; remoteAddress?: string } };
+
+/**
+ * An implicit-TLS handshake that fails never becomes a connection, so it is recorded here as a short session:
+ * a client with the wrong TLS settings shows up in the session log. A bare connect-and-close (a port probe,
+ * a health check) is reported with `report: false` and not recorded.
+ */
+function recordFailedHandshake(ctx: ServerContext, err: ServerError): void {
+  if (err.meta?.stage !== 'connect' || err.report === false) return;
+  const session = ctx.sessions.start('smtp', { remoteAddress: err.meta.remoteAddress, tls: false });
+  session.line('*', `TLS handshake failed: ${err.message}`);
+  session.end();
+}
+
+/** smtp-server options from the sandbox config. */
+function smtpOptions(ctx: ServerContext, secure: boolean): SMTPServerOptions {
+  const { config } = ctx;
+  const { limits } = config;
+  return {
+    secure,
+    key: ctx.tls.key,
+    cert: ctx.tls.cert,
+    name: hostname() || 'localhost',
+    banner: 'mailsandbox',
+    logger: false,
+    disableReverseLookup: true,
+    // SIZE is advertised and checked in MAIL FROM; rejectOversized makes the library answer 552 5.3.4 on the
+    // bytes that really arrived (onData also refuses to store them).
+    size: config.maxMessageSize,
+    rejectOversized: true,
+    hideENHANCEDSTATUSCODES: false,
+    authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'],
+    authOptional: config.smtpAuth !== 'required',
+    disabledCommands: config.smtpAuth === 'off' ? ['AUTH'] : [],
+    // Development clients often AUTH on the plain port; the sandbox's passwords are test passwords.
+    allowInsecureAuth: true,
+    // Bad commands are counted by SandboxSmtpConnection against limits.smtpBadCommands instead.
+    maxAllowedUnauthenticatedCommands: false,
+    maxClients: limits.maxConnections,
+    maxRecipients: limits.maxRecipients,
+    socketTimeout: limits.smtpIdleMs,
+    closeTimeout: closeGraceMs,
+    // The parser's hard cap, far above the soft limit that is answered 500 with the session kept (see
+    // SandboxSmtpConnection); a line past the cap ends the session, so memory per connection stays bounded.
+    maxCommandLength: Math.max(4 * limits.smtpLineLength, 16 * 1024),
+  };
+}
+
+/** Stops accepting, hangs up idle sessions now, and gives transactions in flight `closeGraceMs` to finish. */
+function closeServer(server: SandboxSmtpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const connection of server.connections) {
+      const isIdle = !connection.session.envelope?.mailFrom && !connection._dataStream;
+      if (isIdle) {
+        connection.send(421, 'Server shutting down');
+        connection.close();
+      }
+    }
   });
 }

@@ -110,6 +110,11 @@ export interface DeliveryInput {
   source: MessageSource;
   connection?: ConnectionInfo;
   transcript?: CompactTranscript;
+  /**
+   * A pre-chosen id (SMTP names it in its `250 queued as <id>` reply, which is part of the transcript handed in here).
+   * Must be unused and URL-safe; default: a random id.
+   */
+  id?: string;
   /** Defaults to every `envelope.rcptTo` address's INBOX. */
   targets?: Array<{ mailbox: string; folder?: string; flags?: string[]; internalDate?: Date }>;
   receivedAt?: Date;

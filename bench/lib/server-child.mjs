@@ -1,0 +1,53 @@
+// Child-process side of server-process.mjs: runs one server (a sandbox from dist/, or the SMTP sink) so that the
+// load generator in the parent does not share its event loop, and RSS figures are the server's alone.
+import { importDist } from './build.mjs';
+import { startSmtpSink } from './sink.mjs';
+
+let sandbox = null;
+let sink = null;
+
+const handlers = {
+  async start({ kind, options }) {
+    if (kind === 'sink') {
+      sink = await startSmtpSink();
+      return { ports: { smtp: sink.port } };
+    }
+    const { createSandbox } = await importDist('index.js');
+    sandbox = await createSandbox({ logLevel: 'silent', ...options });
+    return { ports: sandbox.ports, url: sandbox.url };
+  },
+  rss() {
+    globalThis.gc?.();
+    globalThis.gc?.();
+    const m = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, cpuMicros: cpu.user + cpu.system, stored: sandbox ? sandbox.store.size : sink.messages() };
+  },
+  /** Stores `count` messages of about `size` bytes straight into the store (to measure ingest with a full store). */
+  preload({ count, size }) {
+    const body = 'x'.repeat(76) + '\r\n';
+    for (let i = 0; i < count; i++) {
+      const raw = Buffer.from(`From: pre@example.test\r\nTo: ann@example.test\r\nSubject: preload ${i}\r\n\r\n${body.repeat(Math.max(1, Math.round(size / 78)))}`);
+      sandbox.store.deliver({ raw, envelope: { mailFrom: 'pre@example.test', rcptTo: ['ann@example.test'] }, source: 'api' });
+    }
+    return { stored: sandbox.store.size };
+  },
+  clear() {
+    sandbox?.clear();
+    return { stored: 0 };
+  },
+  async stop() {
+    await sandbox?.close();
+    await sink?.close();
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+process.on('message', async ({ id, cmd, args }) => {
+  try {
+    process.send({ id, result: await handlers[cmd](args ?? {}) });
+  } catch (err) {
+    process.send({ id, error: String(err?.stack ?? err) });
+  }
+});

@@ -1,0 +1,151 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type {
+  SMTPServerAddress,
+  SMTPServerAuthentication,
+  SMTPServerAuthenticationResponse,
+  SMTPServerDataStream,
+  SMTPServerSession,
+} from 'smtp-server';
+import type { ServerContext } from '../shared/server-context.js';
+import { newMessageId } from '../store/message-store.js';
+import type { SandboxSmtpConnection } from './sandbox-connection.js';
+
+type Done = (err?: Error | null) => void;
+type DataDone = (err?: Error | null, message?: string) => void;
+type AuthDone = (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void;
+
+/** An SMTP refusal: smtp-server answers `responseCode` (without it, every error becomes a 450). */
+export class SmtpError extends Error {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmtpError';
+  }
+}
+
+/** Finds the connection behind a session; the hooks only ever run for live connections. */
+export type ConnectionLookup = (session: SMTPServerSession) => SandboxSmtpConnection | undefined;
+
+// CR, LF and NUL split or truncate an address wherever it is echoed (SPEC §10). smtp-server already refuses
+// control characters in paths; this is the sandbox's own guard, so the rule holds whatever the parser does.
+const unsafeAddress = /[\r\n\0]/;
+
+/**
+ * The smtp-server hooks: authentication against `--users`, envelope checks and delivery into the store.
+ * All of them answer synchronously where they can: the library's defaults defer with setImmediate, which costs a
+ * turn of the event loop per command.
+ */
+export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLookup) {
+  return {
+    onConnect: (_session: SMTPServerSession, done: Done) => done(),
+
+    onSecure(socket: Socket | TLSSocket, session: SMTPServerSession, done: Done) {
+      const connection = connectionOf(session);
+      if (connection) {
+        const cipher = 'getCipher' in socket ? socket.getCipher() : undefined;
+        connection.transcript.session.setTls();
+        connection.transcript.note(`TLS established${cipher ? ` (${cipher.version} ${cipher.name})` : ''}`);
+      }
+      done();
+    },
+
+    onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: AuthDone) {
+      const user = auth.username ?? '';
+      const { credentials } = ctx;
+      const isValid =
+        auth.method === 'CRAM-MD5'
+          ? credentials.verifyCramMd5(user, auth.challenge ?? '', auth.challengeResponse ?? '')
+          : (auth.method === 'PLAIN' || auth.method === 'LOGIN') && credentials.verifyPassword(user, auth.password ?? '');
+      if (!isValid) return done(null, { responseCode: 535, message: 'Error: authentication credentials invalid' });
+      connectionOf(session)?.transcript.session.setUser(user);
+      done(null, { user });
+    },
+
+    onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
+      if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+      done();
+    },
+
+    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
+      if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+      done();
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, done: DataDone) {
+      receiveMessage(ctx, connectionOf(session), stream, session, done);
+    },
+  };
+}
+
+/**
+ * Buffers the message (already dot-unstuffed by smtp-server, CRLF kept) and stores it BEFORE the `250` goes out,
+ * so a message that got `250` is never lost. No MIME parsing here: the store takes a cheap header summary.
+ */
+function receiveMessage(
+  ctx: ServerContext,
+  connection: SandboxSmtpConnection | undefined,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  done: DataDone,
+): void {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let isSettled = false;
+  const settle = (err: Error | null, message?: string) => {
+    if (isSettled) return;
+    isSettled = true;
+    chunks = [];
+    done(err, message);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    // The SIZE parameter is only a claim: the limit is on the bytes that actually arrive. Past it, keep draining
+    // (the client is still sending) but hold nothing.
+    if (stream.sizeExceeded) chunks = [];
+    else {
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  });
+  // The client went away mid-DATA: smtp-server destroys the stream; drop what we hold, store nothing.
+  stream.once('error', () => settle(new SmtpError(451, 'Error: connection lost during DATA')));
+  stream.once('end', () => {
+    connection?.transcript.client(`<${stream.byteLength} bytes of message data>`);
+    if (stream.sizeExceeded) {
+      return settle(new SmtpError(552, `Error: message exceeds the maximum size of ${ctx.config.maxMessageSize} bytes`));
+    }
+    try {
+      settle(null, deliver(ctx, connection, session, Buffer.concat(chunks, size)));
+    } catch (err) {
+      ctx.logger.error('smtp: could not store a message', { session: session.id, err });
+      settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
+    }
+  });
+}
+
+/** Stores the message and returns the text of the `250` reply. */
+function deliver(ctx: ServerContext, connection: SandboxSmtpConnection | undefined, session: SMTPServerSession, raw: Buffer): string {
+  const id = newMessageId();
+  const reply = `Ok: queued as ${id}`;
+  const envelope = session.envelope;
+  ctx.store.deliver({
+    id,
+    raw,
+    envelope: {
+      mailFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
+      rcptTo: envelope.rcptTo.map((r) => r.address),
+    },
+    source: 'smtp',
+    connection: {
+      remoteAddress: session.remoteAddress,
+      heloName: session.hostNameAppearsAs || undefined,
+      tls: session.secure,
+      authUser: typeof session.user === 'string' ? session.user : undefined,
+      sessionId: connection?.transcript.session.id,
+    },
+    transcript: connection?.transcript.forMessage(connection.formatReply(250, reply, 'DATA_OK')[0]),
+  });
+  return reply;
+}

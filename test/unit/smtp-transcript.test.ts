@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { redactCommand, SmtpTranscript } from '../../src/smtp/transcript.js';
+import { SessionLog } from '../../src/store/session-log.js';
+import { decodeTranscript } from '../../src/store/transcript.js';
+
+describe('redactCommand', () => {
+  it.each([
+    ['AUTH PLAIN AGFubgBzZWNyZXQ=', false, 'AUTH PLAIN <redacted>'],
+    ['auth login YW5u', false, 'auth login <redacted>'],
+    ['AUTH LOGIN', false, 'AUTH LOGIN'],
+    ['AUTH CRAM-MD5', false, 'AUTH CRAM-MD5'],
+    ['AUTH PLAIN =', false, 'AUTH PLAIN <redacted>'],
+    ['YW5uIDBmZWQ5OGU1', true, '<redacted>'],
+    ['*', true, '<redacted>'],
+    ['MAIL FROM:<a@example.test>', false, 'MAIL FROM:<a@example.test>'],
+    ['EHLO AUTH', false, 'EHLO AUTH'],
+  ])('records %j (continuation: %s) as %j', (line, isContinuation, expected) => {
+    expect(redactCommand(line, isContinuation)).toBe(expected);
+  });
+});
+
+describe('SmtpTranscript', () => {
+  it('keeps the lines since the last accepted message for the next one, ending with its 250', () => {
+    const log = new SessionLog(10, 100);
+    const transcript = new SmtpTranscript(log.start('smtp', { tls: false }), 100);
+    transcript.server('220 hello');
+    transcript.client('MAIL FROM:<a@example.test>');
+    expect(decodeTranscript(transcript.forMessage('250 2.6.0 Ok: queued as X')).map((l) => l.dir + l.line)).toEqual([
+      'S220 hello',
+      'CMAIL FROM:<a@example.test>',
+      'S250 2.6.0 Ok: queued as X',
+    ]);
+    transcript.messageAccepted('250 2.6.0 Ok: queued as X');
+    transcript.client('QUIT');
+    expect(decodeTranscript(transcript.forMessage('250 next')).map((l) => l.line)).toEqual(['QUIT', '250 next']);
+    expect(log.list()[0].lines.map((l) => l.line)).toEqual(['220 hello', 'MAIL FROM:<a@example.test>', '250 2.6.0 Ok: queued as X', 'QUIT']);
+  });
+
+  it('bounds the lines kept for one message, keeping the latest and saying how many were dropped', () => {
+    const transcript = new SmtpTranscript(new SessionLog(10, 10).start('smtp', { tls: false }), 3);
+    for (let i = 0; i < 10; i++) transcript.client(`NOOP ${i}`);
+    expect(decodeTranscript(transcript.forMessage('250 ok')).map((l) => l.line)).toEqual(['7 earlier lines omitted', 'NOOP 7', 'NOOP 8', 'NOOP 9', '250 ok']);
+  });
+});
