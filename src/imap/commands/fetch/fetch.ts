@@ -1,0 +1,100 @@
+import type { MessageCache } from '../../message-cache.js';
+import { bodyStructureOf } from '../../../mime/body-structure.js';
+import { envelopeOf } from '../../../mime/envelope.js';
+import { partialBytes, sectionBytes } from '../../../mime/section.js';
+import type { Placement } from '../../../store/types.js';
+import { no } from '../../imap-error.js';
+import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
+import { expectArgCount, getSequenceSet } from '../../wire/args.js';
+import { formatFlags, formatImapValue, formatInternalDate } from '../../wire/encoder.js';
+import { defineCommand, ok, selected } from '../define.js';
+import { parseFetchItems, setsSeen, type FetchItem } from './fetch-items.js';
+
+/**
+ * FETCH sequence-set (item ... | macro) — RFC 3501 §6.4.5; UID FETCH — §6.4.8.
+ * Each response is built as Buffers (message bytes go as literals, never through strings) and sent through the
+ * session's chunked writer, which waits for the socket to drain: a 10,000-message BODY[] fetch streams.
+ */
+export const fetch = defineCommand({
+  names: ['FETCH', 'UID FETCH'],
+  states: selected,
+  usesSequenceNumbers: true,
+  parseArgs(args, ctx) {
+    expectArgCount(args, 2);
+    return { set: getSequenceSet(args, 0), items: parseFetchItems(args[1], ctx.isUid) };
+  },
+  async run(ctx, { set, items }) {
+    const view = ctx.session.view;
+    if (!view) throw no('No folder selected');
+    const markSeen = setsSeen(items) && !view.isReadOnly;
+    const cache = ctx.session.cache;
+    for (const entry of view.resolve(set, ctx.isUid)) {
+      // A client that hung up mid-FETCH must not make the server render the rest of the folder.
+      if (ctx.session.isClosed) break;
+      const p = entry.placement;
+      // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
+      const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
+      const { bytes, summary } = renderFetch(entry, items, view, cache, isNewlySeen);
+      await ctx.session.send(bytes, ctx.session.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+    }
+    return ok(`${ctx.name} completed`);
+  },
+});
+
+/** `* seq FETCH (...)\r\n` as bytes, plus its transcript form (literal contents omitted), built only if asked for. */
+export function renderFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView, cache: MessageCache, addFlags: boolean): { bytes: Buffer[]; summary: () => string } {
+  const chunks: Buffer[] = [Buffer.from(`* ${entry.seq} FETCH (`, 'latin1')];
+  const shown: Array<() => string> = [];
+  const p = entry.placement;
+  const all = addFlags && !items.some((i) => i.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
+  all.forEach((item, i) => {
+    const [label, value] = renderItem(item, p, view, cache);
+    chunks.push(Buffer.from(`${i === 0 ? '' : ' '}${label} `, 'latin1'));
+    if (Array.isArray(value)) {
+      // A literal: the transcript shows its size, never the message bytes.
+      chunks.push(...value);
+      shown.push(() => `${label} {${value[1].length} bytes}`);
+    } else {
+      chunks.push(value);
+      shown.push(() => `${label} ${value.includes(10) ? `{${value.length} bytes}` : value.toString('utf8')}`);
+    }
+  });
+  chunks.push(Buffer.from(')\r\n'));
+  return { bytes: chunks, summary: () => `* ${entry.seq} FETCH (${shown.map((f) => f()).join(' ')})` };
+}
+
+function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: MessageCache): [string, Buffer | [Buffer, Buffer]] {
+  const raw = p.message.raw;
+  const mime = cache.mime;
+  switch (item.kind) {
+    case 'UID':
+      return ['UID', Buffer.from(String(p.uid))];
+    case 'FLAGS':
+      return ['FLAGS', Buffer.from(formatFlags(p.flags, view.recent.has(p)))];
+    case 'INTERNALDATE':
+      return ['INTERNALDATE', Buffer.from(formatInternalDate(p.internalDate))];
+    case 'RFC822.SIZE':
+      return ['RFC822.SIZE', Buffer.from(String(raw.length))];
+    case 'ENVELOPE':
+      return ['ENVELOPE', cache.formatted(p.message, 'ENVELOPE', () => formatImapValue(envelopeOf(mime.treeOf(p.message))))];
+    case 'BODYSTRUCTURE':
+    case 'BODY':
+      return [item.kind, cache.formatted(p.message, item.kind, () => formatImapValue(bodyStructureOf(mime.treeOf(p.message), item.kind === 'BODYSTRUCTURE')))];
+    case 'RFC822':
+      return ['RFC822', literal(raw)];
+    case 'RFC822.HEADER':
+      return ['RFC822.HEADER', literal(sectionBytes(raw, mime.treeOf(p.message), { part: [], kind: 'header' }))];
+    case 'RFC822.TEXT':
+      return ['RFC822.TEXT', literal(sectionBytes(raw, mime.treeOf(p.message), { part: [], kind: 'text' }))];
+    case 'section': {
+      // BODY[] needs no parse: the stored bytes are the answer (SPEC §4: byte for byte).
+      const whole = item.section.part.length === 0 && item.section.kind === 'all';
+      const bytes = whole ? raw : sectionBytes(raw, mime.treeOf(p.message), item.section);
+      return [item.label, literal(item.partial ? partialBytes(bytes, item.partial.start, item.partial.count) : bytes)];
+    }
+  }
+}
+
+function literal(bytes: Buffer): [Buffer, Buffer] {
+  return [Buffer.from(`{${bytes.length}}\r\n`, 'latin1'), bytes];
+}

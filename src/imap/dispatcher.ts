@@ -1,0 +1,266 @@
+import type { ServerContext } from '../shared/server-context.js';
+import { capabilities } from './capabilities.js';
+import { commands } from './commands/index.js';
+import type { CommandContext, CommandResult, CommandSpec } from './commands/define.js';
+import { ImapError, bad, no } from './imap-error.js';
+import type { ImapSession } from './session.js';
+import { sanitizeText } from './wire/encoder.js';
+import { ImapFramer, type Frame, type FramerEvent } from './wire/framer.js';
+import { ImapSyntaxError, tokenize, type Token } from './wire/tokenizer.js';
+
+/** Stop reading from a client that sends faster than commands complete once this much input is waiting. */
+const inputHighWater = 1024 * 1024;
+// tag = 1*<any ASTRING-CHAR except "+"> (RFC 3501 §9): no controls, spaces, 8-bit, list-wildcards or quoted-specials.
+const tagPattern = /^[^\x00-\x20\x7f-\xff(){%*"\\+]+$/;
+
+interface ParsedCommand {
+  tag: string;
+  name: string;
+  isUid: boolean;
+  args: Token[];
+}
+
+/**
+ * Reads commands off a session, one at a time, and runs them through the declared command table: state
+ * check, argument parsing, the handler, queued untagged updates (never an EXPUNGE under a sequence-number
+ * command), then the tagged completion. Every outcome is rendered here and nowhere else.
+ */
+export class Dispatcher {
+  readonly #framer: ImapFramer;
+  #isBusy = false;
+  #lineWaiter: ((line: Buffer | null) => void) | null = null;
+  #isPushScheduled = false;
+
+  constructor(
+    readonly session: ImapSession,
+    readonly server: ServerContext,
+  ) {
+    this.#framer = new ImapFramer(server.config.limits.imapLineLength);
+    session.setInput((chunk) => this.#onData(chunk));
+    session.onClose(() => this.#resolveLine(null));
+  }
+
+  start(): void {
+    this.session.write(`* OK [CAPABILITY ${capabilities(this.session)}] mailsandbox IMAP4rev1 ready\r\n`);
+    void this.session.flush();
+  }
+
+  /** The next raw client line, for AUTHENTICATE and IDLE continuations; null when the connection closed. */
+  readLine(): Promise<Buffer | null> {
+    if (this.session.isClosed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.#lineWaiter = resolve;
+      this.#deliverLine();
+    });
+  }
+
+  /** Called when the selected folder changed: inside IDLE the client hears of it at once. */
+  onViewUpdate(): void {
+    if (!this.session.isIdling || this.#isPushScheduled) return;
+    this.#isPushScheduled = true;
+    // Batched: one store operation (an EXPUNGE of 100 messages) emits many events synchronously.
+    queueMicrotask(() => {
+      this.#isPushScheduled = false;
+      if (this.session.isIdling) void this.flushUpdates(true).then(() => this.session.flush());
+    });
+  }
+
+  /** Writes the selected folder's queued updates as untagged responses. */
+  async flushUpdates(allowExpunge: boolean): Promise<void> {
+    const view = this.session.view;
+    if (!view) return;
+    // Written in one go: an IDLE push must not interleave with the tagged completion that follows DONE.
+    for (const line of view.takeUpdates(allowExpunge)) this.session.write(`* ${line}\r\n`);
+    await this.session.flush();
+    if (view.isFolderGone) await this.session.close('Selected folder was deleted');
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#framer.push(chunk);
+    if (this.#isBusy && this.#framer.bufferedBytes > inputHighWater) this.session.pauseInput();
+    if (this.#lineWaiter) this.#deliverLine();
+    else void this.#pump();
+  }
+
+  #deliverLine(): void {
+    if (!this.#lineWaiter) return;
+    const line = this.#framer.nextLine();
+    if (line === null) return;
+    // An over-long continuation line reads as empty: no handler accepts it.
+    this.#resolveLine(line === 'too-long' ? Buffer.alloc(0) : line);
+  }
+
+  #resolveLine(line: Buffer | null): void {
+    const waiter = this.#lineWaiter;
+    this.#lineWaiter = null;
+    waiter?.(line);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#isBusy) return;
+    this.#isBusy = true;
+    try {
+      while (!this.session.isClosed) {
+        const ev = this.#framer.next();
+        if (!ev) break;
+        await this.#handle(ev);
+      }
+    } catch (err) {
+      this.server.logger.error('imap session failed', { session: this.session.log.id, error: err });
+      await this.session.close('Internal server error');
+    } finally {
+      this.#isBusy = false;
+      this.session.resumeInput();
+    }
+  }
+
+  async #handle(ev: FramerEvent): Promise<void> {
+    switch (ev.kind) {
+      case 'frame':
+        return this.#runFrame(ev.frame);
+      case 'literal':
+        return this.#onLiteral(ev.size, ev.isNonSync, ev.head);
+      case 'too-long': {
+        const tag = tagOf(ev.head);
+        this.session.log.line('C', `${redactedHead(ev.head, 80)} [line over ${this.server.config.limits.imapLineLength} bytes]`);
+        return this.#complete(tag, bad('Command line too long'));
+      }
+    }
+  }
+
+  /** `{n}` gets `+` only once the command, state and size are acceptable; otherwise the client never sends it. */
+  async #onLiteral(size: number, isNonSync: boolean, head: Buffer): Promise<void> {
+    const tag = tagOf(head);
+    const refusal = this.#literalRefusal(head, size + this.#framer.literalBytes);
+    if (refusal) {
+      if (isNonSync) {
+        // LITERAL+: the bytes are already on their way and can't be told apart from commands.
+        this.#framer.reset();
+        this.session.log.line('C', redactedHead(head, 80));
+        await this.session.close(`${refusal.message}; non-synchronizing literal refused`);
+        return;
+      }
+      this.#framer.rejectLiteral();
+      this.session.log.line('C', redactedHead(head, 200));
+      return this.#complete(tag, refusal);
+    }
+    this.#framer.acceptLiteral(size);
+    if (!isNonSync) {
+      this.session.write('+ Ready for literal data\r\n');
+      await this.session.flush();
+    }
+  }
+
+  #literalRefusal(head: Buffer, total: number): ImapError | null {
+    const m = /^(\S+) +(UID +)?([A-Za-z]+)/.exec(head.toString('latin1'));
+    if (!m || !tagPattern.test(m[1])) return bad('Invalid tag');
+    const spec = commands.get((m[2] ? 'UID ' : '') + m[3].toUpperCase());
+    if (!spec) return bad('Unknown command');
+    if (!spec.states.includes(this.session.state)) return bad(`Command not allowed in the ${this.session.state} state`);
+    const limits = this.server.config;
+    const max = spec.takesMessageLiteral ? limits.maxMessageSize : limits.limits.imapLiteralSize;
+    if (total > max) return no(`Literal over the limit of ${max} bytes`, 'TOOBIG');
+    return null;
+  }
+
+  async #runFrame(frame: Frame): Promise<void> {
+    let parsed: ParsedCommand;
+    try {
+      parsed = parseCommand(tokenize(frame));
+    } catch (err) {
+      if (!(err instanceof ImapSyntaxError || err instanceof ImapError)) throw err;
+      this.session.log.line('C', redactedHead(Buffer.from(transcriptOf(frame)), 300));
+      return this.#complete(tagOf(frame.segments[0]), bad(err.message));
+    }
+    const spec = commands.get(parsed.name);
+    this.session.log.line('C', spec?.secretArgsFrom !== undefined ? redacted(parsed, spec.secretArgsFrom) : transcriptOf(frame));
+    if (!spec) return this.#complete(parsed.tag, bad(`Unknown command ${parsed.name}`));
+    if (!spec.states.includes(this.session.state)) {
+      const err = this.session.state === 'not-authenticated' ? bad('Log in first') : bad(`${parsed.name} is not allowed in the ${this.session.state} state`);
+      return this.#complete(parsed.tag, err);
+    }
+    const ctx: CommandContext = { ...parsed, session: this.session, server: this.server, readLine: () => this.readLine(),
+      flushUpdates: (allowExpunge) => this.flushUpdates(allowExpunge),
+      onViewUpdate: () => this.onViewUpdate(),
+      discardInput: () => this.#framer.reset(),
+    };
+    const result = await this.#run(spec, ctx, parsed.args);
+    if (!this.session.isClosed) await this.flushUpdates(!(spec.usesSequenceNumbers && !parsed.isUid));
+    await this.#complete(parsed.tag, result);
+  }
+
+  async #run(spec: CommandSpec, ctx: CommandContext, args: Token[]): Promise<CommandResult | ImapError> {
+    try {
+      return await spec.run(ctx, spec.parseArgs(args, ctx));
+    } catch (err) {
+      if (err instanceof ImapError) return err;
+      this.server.logger.error('imap command failed', { session: this.session.log.id, command: ctx.name, error: err });
+      return no('Internal server error', 'SERVERBUG');
+    }
+  }
+
+  /** Writes the tagged completion; BAD counts towards the bad-command limit. */
+  async #complete(tag: string, result: CommandResult | ImapError): Promise<void> {
+    const session = this.session;
+    if (session.isClosed) return;
+    const status = result instanceof ImapError ? result.status : 'OK';
+    const code = result instanceof ImapError ? result.code : result.code;
+    const text = sanitizeText(result instanceof ImapError ? result.message : result.text);
+    session.write(`${tag} ${status} ${code ? `[${code}] ` : ''}${text}\r\n`);
+    await session.flush();
+    if (status === 'BAD' && ++session.badCommands >= this.server.config.limits.imapBadCommands) {
+      await session.close('Too many bad commands');
+      return;
+    }
+    if (!(result instanceof ImapError) && result.after) await result.after();
+  }
+}
+
+function parseCommand(tokens: Token[]): ParsedCommand {
+  const [tagToken, nameToken] = tokens;
+  if (tagToken?.type !== 'atom' || tagToken.section || !tagPattern.test(tagToken.value)) {
+    throw new ImapSyntaxError('Invalid tag');
+  }
+  const tag = tagToken.value;
+  if (nameToken?.type !== 'atom') throw new ImapError('BAD', null, 'Missing command');
+  let name = nameToken.value.toUpperCase();
+  let args = tokens.slice(2);
+  if (name === 'UID') {
+    const sub = tokens[2];
+    if (sub?.type !== 'atom') throw new ImapError('BAD', null, 'Missing command after UID');
+    name = `UID ${sub.value.toUpperCase()}`;
+    args = tokens.slice(3);
+  }
+  return { tag, name, isUid: name.startsWith('UID '), args };
+}
+
+/** The tag of a line that couldn't be parsed, or `*` when it has none (RFC 3501 §7.1.5). */
+function tagOf(head: Buffer): string {
+  const m = /^(\S+) /.exec(head.toString('latin1'));
+  return m && tagPattern.test(m[1]) ? m[1] : '*';
+}
+
+/** The command as the transcript shows it: literals replaced by their size. */
+function transcriptOf(frame: Frame): string {
+  return frame.segments
+    .map((s, i) => {
+      const text = s.toString('utf8');
+      return i < frame.literals.length ? text.replace(/\{(\d+)\+?\}$/, `{${frame.literals[i].length} bytes}`) : text;
+    })
+    .join('');
+}
+
+/**
+ * A line that could not be parsed, for the transcript: a LOGIN or AUTHENTICATE one keeps only its tag and command,
+ * since a password may be anywhere in it.
+ */
+function redactedHead(head: Buffer, max: number): string {
+  const text = sanitizeText(head.toString('utf8'), max);
+  const m = /^\S+ +(LOGIN|AUTHENTICATE)\b/i.exec(text);
+  return m ? `${m[0]} ***` : text;
+}
+
+function redacted(cmd: ParsedCommand, from: number): string {
+  const shown = cmd.args.slice(0, from).map((t) => (t.type === 'atom' ? t.value : t.type === 'list' ? '(...)' : t.type === 'nil' ? 'NIL' : JSON.stringify(t.value.toString('utf8'))));
+  return sanitizeText([cmd.tag, cmd.name, ...shown, ...(cmd.args.length > from ? ['***'] : [])].join(' '), 300);
+}

@@ -1,0 +1,196 @@
+import type { MessageStore } from '../store/message-store.js';
+import type { Folder, Placement } from '../store/types.js';
+import { bad } from './imap-error.js';
+import { formatFlags } from './wire/encoder.js';
+import { highestNumber, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
+
+/** One message as the client knows it: its sequence number (1-based) and placement. */
+export interface ViewEntry {
+  seq: number;
+  placement: Placement;
+}
+
+/**
+ * A selected folder as one session sees it (RFC 3501 §5.2, §7.4.1). The sequence list is a snapshot taken at
+ * SELECT; changes made by anyone (this session included) arrive as store events and are queued, then revealed
+ * by `takeUpdates()`, which the dispatcher calls before each tagged completion (and at once during IDLE).
+ *
+ * Expunged placements stay in the list, marked gone, until an EXPUNGE may be sent: sequence numbers must not
+ * shift under a FETCH, STORE or SEARCH.
+ */
+export class MailboxView {
+  /** What the client has been told: its sequence numbers index this list. */
+  readonly #list: Placement[];
+  readonly #gone = new Set<Placement>();
+  #added: Placement[] = [];
+  readonly #flagsChanged = new Set<Placement>();
+  readonly recent: Set<Placement>;
+  readonly #unsubscribe: Array<() => void>;
+  #isFolderGone = false;
+
+  constructor(
+    readonly store: MessageStore,
+    readonly folder: Folder,
+    readonly isReadOnly: boolean,
+    /** The session: events carrying it as origin are this session's own changes. */
+    readonly origin: unknown,
+    /** Called whenever an update is queued (IDLE pushes it at once). */
+    readonly onUpdate: () => void,
+  ) {
+    this.#list = [...folder.placements];
+    // EXAMINE must not change state (RFC 3501 §6.3.2), so it sees \Recent without claiming it.
+    this.recent = isReadOnly ? new Set(this.#list.filter((p) => p.recent)) : store.claimRecent(folder);
+    this.#unsubscribe = [
+      store.on('placement.added', (p) => this.#onAdded(p)),
+      store.on('placement.removed', (p) => this.#onRemoved(p)),
+      store.on('placement.flags', (p, origin) => this.#onFlags(p, origin)),
+      store.on('folder.removed', (f) => this.#onFolderGone(f === folder)),
+      store.on('mailbox.removed', (m) => this.#onFolderGone(m.address === folder.mailbox)),
+    ];
+  }
+
+  close(): void {
+    for (const off of this.#unsubscribe) off();
+  }
+
+  /** EXISTS as the client knows it. */
+  get exists(): number {
+    return this.#list.length;
+  }
+
+  /** True once the folder (or its mailbox) was deleted: the session must end (RFC 3501 leaves it to the server). */
+  get isFolderGone(): boolean {
+    return this.#isFolderGone;
+  }
+
+  isGone(p: Placement): boolean {
+    return this.#gone.has(p);
+  }
+
+  /** Every message the client knows of, in sequence order. */
+  entries(): ViewEntry[] {
+    return this.#list.map((placement, i) => ({ seq: i + 1, placement }));
+  }
+
+  seqOf(p: Placement): number {
+    const i = indexOfUid(this.#list, p.uid);
+    return i >= 0 && this.#list[i] === p ? i + 1 : 0;
+  }
+
+  /**
+   * The messages a sequence set names, ascending. For message sequence numbers, a number beyond EXISTS is BAD
+   * (RFC 9051 §6.4.4 leaves it to the server; Dovecot does the same); UID sets simply match what exists.
+   * `*` on an empty folder matches nothing.
+   */
+  resolve(set: SequenceSet, isUid: boolean): ViewEntry[] {
+    const list = this.#list;
+    if (list.length === 0) return [];
+    const out: ViewEntry[] = [];
+    if (!isUid) {
+      if (highestNumber(set) > list.length) throw bad('Invalid message sequence number');
+      for (const [lo, hi] of resolveSequenceSet(set, list.length)) {
+        for (let s = lo; s <= hi; s++) out.push({ seq: s, placement: list[s - 1] });
+      }
+      return out;
+    }
+    for (const [lo, hi] of resolveSequenceSet(set, list[list.length - 1].uid)) {
+      for (let i = lowerBound(list, lo); i < list.length && list[i].uid <= hi; i++) out.push({ seq: i + 1, placement: list[i] });
+    }
+    return out;
+  }
+
+  /**
+   * Untagged responses for everything queued, in order: EXPUNGEs (only when `allowExpunge`), EXISTS/RECENT,
+   * then FETCH FLAGS for flags others changed.
+   */
+  takeUpdates(allowExpunge: boolean): string[] {
+    const lines: string[] = [];
+    if (allowExpunge && this.#gone.size > 0) lines.push(...this.#takeExpunges());
+    if (this.#added.length > 0) {
+      const added = this.#added;
+      this.#added = [];
+      this.#list.push(...added);
+      if (!this.isReadOnly) for (const p of this.store.claimRecent(this.folder)) this.recent.add(p);
+      else for (const p of added) if (p.recent) this.recent.add(p);
+      lines.push(`${this.#list.length} EXISTS`, `${this.#countRecent()} RECENT`);
+    }
+    for (const p of this.#flagsChanged) {
+      const seq = this.seqOf(p);
+      if (seq > 0 && !this.#gone.has(p)) lines.push(`${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.flags, this.recent.has(p))})`);
+    }
+    this.#flagsChanged.clear();
+    return lines;
+  }
+
+  get hasPendingUpdates(): boolean {
+    return this.#gone.size > 0 || this.#added.length > 0 || this.#flagsChanged.size > 0;
+  }
+
+  #takeExpunges(): string[] {
+    const lines: string[] = [];
+    let removed = 0;
+    const kept: Placement[] = [];
+    // Each EXPUNGE renumbers what follows, so the n-th gone message at original index i is announced as i+1-n.
+    this.#list.forEach((p, i) => {
+      if (this.#gone.has(p)) {
+        lines.push(`${i + 1 - removed} EXPUNGE`);
+        removed++;
+        this.recent.delete(p);
+        this.#flagsChanged.delete(p);
+      } else kept.push(p);
+    });
+    this.#list.splice(0, this.#list.length, ...kept);
+    this.#gone.clear();
+    return lines;
+  }
+
+  #countRecent(): number {
+    let n = 0;
+    for (const p of this.recent) if (!this.#gone.has(p)) n++;
+    return n;
+  }
+
+  #onAdded(p: Placement): void {
+    if (p.folder !== this.folder) return;
+    this.#added.push(p);
+    this.onUpdate();
+  }
+
+  #onRemoved(p: Placement): void {
+    if (p.folder !== this.folder) return;
+    const pending = this.#added.indexOf(p);
+    if (pending >= 0) this.#added.splice(pending, 1);
+    else if (this.seqOf(p) > 0) this.#gone.add(p);
+    else return;
+    this.onUpdate();
+  }
+
+  #onFlags(p: Placement, origin: unknown): void {
+    // The session reports its own changes in the command's own responses (STORE, FETCH BODY[]).
+    if (p.folder !== this.folder || origin === this.origin) return;
+    this.#flagsChanged.add(p);
+    this.onUpdate();
+  }
+
+  #onFolderGone(isMine: boolean): void {
+    if (!isMine) return;
+    this.#isFolderGone = true;
+    this.onUpdate();
+  }
+}
+
+function lowerBound(list: readonly Placement[], uid: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].uid < uid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function indexOfUid(list: readonly Placement[], uid: number): number {
+  const i = lowerBound(list, uid);
+  return i < list.length && list[i].uid === uid ? i : -1;
+}

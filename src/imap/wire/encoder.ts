@@ -1,0 +1,38 @@
+import { atom, formatImapValue, type ImapValue } from '../../mime/imap-value.js';
+import { encodeMailboxName } from './mailbox-name.js';
+
+/**
+ * Response building blocks. Strings are always quoted or sent as literals by `formatImapValue` (the one string
+ * quoter); these helpers only add what is IMAP-server specific.
+ */
+export { atom, formatImapValue, type ImapValue };
+
+/** A folder name on the wire: modified UTF-7, then quoted (a name may contain spaces or quotes). */
+export function formatMailboxName(name: string): Buffer {
+  return formatImapValue(encodeMailboxName(name));
+}
+
+export function formatFlags(flags: Iterable<string>, isRecent = false): string {
+  const all = [...flags];
+  if (isRecent) all.push('\\Recent');
+  return `(${all.join(' ')})`;
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** date-time (RFC 3501 §9), in UTC: `"17-Jul-1996 09:44:25 +0000"`. */
+export function formatInternalDate(d: Date): string {
+  const day = String(d.getUTCDate()).padStart(2, ' ');
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return `"${day}-${months[d.getUTCMonth()]}-${d.getUTCFullYear()} ${time} +0000"`;
+}
+
+/**
+ * resp-text must be one line of printable text: anything echoed into it (a client's tag, a folder name, an
+ * error message) loses CR, LF, NUL and other controls, and `[` at the start, which would read as a response code.
+ */
+export function sanitizeText(text: string, max = 200): string {
+  const clean = text.replace(/[\x00-\x1f\x7f]/g, ' ');
+  return clean.length > max ? clean.slice(0, max) + '...' : clean;
+}

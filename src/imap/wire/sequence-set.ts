@@ -1,0 +1,67 @@
+import { ImapSyntaxError } from './tokenizer.js';
+
+/**
+ * sequence-set (RFC 3501 §9): `1`, `2:4`, `*`, `5:*`, comma-separated. `*` is kept symbolic until resolved
+ * against a folder, because it means "the largest number in use" at the time the command runs.
+ */
+export type SeqNumber = number | '*';
+export type SequenceSet = ReadonlyArray<readonly [SeqNumber, SeqNumber]>;
+
+/** nz-number is at most 4294967295 (RFC 3501 §9 "nz-number ... (0 < n < 4,294,967,296)"). */
+const maxNumber = 4294967295;
+
+export function parseSequenceSet(text: string): SequenceSet {
+  if (text.length === 0 || text.length > 100_000) throw new ImapSyntaxError('Bad sequence set');
+  return text.split(',').map((part) => {
+    const bounds = part.split(':');
+    if (bounds.length > 2) throw new ImapSyntaxError(`Bad sequence set range ${part}`);
+    const from = parseSeqNumber(bounds[0]);
+    return [from, bounds.length === 2 ? parseSeqNumber(bounds[1]) : from] as const;
+  });
+}
+
+function parseSeqNumber(text: string): SeqNumber {
+  if (text === '*') return '*';
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > maxNumber) throw new ImapSyntaxError(`Bad sequence number ${text}`);
+  return Number(text);
+}
+
+/**
+ * The set as ascending, non-overlapping inclusive ranges once `*` is `star`. Reversed ranges (`5:2`) are the
+ * same as forward ones (RFC 3501 §9: "4:2" = "2:4").
+ */
+export function resolveSequenceSet(set: SequenceSet, star: number): Array<[number, number]> {
+  const ranges = set
+    .map(([a, b]) => {
+      const x = a === '*' ? star : a;
+      const y = b === '*' ? star : b;
+      return [Math.min(x, y), Math.max(x, y)] as [number, number];
+    })
+    .sort((p, q) => p[0] - q[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
+}
+
+/** Largest explicit number in the set (for "is this sequence number beyond EXISTS?"). */
+export function highestNumber(set: SequenceSet): number {
+  let max = 0;
+  for (const [a, b] of set) for (const n of [a, b]) if (n !== '*' && n > max) max = n;
+  return max;
+}
+
+/** The compact form of ascending numbers, e.g. [1,2,3,7] -> `1:3,7` (for COPYUID / APPENDUID). */
+export function formatSequenceSet(numbers: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) j++;
+    parts.push(i === j ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
