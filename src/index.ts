@@ -16,3 +16,6 @@ export type {
   TranscriptLine,
 } from './api/types.js';
 export type { SandboxInfo, ListenerInfo } from './shared/server-context.js';
+export { createClient, MailSandboxHttpError } from './api/client.js';
+export type { MailSandboxClient, ClientOptions } from './api/client.js';
+export type { SessionSummary } from './api/types.js';

@@ -15,6 +15,7 @@ import { startImapServer } from '../imap/imap-server.js';
 import { startHttpServer } from '../http/http-server.js';
 import { toMailMessage, toSummary } from './message-view.js';
 import { waitForMessages } from './wait-for.js';
+import { waitersOf } from '../store/message-waiter.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
 
 /** Actual port numbers; `null` for a listener that is off. */
@@ -168,7 +169,12 @@ export class Sandbox {
 
   /** Stops every listener; resolves when all are closed. Safe to call twice. */
   close(): Promise<void> {
-    this.#closed ??= Promise.all(this.#servers.map(([, s]) => s.close())).then(() => undefined);
+    if (!this.#closed) {
+      const closing = Promise.all(this.#servers.map(([, s]) => s.close()));
+      // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
+      waitersOf(this.store, this.config.limits.maxWaiters).closeAll();
+      this.#closed = closing.then(() => undefined);
+    }
     return this.#closed;
   }
 }

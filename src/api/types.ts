@@ -1,4 +1,5 @@
 import type { Address, ConnectionInfo, Envelope, MessageSource, TranscriptLine } from '../store/types.js';
+import type { Protocol } from '../store/session-log.js';
 
 export type { Address, Envelope, MessageSource, TranscriptLine, ConnectionInfo };
 
@@ -55,24 +56,8 @@ export interface MailMessage extends MessageDetails {
   raw: Buffer;
 }
 
-type TextMatch = string | RegExp;
-
-/**
- * What `waitForMessage()` and `messages()` match on. Every given field must match.
- * Strings match case-insensitively as substrings; a RegExp is tested as given.
- * `to` matches any To/Cc header address or envelope recipient (so Bcc recipients match too).
- */
-export interface MessageFilter {
-  /** The SPEC §8 query language, e.g. `from:alice subject:"reset" is:unread`. */
-  query?: string;
-  from?: TextMatch;
-  to?: TextMatch;
-  subject?: TextMatch;
-  /** Matches the plain-text or HTML body. */
-  text?: TextMatch;
-  /** Only messages in this mailbox (exact address, case-insensitive). */
-  mailbox?: string;
-}
+// The filter lives with the query language (store/ must not import api/); re-exported here for the public surface.
+export type { MessageFilter, TextMatch } from '../store/query.js';
 
 export interface WaitOptions {
   /** ms; default 30 s, at most 300 s. */
@@ -84,6 +69,8 @@ export interface WaitOptions {
    * or a Date. Default: the moment of the call.
    */
   since?: 'start' | string | Date;
+  /** Aborting rejects the wait at once and releases its slot. */
+  signal?: AbortSignal;
 }
 
 export interface ListOptions {
@@ -100,4 +87,18 @@ export interface DeliverOptions {
   flags?: string[];
   /** Envelope sender recorded with the message. */
   from?: string;
+}
+
+/** A protocol session as `GET /api/v1/sessions` lists it (the lines are in `GET /api/v1/sessions/:id`). */
+export interface SessionSummary {
+  id: string;
+  protocol: Protocol;
+  startedAt: string;
+  endedAt: string | null;
+  remoteAddress: string;
+  localPort: number;
+  tls: boolean;
+  user: string | null;
+  lineCount: number;
+  droppedLines: number;
 }

@@ -1,18 +1,51 @@
-import { createServer } from 'node:net';
+import { createServer } from 'node:http';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext } from '../shared/server-context.js';
+import { waitersOf } from '../store/message-waiter.js';
+import { cachedLowerBodyText } from '../store/query.js';
+import { createApp } from './app.js';
+import type { HttpContext } from './http-context.js';
+import { createLiveFeed } from './live-feed.js';
 
 export interface HttpDeps {
   info(): SandboxInfo;
 }
 
-// PLACEHOLDER: replaced by the real server.
-export function startHttpServer(_ctx: ServerContext, opts: ListenOptions, _deps: HttpDeps): Promise<RunningServer> {
+/** After close(), in-flight requests get this long to finish before their connections are cut. */
+const closeGraceMs = 1000;
+
+/** The UI, REST API and WebSocket feed on one `http.Server`. */
+export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: HttpDeps): Promise<RunningServer> {
+  const closing = new AbortController();
+  const h: HttpContext = {
+    ctx,
+    info: () => deps.info(),
+    waiters: waitersOf(ctx.store, ctx.config.limits.maxWaiters),
+    lowerBodyText: cachedLowerBodyText(),
+    closing: closing.signal,
+  };
+  const server = createServer(createApp(h));
+  // SPEC §10 bounds connections per listener; each blocked long-poll holds one too, and those are capped separately
+  // (429 past maxWaiters), so they get room of their own rather than locking the UI out.
+  server.maxConnections = ctx.config.limits.maxConnections + ctx.config.limits.maxWaiters;
+  const feed = createLiveFeed(ctx, deps.info().version);
+  server.on('upgrade', (req, socket, head) => feed.handleUpgrade(req, socket, head));
   return new Promise((resolve, reject) => {
-    const server = createServer((s) => s.destroy());
-    server.once('error', reject);
+    server.once('error', (err) => {
+      feed.close();
+      reject(err);
+    });
     server.listen(opts.port, opts.host, () => {
       const port = (server.address() as { port: number }).port;
-      resolve({ port, close: () => new Promise((r) => server.close(() => r())) });
+      let closed: Promise<void> | null = null;
+      const close = () =>
+        (closed ??= new Promise<void>((done) => {
+          closing.abort();
+          feed.close();
+          server.close(() => done());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), closeGraceMs).unref();
+        }));
+      resolve({ port, close });
     });
   });
 }

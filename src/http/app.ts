@@ -1,0 +1,27 @@
+import express from 'express';
+import type { Express } from 'express';
+import { apiNotFound, errorHandler } from './errors.js';
+import type { HttpContext } from './http-context.js';
+import { registerRoutes } from './routes.js';
+import { basicAuth, crossSiteGuard, hostGuard } from './security.js';
+import { staticUi } from './static-ui.js';
+
+/** The express app: no listening here, so it can be mounted or tested on its own. */
+export function createApp(h: HttpContext, uiDir?: string): Express {
+  const { config, logger } = h.ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  // Order matters: who may talk to us at all (Host, auth) before what they may do (cross-site writes).
+  app.use(hostGuard(config.host));
+  app.use(basicAuth(config.uiAuth));
+  app.use(crossSiteGuard);
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  registerRoutes(app, h);
+  app.use('/api', apiNotFound);
+  app.use(staticUi(uiDir));
+  app.use(errorHandler(logger));
+  return app;
+}

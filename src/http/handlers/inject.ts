@@ -1,0 +1,96 @@
+import express from 'express';
+import type { RequestHandler } from 'express';
+import { toSummary } from '../../api/message-view.js';
+import { summarizeHeaders } from '../../mime/header-summary.js';
+import { defaultFolders, normalizeAddress, normalizeFolderName } from '../../store/mailbox.js';
+import { StoreError } from '../../store/message-store.js';
+import { HttpError, badRequest } from '../errors.js';
+import type { HttpContext } from '../http-context.js';
+import { stringParam } from '../params.js';
+
+/** Parses a `message/rfc822` body up to the message size limit (413 past it); any other type is a 415. */
+export function rawMessageBody(maxMessageSize: number): RequestHandler {
+  const parse = express.raw({ type: 'message/rfc822', limit: maxMessageSize });
+  return (req, res, next) => {
+    if (!req.is('message/rfc822')) return next(new HttpError(415, 'unsupported_media_type', 'Send the message as Content-Type: message/rfc822'));
+    parse(req, res, next);
+  };
+}
+
+/** RFC 5322 flag names: system flags (`\Seen`) or keywords (`$Label1`, `Important`). */
+const flagPattern = /^\\?[A-Za-z0-9$_.-]{1,64}$/;
+const systemFlags: Record<string, string> = { seen: '\\Seen', answered: '\\Answered', flagged: '\\Flagged', deleted: '\\Deleted', draft: '\\Draft' };
+
+function parseFlags(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((f) => {
+      if (!flagPattern.test(f)) throw badRequest(`Invalid flag ${JSON.stringify(f.slice(0, 70))}`);
+      // `flags=seen` is friendlier in a URL than `flags=%5CSeen`; both mean \Seen.
+      return systemFlags[f.replace(/^\\/, '').toLowerCase()] ?? f;
+    });
+}
+
+/**
+ * `POST /api/v1/messages`: seeds a mailbox with raw bytes. Mailboxes come from `?mailbox=a,b` or else the
+ * message's To/Cc. Bare LF line endings (an .eml saved on Unix, `curl --data-binary`) become CRLF, as SMTP
+ * would have delivered them; the stored bytes are then served byte-exact everywhere.
+ */
+export const injectMessage = (h: HttpContext): RequestHandler => (req, res) => {
+  const { store, config } = h.ctx;
+  if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('The body must be the raw message (Content-Type: message/rfc822)');
+  const raw = toCrlf(req.body);
+  if (raw.length > config.maxMessageSize) throw new HttpError(413, 'too_large', `Message exceeds the limit of ${config.maxMessageSize} bytes`);
+  const headers = summarizeHeaders(raw);
+  const given = stringParam(req, 'mailbox');
+  const mailboxes = given ? given.split(',').map((a) => a.trim()).filter(Boolean) : [...headers.to, ...headers.cc].map((a) => a.address).filter(Boolean);
+  if (mailboxes.length === 0) throw badRequest('No mailbox: pass ?mailbox=address or give the message a To/Cc header');
+  if (mailboxes.length > config.limits.maxRecipients) throw badRequest(`At most ${config.limits.maxRecipients} mailboxes`);
+  for (const a of mailboxes) if (!/^[^\s@<>]+@[^\s@<>]+$/.test(a)) throw badRequest(`Not a mailbox address: ${JSON.stringify(a.slice(0, 100))}`);
+  const folder = normalizeFolderName(stringParam(req, 'folder') ?? 'INBOX');
+  for (const a of mailboxes) if (!folderExists(h, a, folder)) throw new HttpError(404, 'no_such_folder', `No folder ${JSON.stringify(folder)} in ${normalizeAddress(a)}`);
+  const flags = parseFlags(stringParam(req, 'flags'));
+  let message;
+  try {
+    message = store.deliver({
+      raw,
+      envelope: { mailFrom: envelopeFrom(stringParam(req, 'from')) ?? headers.from?.address ?? '', rcptTo: mailboxes },
+      source: 'api',
+      connection: { tls: false, remoteAddress: req.socket.remoteAddress },
+      targets: mailboxes.map((mailbox) => ({ mailbox, folder, flags })),
+    });
+  } catch (err) {
+    if (err instanceof StoreError) throw new HttpError(err.code === 'NONEXISTENT' ? 404 : 409, err.code.toLowerCase(), err.message);
+    throw err;
+  }
+  res.status(201).location(`/api/v1/messages/${message.id}`).json(toSummary(store, message));
+};
+
+/** `?from=` records an envelope sender (MAIL FROM); CR/LF/NUL and spaces are refused as SMTP would. */
+function envelopeFrom(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length > 320 || /[\s\u0000<>]/.test(value)) throw badRequest('from must be a plain address');
+  return value;
+}
+
+/** Checked before delivering, so a bad folder doesn't leave a freshly created mailbox behind. */
+function folderExists(h: HttpContext, address: string, folder: string): boolean {
+  const mailbox = h.ctx.store.getMailbox(address);
+  return mailbox ? mailbox.folders.has(folder) : defaultFolders.some((f) => f.name === folder);
+}
+
+/** Bare LF → CRLF; a buffer that is already CRLF-only is returned as is (no copy). */
+export function toCrlf(raw: Buffer): Buffer {
+  let bare = 0;
+  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) if (i === 0 || raw[i - 1] !== 0x0d) bare++;
+  if (bare === 0) return raw;
+  const out = Buffer.allocUnsafe(raw.length + bare);
+  let j = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out[j++] = 0x0d;
+    out[j++] = raw[i];
+  }
+  return out;
+}

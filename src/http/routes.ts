@@ -1,0 +1,44 @@
+import express from 'express';
+import type { RequestHandler, Router } from 'express';
+import { methodNotAllowed } from './errors.js';
+import type { HttpContext } from './http-context.js';
+import { rawMessageBody, injectMessage } from './handlers/inject.js';
+import { deleteMailbox, listMailboxes } from './handlers/mailboxes.js';
+import * as messages from './handlers/messages.js';
+import { getSession, listSessions } from './handlers/sessions.js';
+import { getInfo, healthz } from './handlers/system.js';
+import { waitForMessages } from './handlers/wait.js';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Handlers = Partial<Record<Method, RequestHandler | RequestHandler[]>>;
+
+/** Every route of SPEC §8 on one screen. The WebSocket `/api/v1/events` is handled on upgrade (live-feed.ts). */
+export function registerRoutes(app: Router, h: HttpContext): void {
+  const json = express.json({ limit: h.ctx.config.limits.httpJsonBody });
+  const rfc822 = rawMessageBody(h.ctx.config.maxMessageSize);
+  route(app, '/healthz', { get: healthz });
+  route(app, '/api/v1/info', { get: getInfo(h) });
+  route(app, '/api/v1/messages', { get: messages.listMessages(h), post: [rfc822, injectMessage(h)], delete: messages.deleteMatching(h) });
+  route(app, '/api/v1/messages/wait', { get: waitForMessages(h) });
+  route(app, '/api/v1/messages/:id', { get: messages.getMessage(h), patch: [json, messages.patchMessage(h)], delete: messages.deleteMessage(h) });
+  route(app, '/api/v1/messages/:id/raw', { get: messages.getRaw(h) });
+  route(app, '/api/v1/messages/:id/html', { get: messages.getHtml(h) });
+  route(app, '/api/v1/messages/:id/attachments/:n', { get: messages.getAttachment(h) });
+  route(app, '/api/v1/messages/:id/transcript', { get: messages.getTranscript(h) });
+  route(app, '/api/v1/messages/:id/structure', { get: messages.getStructure(h) });
+  route(app, '/api/v1/sessions', { get: listSessions(h) });
+  route(app, '/api/v1/sessions/:id', { get: getSession(h) });
+  route(app, '/api/v1/mailboxes', { get: listMailboxes(h) });
+  route(app, '/api/v1/mailboxes/:address', { delete: deleteMailbox(h) });
+}
+
+/** One path, its methods, and a 405 with `Allow` for every other method. */
+function route(app: Router, path: string, handlers: Handlers): void {
+  const r = app.route(path);
+  const allowed: string[] = [];
+  for (const [method, handler] of Object.entries(handlers) as Array<[Method, RequestHandler | RequestHandler[]]>) {
+    r[method](...[handler].flat());
+    allowed.push(method.toUpperCase(), ...(method === 'get' ? ['HEAD'] : []));
+  }
+  r.all(methodNotAllowed(allowed));
+}

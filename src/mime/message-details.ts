@@ -1,0 +1,154 @@
+import libmime from 'libmime';
+import { simpleParser } from 'mailparser';
+import type { AddressObject, Attachment } from 'mailparser';
+import type { Address } from '../store/types.js';
+import { extractCodes, extractLinks } from './links-codes.js';
+
+/** Characters of HTML converted to text when a message has no text part. */
+const maxHtmlToText = 2 * 1024 * 1024;
+
+export interface AttachmentMeta {
+  index: number;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  contentId: string | null;
+  disposition: string | null;
+}
+
+/** What a full MIME parse gives; computed on demand (never at ingest) and cached by {@link MessageDetailsCache}. */
+export interface ParsedDetails {
+  /** Header fields in order, names as written, values unfolded and with encoded words decoded. */
+  headers: Array<{ name: string; value: string }>;
+  bcc: Address[];
+  replyTo: Address[];
+  text: string | null;
+  html: string | null;
+  attachments: AttachmentMeta[];
+  links: string[];
+  codes: string[];
+  /** The decoded content of attachment `index`, or undefined. */
+  attachmentContent(index: number): Buffer | undefined;
+}
+
+/**
+ * Parses a message with mailparser. Inline `cid:` images are turned into `data:` URLs so the HTML renders in a
+ * sandboxed frame without any further request. Never throws: an unparseable message gives empty bodies.
+ */
+export async function parseMessageDetails(raw: Buffer, subject = ''): Promise<ParsedDetails> {
+  let mail: Awaited<ReturnType<typeof simpleParser>>;
+  try {
+    // HTML-to-text conversion is the slow part of a parse; past this size the text stays empty and the HTML is kept.
+    mail = await simpleParser(raw, { skipTextToHtml: true, maxHtmlLengthToParse: maxHtmlToText });
+  } catch {
+    return emptyDetails(raw);
+  }
+  const text = typeof mail.text === 'string' ? mail.text : null;
+  const html = typeof mail.html === 'string' ? mail.html : null;
+  const contents = mail.attachments.map((a) => a.content);
+  return {
+    headers: mail.headerLines.map((h) => splitHeaderLine(h.line)),
+    bcc: addresses(mail.bcc),
+    replyTo: addresses(mail.replyTo),
+    text,
+    html,
+    attachments: mail.attachments.map(toMeta),
+    links: extractLinks(text, html),
+    codes: extractCodes(`${subject}\n${text ?? ''}`),
+    attachmentContent: (index) => contents[index],
+  };
+}
+
+function emptyDetails(raw: Buffer): ParsedDetails {
+  return { headers: [], bcc: [], replyTo: [], text: raw.toString('utf8'), html: null, attachments: [], links: [], codes: [], attachmentContent: () => undefined };
+}
+
+function splitHeaderLine(line: string): { name: string; value: string } {
+  const colon = line.indexOf(':');
+  const name = colon < 0 ? line : line.slice(0, colon);
+  const value = colon < 0 ? '' : line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  let decoded = value;
+  try {
+    decoded = libmime.decodeWords(value);
+  } catch {
+    // A malformed encoded word: show the value as written.
+  }
+  return { name: name.trim(), value: decoded };
+}
+
+function addresses(field: AddressObject | AddressObject[] | undefined): Address[] {
+  const list = field === undefined ? [] : Array.isArray(field) ? field : [field];
+  const out: Address[] = [];
+  const walk = (entries: AddressObject['value']) => {
+    for (const e of entries) {
+      if (e.group) walk(e.group);
+      else out.push({ name: e.name ?? '', address: e.address ?? '' });
+    }
+  };
+  for (const f of list) walk(f.value);
+  return out;
+}
+
+function toMeta(a: Attachment, index: number): AttachmentMeta {
+  return {
+    index,
+    filename: a.filename ?? null,
+    contentType: a.contentType || 'application/octet-stream',
+    size: a.content.length,
+    contentId: a.contentId ? a.contentId.replace(/^<|>$/g, '') : null,
+    disposition: a.contentDisposition ?? null,
+  };
+}
+
+/**
+ * A small LRU of parsed messages keyed by message id, bounded by entries and by the bytes of the messages held
+ * (a parse keeps decoded attachments, so 200 large messages could otherwise pin gigabytes).
+ */
+export class MessageDetailsCache {
+  readonly #entries = new Map<string, { promise: Promise<ParsedDetails>; weight: number }>();
+  #weight = 0;
+
+  constructor(
+    readonly maxEntries = 200,
+    readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
+
+  get(id: string, raw: Buffer, subject: string): Promise<ParsedDetails> {
+    const hit = this.#entries.get(id);
+    if (hit) {
+      // Re-insert: a Map iterates in insertion order, so the first key is always the least recently used.
+      this.#entries.delete(id);
+      this.#entries.set(id, hit);
+      return hit.promise;
+    }
+    const entry = { promise: parseMessageDetails(raw, subject), weight: raw.length };
+    this.#entries.set(id, entry);
+    this.#weight += entry.weight;
+    this.#evict();
+    return entry.promise;
+  }
+
+  delete(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    this.#weight -= entry.weight;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#weight = 0;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #evict(): void {
+    for (const id of this.#entries.keys()) {
+      // Always keep the newest entry, however large: the caller is awaiting it.
+      if (this.#entries.size <= 1 || (this.#entries.size <= this.maxEntries && this.#weight <= this.maxBytes)) return;
+      this.delete(id);
+    }
+  }
+}
