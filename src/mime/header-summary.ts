@@ -58,13 +58,26 @@ export function summarizeHeaders(raw: Buffer): HeaderSummary {
   const isMultipart = /^\s*multipart\//i.test(contentType);
   const hasAttachments =
     attachmentPattern.test(header) || (isMultipart && attachmentPattern.test(raw.subarray(bodyStart).toString('latin1')));
+  const from = parseAddressList(fields.get('from'))[0];
   return {
-    messageId: (fields.get('message-id') ?? '').replace(/^<|>$/g, ''),
-    from: parseAddressList(fields.get('from'))[0] ?? null,
-    to: parseAddressList(fields.get('to')),
-    cc: parseAddressList(fields.get('cc')),
-    subject: decode(fields.get('subject') ?? ''),
+    messageId: detach((fields.get('message-id') ?? '').replace(/^<|>$/g, '')),
+    from: from ? detachAddress(from) : null,
+    to: parseAddressList(fields.get('to')).map(detachAddress),
+    cc: parseAddressList(fields.get('cc')).map(detachAddress),
+    subject: detach(decode(fields.get('subject') ?? '')),
     date: date && !Number.isNaN(date.getTime()) ? date : null,
     hasAttachments,
   };
+}
+
+/**
+ * A copy of the string that does not share memory with the header text it was cut from. V8 keeps substrings as
+ * slices of their parent, so a summary built from slices would keep each message's whole header block alive.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function detachAddress(a: Address): Address {
+  return { name: detach(a.name), address: detach(a.address) };
 }

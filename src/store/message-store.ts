@@ -42,7 +42,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Oldest first; `seq` ascending, so lookups by seq are binary searches. */
   readonly #order: StoredMessage[] = [];
   readonly #byId = new Map<string, StoredMessage>();
-  readonly #placements = new Map<string, Set<Placement>>();
+  /** Placements per message id. Arrays, not Sets: almost every message has one or two, and a Set costs ~100 bytes more. */
+  readonly #placements = new Map<string, Placement[]>();
   readonly #mailboxes = new Map<string, Mailbox>();
   #nextSeq = 1;
   #nextUidValidity = Math.floor(Date.now() / 1000);
@@ -84,7 +85,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     };
     this.#order.push(message);
     this.#byId.set(message.id, message);
-    this.#placements.set(message.id, new Set());
+    this.#placements.set(message.id, []);
     this.#received++;
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
     const seenFolders = new Set<Folder>();
@@ -191,12 +192,12 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   removePlacements(placements: readonly Placement[], origin?: unknown): void {
     const touched = new Set<StoredMessage>();
     for (const p of placements) {
-      if (!this.#placements.get(p.message.id)?.has(p)) continue;
+      if (!this.#placements.get(p.message.id)?.includes(p)) continue;
       this.#unplace(p, origin);
       touched.add(p.message);
     }
     for (const m of touched) {
-      if (this.#placements.get(m.id)?.size) this.emit('message.updated', m);
+      if (this.#placements.get(m.id)?.length) this.emit('message.updated', m);
       else this.#forget(m, 'expunged');
     }
   }
@@ -328,7 +329,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       recent: true,
     };
     folder.placements.push(placement);
-    this.#placements.get(message.id)?.add(placement);
+    this.#placements.get(message.id)?.push(placement);
     this.emit('placement.added', placement, origin);
     return placement;
   }
@@ -337,7 +338,9 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const list = p.folder.placements;
     const i = uidIndex(list, p.uid);
     if (i >= 0) list.splice(i, 1);
-    this.#placements.get(p.message.id)?.delete(p);
+    const own = this.#placements.get(p.message.id);
+    const at = own ? own.indexOf(p) : -1;
+    if (own && at >= 0) own.splice(at, 1);
     this.emit('placement.removed', p, origin);
   }
 
