@@ -55,8 +55,7 @@ function parked(waiters, n) {
 }
 
 async function timeWaits(sandbox) {
-  const { waitersOf } = await importDist('store/message-waiter.js');
-  const waiters = waitersOf(sandbox.store, sandbox.config.limits.maxWaiters);
+  const waiters = sandbox.context.waiters;
   const times = [];
   for (let i = 0; i < WAITS; i++) {
     const pending = fetch(`${sandbox.url}/api/v1/messages/wait?query=subject:wait-${i}&timeout=10s`);

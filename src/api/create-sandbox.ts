@@ -2,20 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConfigError, listenerNames, parseUsersFile, resolveConfig } from '../config.js';
 import type { ListenerName, SandboxConfig, SandboxOptions } from '../config.js';
-import { MessageStore } from '../store/message-store.js';
-import { SessionLog } from '../store/session-log.js';
+import type { MessageStore } from '../store/message-store.js';
 import { compileFilter } from '../store/query.js';
-import { Credentials } from '../shared/credentials.js';
-import { createLogger } from '../shared/logger.js';
 import { loadTlsMaterial } from '../shared/tls.js';
+import { createServerContext } from '../shared/server-context.js';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
 import { startSmtpServer } from '../smtp/smtp-server.js';
 import { startPop3Server } from '../pop3/pop3-server.js';
 import { startImapServer } from '../imap/imap-server.js';
 import { startHttpServer } from '../http/http-server.js';
-import { toMailMessage, toSummary } from './message-view.js';
+import { toMailMessage, toSummary } from '../store/message-view.js';
 import { waitForMessages } from './wait-for.js';
-import { waitersOf } from '../store/message-waiter.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
 
 /** Actual port numbers; `null` for a listener that is off. */
@@ -106,7 +103,7 @@ export class Sandbox {
    * @example sandbox.messages({ query: 'to:ann@example.test is:unread' })
    */
   messages(filter: MessageFilter | string = {}, list: ListOptions = {}): MessageSummary[] {
-    const match = compileFilter(typeof filter === 'string' ? { query: filter } : filter);
+    const match = compileFilter(typeof filter === 'string' ? { query: filter } : filter, { lowerBodyText: this.context.lowerBodyText });
     const out: MessageSummary[] = [];
     const offset = list.offset ?? 0;
     const limit = list.limit ?? Infinity;
@@ -123,7 +120,7 @@ export class Sandbox {
   /** The full message (parsed bodies, links, codes and the raw bytes), or undefined. */
   async getMessage(id: string): Promise<MailMessage | undefined> {
     const m = this.store.get(id);
-    return m && toMailMessage(this.store, m);
+    return m && toMailMessage(this.store, this.context.details, m);
   }
 
   /**
@@ -142,7 +139,7 @@ export class Sandbox {
   /** Like {@link waitForMessage}, for `count` messages (default 1); resolves with all of them, oldest first. */
   async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage[]> {
     const found = await waitForMessages(this.context, typeof filter === 'string' ? { query: filter } : filter, options);
-    return Promise.all(found.map((m) => toMailMessage(this.store, m)));
+    return Promise.all(found.map((m) => toMailMessage(this.store, this.context.details, m)));
   }
 
   /**
@@ -172,7 +169,7 @@ export class Sandbox {
     if (!this.#closed) {
       const closing = Promise.all(this.#servers.map(([, s]) => s.close()));
       // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
-      waitersOf(this.store, this.config.limits.maxWaiters).closeAll();
+      this.context.waiters.closeAll();
       this.#closed = closing.then(() => undefined);
     }
     return this.#closed;
@@ -218,14 +215,7 @@ export async function createSandbox(options: SandboxOptions = {}, defaultPort?: 
   } catch (err) {
     throw new ConfigError([`TLS certificate: ${(err as Error).message}`]);
   }
-  const context: ServerContext = {
-    config,
-    store: new MessageStore({ maxMessages: config.maxMessages }),
-    sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines),
-    tls,
-    credentials: new Credentials(users),
-    logger: createLogger(config.logLevel),
-  };
+  const context = createServerContext(config, tls, users);
   const servers: Array<[ListenerName, RunningServer]> = [];
   try {
     for (const name of listenerNames) {

@@ -1,13 +1,14 @@
 import type { ServerContext } from '../shared/server-context.js';
 import { compileFilter } from '../store/query.js';
 import type { MessageFilter } from '../store/query.js';
-import { WaitTimeoutError, waitersOf } from '../store/message-waiter.js';
+import { WaitTimeoutError, defaultWaitMs } from '../store/message-waiter.js';
+
+export { defaultWaitMs };
 import type { SincePoint } from '../store/message-waiter.js';
 import type { StoredMessage } from '../store/types.js';
 import type { WaitOptions } from './types.js';
 import { describeFilter } from './client-filter.js';
 
-export const defaultWaitMs = 30_000;
 /** Arrivals listed in a timeout error; enough to see what went wrong, short enough to read in a test report. */
 const listedArrivals = 10;
 
@@ -26,10 +27,10 @@ export async function waitForMessages(ctx: ServerContext, filter: MessageFilter,
   }
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a whole number >= 1, got ${String(count)}`);
   const since = resolveSince(ctx, options.since);
-  const predicate = compileFilter(filter);
+  const predicate = compileFilter(filter, { lowerBodyText: ctx.lowerBodyText });
   const match = (m: StoredMessage) => predicate(m, store);
   try {
-    return await waitersOf(store, config.limits.maxWaiters).wait({ match, count, since, timeoutMs, signal: options.signal });
+    return await ctx.waiters.wait({ match, count, since, timeoutMs, signal: options.signal });
   } catch (err) {
     if (!(err instanceof WaitTimeoutError)) throw err;
     const before = 'seq' in since && options.since === undefined ? countBefore(ctx, since.seq, match) : 0;

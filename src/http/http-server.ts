@@ -1,7 +1,5 @@
 import { createServer } from 'node:http';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext } from '../shared/server-context.js';
-import { waitersOf } from '../store/message-waiter.js';
-import { cachedLowerBodyText } from '../store/query.js';
 import { createApp } from './app.js';
 import type { HttpContext } from './http-context.js';
 import { createLiveFeed } from './live-feed.js';
@@ -19,8 +17,6 @@ export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: H
   const h: HttpContext = {
     ctx,
     info: () => deps.info(),
-    waiters: waitersOf(ctx.store, ctx.config.limits.maxWaiters),
-    lowerBodyText: cachedLowerBodyText(),
     closing: closing.signal,
   };
   const server = createServer(createApp(h));

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { toSummary } from '../api/message-view.js';
+import { toSummary } from '../store/message-view.js';
 import type { ServerContext } from '../shared/server-context.js';
 import { toSessionSummary } from './handlers/sessions.js';
 import { checkUpgrade } from './security.js';

@@ -1,7 +1,12 @@
 import type { ListenerName, SandboxConfig } from '../config.js';
-import type { MessageStore } from '../store/message-store.js';
-import type { SessionLog } from '../store/session-log.js';
-import type { Credentials } from './credentials.js';
+import { MessageDetailsCache } from '../mime/message-details.js';
+import { MessageStore } from '../store/message-store.js';
+import { MessageWaiters } from '../store/message-waiter.js';
+import { cachedLowerBodyText } from '../store/query.js';
+import { SessionLog } from '../store/session-log.js';
+import type { StoredMessage } from '../store/types.js';
+import { Credentials } from './credentials.js';
+import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -13,6 +18,34 @@ export interface ServerContext {
   readonly tls: TlsMaterial;
   readonly credentials: Credentials;
   readonly logger: Logger;
+  /** Blocking waits of the library and `GET /messages/wait`: one registry, so one cap covers both. */
+  readonly waiters: MessageWaiters;
+  /** Parsed bodies, attachments, links and codes for the message view (bounded LRU, parsed on first use). */
+  readonly details: MessageDetailsCache;
+  /** Lower-cased body text for word searches (bounded LRU; the UI searches on every keystroke). */
+  lowerBodyText(m: StoredMessage): string;
+}
+
+/**
+ * Builds one sandbox's state: the store, the session log and the read-side caches, all instances (parallel
+ * sandboxes share nothing). Servers are started on top of it by `createSandbox()`; tests drive sessions on it directly.
+ */
+export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
+  const store = new MessageStore({ maxMessages: config.maxMessages });
+  const details = new MessageDetailsCache();
+  store.on('message.deleted', (m) => details.delete(m.id));
+  store.on('store.cleared', () => details.clear());
+  return {
+    config,
+    store,
+    sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines),
+    tls,
+    credentials: new Credentials(users ?? config.users),
+    logger: logger ?? createLogger(config.logLevel),
+    waiters: new MessageWaiters(store, config.limits.maxWaiters),
+    details,
+    lowerBodyText: cachedLowerBodyText(),
+  };
 }
 
 export interface ListenOptions {

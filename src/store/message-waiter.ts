@@ -15,6 +15,9 @@ export interface WaitRequest {
   signal?: AbortSignal;
 }
 
+/** How long a wait blocks when no timeout is given (SPEC §8). */
+export const defaultWaitMs = 30_000;
+
 /** How many arrivals a waiter remembers for its timeout message. */
 const maxRemembered = 10;
 
@@ -167,19 +170,4 @@ function timeoutError(p: Pending): WaitTimeoutError {
   const { count, timeoutMs } = p.req;
   const message = `Timed out after ${timeoutMs} ms: ${p.found.length} of ${count} matching message${count === 1 ? '' : 's'} arrived (${p.arrivedCount} message${p.arrivedCount === 1 ? '' : 's'} arrived in all)`;
   return new WaitTimeoutError(message, p.found, p.arrived, p.arrivedCount);
-}
-
-/**
- * The waiter registry of a store. It hangs off the store instance (a WeakMap keyed by it), so the HTTP server
- * and the library share one cap per sandbox while parallel sandboxes stay independent.
- */
-const registries = new WeakMap<MessageStore, MessageWaiters>();
-
-export function waitersOf(store: MessageStore, maxWaiters: number): MessageWaiters {
-  let waiters = registries.get(store);
-  if (!waiters) {
-    waiters = new MessageWaiters(store, maxWaiters);
-    registries.set(store, waiters);
-  }
-  return waiters;
 }

@@ -96,3 +96,23 @@ export async function sendMail(sandbox: Sandbox, mail: MailSpec): Promise<void> 
 export function row(page: Page, subject: string) {
   return page.locator('.message-list .row', { has: page.locator('.row-subject', { hasText: subject }) });
 }
+
+/**
+ * Resolves once `check()` holds for the store, re-checking on every store change (no polling). The UI updates a row
+ * before its PATCH/DELETE reaches the server, so a test that asserts on the store must wait for the request to land.
+ */
+export function storeReaches(sandbox: Sandbox, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (check()) return resolve();
+    const offs = [
+      sandbox.store.on('message.updated', settle),
+      sandbox.store.on('message.deleted', settle),
+      sandbox.store.on('store.cleared', settle),
+    ];
+    function settle(): void {
+      if (!check()) return;
+      for (const off of offs) off();
+      resolve();
+    }
+  });
+}

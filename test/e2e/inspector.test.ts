@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ImapFlow } from 'imapflow';
 import type { Sandbox } from '../../src/index.js';
-import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox } from './browser.js';
+import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox, storeReaches } from './browser.js';
 import type { OpenedUi } from './browser.js';
 
 const eml = (subject: string) => `From: shop@example.test\r\nTo: ann@example.test\r\nSubject: ${subject}\r\n\r\nHello.\r\n`;
@@ -174,6 +174,7 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
     await page.getByTestId('message-view').waitFor({ state: 'detached' });
     await page.keyboard.press('#');
     await row(page, 'Middle').waitFor({ state: 'detached' });
+    await storeReaches(sb, () => sb.messages().length === 2);
     expect(sb.messages().map((m) => m.subject)).toEqual(['Newest', 'Oldest']);
     await page.keyboard.press('/');
     await expect(page.evaluate<string | null>("document.activeElement?.getAttribute('data-testid') ?? null")).resolves.toBe('search');
@@ -236,7 +237,7 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
     await page.setViewportSize({ width: 375, height: 740 });
     await row(page, 'Small screen').locator('.row-link').click();
     await page.getByTestId('view-subject').waitFor();
-    await expect(page.locator('.list-pane').isVisible()).resolves.toBe(false);
+    await page.locator('.list-pane').waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Back to the list' }).click();
     await row(page, 'Small screen').waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');

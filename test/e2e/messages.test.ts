@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ImapFlow } from 'imapflow';
 import type { Sandbox } from '../../src/index.js';
-import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox } from './browser.js';
+import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox, storeReaches } from './browser.js';
 import type { OpenedUi } from './browser.js';
 
 const eml = (subject: string, body = 'Hello.', from = 'shop@example.test') =>
@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     const { page } = await open();
     // Page-side code is passed as strings: the test project's types are Node's, not the DOM's.
     await page.evaluate('window.notReloaded = true');
-    await expect(page.getByTestId('list-empty').isVisible()).resolves.toBe(true);
+    await page.getByTestId('list-empty').waitFor();
     await sendMail(sandbox, { subject: 'Welcome aboard', text: 'Your account is ready.' });
     const r = row(page, 'Welcome aboard');
     await r.waitFor();
@@ -81,6 +81,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await expect(page.getByTestId('source').textContent()).resolves.toContain('Subject: Your receipt');
     // Opening sent PATCH {seen: true}; the store and the row agree.
     await page.locator('.row.read', { hasText: 'Your receipt' }).waitFor();
+    await storeReaches(sandbox, () => sandbox.messages()[0].seen);
     expect(sandbox.messages()[0].seen).toBe(true);
   });
 
@@ -161,10 +162,10 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await row(page, 'Newsletter').waitFor();
     await page.getByTestId('search').fill('subject:invoice');
     await row(page, 'Newsletter').waitFor({ state: 'detached' });
-    await expect(row(page, 'Invoice 2031').isVisible()).resolves.toBe(true);
+    await row(page, 'Invoice 2031').waitFor();
     await page.getByTestId('search').fill('from:news@example.test');
     await row(page, 'Invoice 2031').waitFor({ state: 'detached' });
-    await expect(row(page, 'Newsletter').isVisible()).resolves.toBe(true);
+    await row(page, 'Newsletter').waitFor();
     // A live arrival that matches the active query shows up; one that doesn't, doesn't.
     await sandbox.deliver(eml('Other', 'x', 'someone@example.test'), { to: 'ann@example.test' });
     await sandbox.deliver(eml('Second news', 'x', 'news@example.test'), { to: 'ann@example.test' });
@@ -180,7 +181,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await page.locator('[data-testid="mailbox-filter"] option', { hasText: 'bob@example.test' }).waitFor({ state: 'attached' });
     await page.getByTestId('mailbox-filter').selectOption('bob@example.test');
     await row(page, 'For Ann').waitFor({ state: 'detached' });
-    await expect(row(page, 'For Bob').isVisible()).resolves.toBe(true);
+    await row(page, 'For Bob').waitFor();
   });
 
   it('deletes selected messages, and all messages after a confirmation', async () => {
@@ -192,11 +193,13 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await page.getByTestId('delete-selected').click();
     await row(page, 'Delete me').waitFor({ state: 'detached' });
     await row(page, 'Me too').waitFor({ state: 'detached' });
+    await storeReaches(sandbox, () => sandbox.messages().length === 1);
     expect(sandbox.messages().map((m) => m.subject)).toEqual(['Keep me']);
     await page.getByTestId('delete-all').click();
     await page.getByRole('alertdialog').waitFor();
     await page.getByTestId('confirm').click();
     await page.getByTestId('list-empty').waitFor();
+    await storeReaches(sandbox, () => sandbox.messages().length === 0);
     expect(sandbox.messages()).toEqual([]);
   });
 
@@ -233,6 +236,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await page.locator('.row.read', { hasText: 'Toggle me' }).waitFor();
     await page.getByTestId('toggle-seen').click();
     await page.locator('.row.unread', { hasText: 'Toggle me' }).waitFor();
+    await storeReaches(sandbox, () => !sandbox.messages()[0].seen);
     expect(sandbox.messages()[0].seen).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, MailSandboxHttpError, type MailSandboxClient, type Sandbox } from '../../src/index.js';
-import { waitersOf } from '../../src/store/message-waiter.js';
 import { compose, httpSandbox, simpleEml } from './http-helpers.js';
 
 let sandbox: Sandbox;
@@ -16,7 +15,7 @@ afterEach(async () => {
 
 /** Resolves once the sandbox has `n` blocked waits: the client's long-poll is parked on the server. */
 function serverWaiters(n: number): Promise<void> {
-  const waiters = waitersOf(sandbox.store, sandbox.config.limits.maxWaiters);
+  const waiters = sandbox.context.waiters;
   return new Promise((resolve) => {
     if (waiters.active === n) return resolve();
     const off = waiters.on('waiters.changed', (active) => {

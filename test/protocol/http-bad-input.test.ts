@@ -3,8 +3,6 @@ import { createServer } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
 import { createApp } from '../../src/http/app.js';
-import { waitersOf } from '../../src/store/message-waiter.js';
-import { cachedLowerBodyText } from '../../src/store/query.js';
 import { apiJson, httpSandbox, inject, rawRequest, simpleEml } from './http-helpers.js';
 
 let sandbox: Sandbox;
@@ -80,8 +78,6 @@ describe('HTTP bad input', () => {
       info: () => {
         throw new Error('boom');
       },
-      waiters: waitersOf(sandbox.store, 10),
-      lowerBodyText: cachedLowerBodyText(),
       closing: new AbortController().signal,
     });
     const server = createServer(app);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
-import { waitersOf } from '../../src/store/message-waiter.js';
 import { httpSandbox } from './http-helpers.js';
 
 const curl = '/usr/bin/curl';
@@ -31,7 +30,7 @@ describe.skipIf(!hasCurl)(hasCurl ? 'curl against the REST API' : `curl against 
     writeFileSync(file, 'From: app@example.test\nTo: ann@example.test\nSubject: Welcome from curl\n\nHello Ann\n');
     const base = sandbox.url!;
     const waiting = run(['--fail-with-body', `${base}/api/v1/messages/wait?query=${encodeURIComponent('subject:curl')}&timeout=10s`]);
-    const waiters = waitersOf(sandbox.store, sandbox.config.limits.maxWaiters);
+    const waiters = sandbox.context.waiters;
     await new Promise<void>((resolve) => {
       if (waiters.active === 1) return resolve();
       const off = waiters.on('waiters.changed', (n) => n === 1 && (off(), resolve()));

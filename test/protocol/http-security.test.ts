@@ -7,8 +7,6 @@ import { createApp } from '../../src/http/app.js';
 import { hasValidBasicAuth, hostName, isAllowedHost, isSameOrigin } from '../../src/http/security.js';
 import { apiJson, httpSandbox, inject, rawRequest, simpleEml } from './http-helpers.js';
 import { createServer } from 'node:http';
-import { waitersOf } from '../../src/store/message-waiter.js';
-import { cachedLowerBodyText } from '../../src/store/query.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -116,7 +114,7 @@ describe('the UI page', () => {
   it('serves a built-in page with a strict CSP when the UI is not built', async () => {
     const s = await start();
     const dir = mkdtempSync(join(tmpdir(), 'ui-missing-'));
-    const server = createServer(createApp({ ctx: s.context, info: () => s.info(), waiters: waitersOf(s.store, 10), lowerBodyText: cachedLowerBodyText(), closing: new AbortController().signal }, join(dir, 'nothing')));
+    const server = createServer(createApp({ ctx: s.context, info: () => s.info(), closing: new AbortController().signal }, join(dir, 'nothing')));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const p = (server.address() as { port: number }).port;
@@ -138,7 +136,7 @@ describe('the UI page', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ui-dist-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>UI</title><script type="module" src="/app.js"></script>');
     writeFileSync(join(dir, 'app.js'), 'console.log(1)');
-    const server = createServer(createApp({ ctx: s.context, info: () => s.info(), waiters: waitersOf(s.store, 10), lowerBodyText: cachedLowerBodyText(), closing: new AbortController().signal }, dir));
+    const server = createServer(createApp({ ctx: s.context, info: () => s.info(), closing: new AbortController().signal }, dir));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const p = (server.address() as { port: number }).port;

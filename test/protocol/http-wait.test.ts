@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
-import { waitersOf } from '../../src/store/message-waiter.js';
 import { api, apiJson, httpSandbox, inject, simpleEml } from './http-helpers.js';
 
 let sandbox: Sandbox;
@@ -12,7 +11,7 @@ afterEach(async () => {
   await sandbox.close();
 });
 
-const waiters = () => waitersOf(sandbox.store, sandbox.config.limits.maxWaiters);
+const waiters = () => sandbox.context.waiters;
 
 /** Resolves once the registry has exactly `n` blocked waits (the request reached the server and is parked). */
 function waitersReach(n: number): Promise<void> {

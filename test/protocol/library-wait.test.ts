@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/index.js';
-import { WaitTimeoutError, WaiterLimitError, waitersOf } from '../../src/store/message-waiter.js';
+import { WaitTimeoutError, WaiterLimitError } from '../../src/store/message-waiter.js';
 import { compose, simpleEml } from './http-helpers.js';
 
 const allOff = { smtp: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false }, logLevel: 'silent' } as const;
@@ -23,7 +23,7 @@ describe('waitForMessage', () => {
     expect(msg.links).toEqual(['https://app.test/reset?t=1']);
     expect(msg.codes).toEqual(['123456']);
     expect(Buffer.isBuffer(msg.raw)).toBe(true);
-    expect(waitersOf(sandbox.store, 1).active).toBe(0);
+    expect(sandbox.context.waiters.active).toBe(0);
   });
 
   it('only counts mail after the call unless since is start', async () => {
@@ -56,7 +56,7 @@ describe('waitForMessage', () => {
     expect(message).toContain('{ to: "ann@example.test", subject: /reset/i }');
     expect(message).toContain('1 message arrived meanwhile');
     expect(message).toContain('"Welcome Bob" from noreply@app.test to bob@example.test');
-    expect(waitersOf(sandbox.store, 1).active).toBe(0);
+    expect(sandbox.context.waiters.active).toBe(0);
   });
 
   it('says so when nothing arrived at all', async () => {
@@ -73,17 +73,17 @@ describe('waitForMessage', () => {
   it('is released at once by an AbortSignal', async () => {
     const controller = new AbortController();
     const waiting = sandbox.waitForMessage({}, { timeout: 60_000, signal: controller.signal });
-    expect(waitersOf(sandbox.store, 1).active).toBe(1);
+    expect(sandbox.context.waiters.active).toBe(1);
     controller.abort();
     await expect(waiting).rejects.toThrow(/aborted/);
-    expect(waitersOf(sandbox.store, 1).active).toBe(0);
+    expect(sandbox.context.waiters.active).toBe(0);
   });
 
   it('fails pending waits at once when the sandbox closes', async () => {
     const waiting = sandbox.waitForMessage({}, { timeout: 60_000 });
     await sandbox.close();
     await expect(waiting).rejects.toThrow('The sandbox is closing');
-    expect(waitersOf(sandbox.store, 1).active).toBe(0);
+    expect(sandbox.context.waiters.active).toBe(0);
   });
 
   it('refuses waits past the cap and timeouts past the maximum', async () => {

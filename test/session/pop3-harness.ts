@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import { resolveConfig } from '../../src/config.js';
 import type { Limits } from '../../src/config.js';
-import { MessageStore } from '../../src/store/message-store.js';
-import { SessionLog } from '../../src/store/session-log.js';
-import { Credentials } from '../../src/shared/credentials.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createServerContext } from '../../src/shared/server-context.js';
 import type { ServerContext } from '../../src/shared/server-context.js';
 import type { TlsMaterial } from '../../src/shared/tls.js';
 import { Pop3Session } from '../../src/pop3/pop3-session.js';
@@ -37,14 +34,7 @@ export function duplexPair(): [Duplex, Duplex] {
 
 export function createTestContext(opts: { users?: Record<string, string>; limits?: Partial<Limits>; tls?: TlsMaterial } = {}): ServerContext {
   const config = resolveConfig({ users: opts.users, limits: opts.limits, logLevel: 'silent' });
-  return {
-    config,
-    store: new MessageStore({ maxMessages: config.maxMessages }),
-    sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines),
-    tls: opts.tls ?? { key: '', cert: '', isSelfSigned: true },
-    credentials: new Credentials(opts.users),
-    logger: createLogger('silent'),
-  };
+  return createServerContext(config, opts.tls ?? { key: '', cert: '', isSelfSigned: true }, opts.users);
 }
 
 /** A line-oriented client end of a duplex pair: reads CRLF lines in order, waits for them without sleeping. */

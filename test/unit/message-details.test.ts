@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MessageDetailsCache, parseMessageDetails } from '../../src/mime/message-details.js';
 import { MessageStore } from '../../src/store/message-store.js';
-import { detailsCacheOf, toMailMessage } from '../../src/api/message-view.js';
+import { toMailMessage } from '../../src/store/message-view.js';
+import { resolveConfig } from '../../src/config.js';
+import { createServerContext } from '../../src/shared/server-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/messages/${name}`, import.meta.url));
 
@@ -79,15 +81,17 @@ describe('MessageDetailsCache', () => {
     expect(cache.size).toBe(1);
   });
 
-  it('drops a message when the store deletes it, and is separate per store', async () => {
-    const one = new MessageStore({ maxMessages: 0 });
-    const two = new MessageStore({ maxMessages: 0 });
-    const m = one.deliver({ raw: fixture('plain-text.eml'), envelope: { mailFrom: '', rcptTo: ['a@x.test'] }, source: 'api' });
-    const full = await toMailMessage(one, m);
+  it('drops a message when the store deletes it, and is separate per sandbox', async () => {
+    const config = resolveConfig({ logLevel: 'silent' });
+    const tls = { key: '', cert: '', isSelfSigned: true };
+    const one = createServerContext(config, tls);
+    const two = createServerContext(config, tls);
+    const m = one.store.deliver({ raw: fixture('plain-text.eml'), envelope: { mailFrom: '', rcptTo: ['a@x.test'] }, source: 'api' });
+    const full = await toMailMessage(one.store, one.details, m);
     expect(full.raw.equals(m.raw)).toBe(true);
-    expect(detailsCacheOf(one).size).toBe(1);
-    expect(detailsCacheOf(two).size).toBe(0);
-    one.deleteMessage(m.id);
-    expect(detailsCacheOf(one).size).toBe(0);
+    expect(one.details.size).toBe(1);
+    expect(two.details.size).toBe(0);
+    one.store.deleteMessage(m.id);
+    expect(one.details.size).toBe(0);
   });
 });

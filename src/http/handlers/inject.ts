@@ -1,6 +1,6 @@
 import express from 'express';
 import type { RequestHandler } from 'express';
-import { toSummary } from '../../api/message-view.js';
+import { toSummary } from '../../store/message-view.js';
 import { summarizeHeaders } from '../../mime/header-summary.js';
 import { defaultFolders, normalizeAddress, normalizeFolderName } from '../../store/mailbox.js';
 import { StoreError } from '../../store/message-store.js';

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { toMessageDetails, parsedDetails, toSummary } from '../../api/message-view.js';
+import { toMessageDetails, toSummary } from '../../store/message-view.js';
 import { parseMimeTree } from '../../mime/mime-tree.js';
 import { describeStructure } from '../../mime/structure-info.js';
 import { compileFilter } from '../../store/query.js';
@@ -21,7 +21,7 @@ function messageOf(h: HttpContext, req: Request): StoredMessage {
 
 /** `GET /api/v1/messages`: newest first, `{ total, messages }`; total counts every match, not just the page. */
 export const listMessages = (h: HttpContext): RequestHandler => (req, res) => {
-  const match = compileFilter(filterParams(req), { lowerBodyText: h.lowerBodyText });
+  const match = compileFilter(filterParams(req), { lowerBodyText: h.ctx.lowerBodyText });
   const limit = intParam(req, 'limit', 0, maxLimit, defaultLimit);
   const offset = intParam(req, 'offset', 0, 1e9, 0);
   const { store } = h.ctx;
@@ -36,7 +36,7 @@ export const listMessages = (h: HttpContext): RequestHandler => (req, res) => {
 };
 
 export const getMessage = (h: HttpContext): RequestHandler => async (req, res) => {
-  res.json(await toMessageDetails(h.ctx.store, messageOf(h, req)));
+  res.json(await toMessageDetails(h.ctx.store, h.ctx.details, messageOf(h, req)));
 };
 
 /** The exact accepted bytes, as a download: a browser must never render a message as a page of this origin. */
@@ -52,7 +52,7 @@ export const getRaw = (h: HttpContext): RequestHandler => (req, res) => {
 /** The HTML body for the UI's `<iframe sandbox>`; the CSP repeats the sandbox in case it's opened directly. */
 export const getHtml = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
-  const details = await parsedDetails(h.ctx.store, m);
+  const details = await h.ctx.details.get(m.id, m.raw, m.summary.subject);
   if (details.html === null) throw new HttpError(404, 'no_html', 'This message has no HTML body');
   res.setHeader('Content-Security-Policy', htmlCsp(stringParam(req, 'remote') === '1'));
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -65,7 +65,7 @@ export const getAttachment = (h: HttpContext): RequestHandler => async (req, res
   const m = messageOf(h, req);
   const n = String(req.params.n);
   if (!/^\d{1,6}$/.test(n)) throw badRequest('Attachment index must be a whole number');
-  const details = await parsedDetails(h.ctx.store, m);
+  const details = await h.ctx.details.get(m.id, m.raw, m.summary.subject);
   const meta = details.attachments[Number(n)];
   const content = details.attachmentContent(Number(n));
   if (!meta || !content) throw notFound(`Attachment ${n}`);
@@ -147,7 +147,7 @@ export const deleteMatching = (h: HttpContext): RequestHandler => (req, res: Res
     res.json({ deleted });
     return;
   }
-  const match = compileFilter(filter, { lowerBodyText: h.lowerBodyText });
+  const match = compileFilter(filter, { lowerBodyText: h.ctx.lowerBodyText });
   const ids = [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
   for (const id of ids) store.deleteMessage(id);
   res.json({ deleted: ids.length });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { SessionSummary } from '../../api/types.js';
+import type { SessionSummary } from '../../store/view-types.js';
 import type { Protocol, SessionRecord } from '../../store/session-log.js';
 import { badRequest, notFound } from '../errors.js';
 import type { HttpContext } from '../http-context.js';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { toSummary } from '../../api/message-view.js';
-import { defaultWaitMs } from '../../api/wait-for.js';
+import { toSummary } from '../../store/message-view.js';
+import { defaultWaitMs } from '../../store/message-waiter.js';
 import { WaitAbortedError, WaitTimeoutError, WaiterLimitError } from '../../store/message-waiter.js';
 import { compileFilter } from '../../store/query.js';
 import type { StoredMessage } from '../../store/types.js';
@@ -20,7 +20,7 @@ export const waitForMessages = (h: HttpContext): RequestHandler => async (req, r
   const count = intParam(req, 'count', 1, maxLimit, 1);
   const timeoutMs = timeoutParam(req, defaultWaitMs, config.limits.maxWaitMs);
   const since = sinceParam(req, h.ctx);
-  const predicate = compileFilter(filter, { lowerBodyText: h.lowerBodyText });
+  const predicate = compileFilter(filter, { lowerBodyText: h.ctx.lowerBodyText });
   const gone = new AbortController();
   // The wait ends early when the response closes before it was sent (the client hung up) or the server closes.
   const onClose = () => {
@@ -30,7 +30,7 @@ export const waitForMessages = (h: HttpContext): RequestHandler => async (req, r
   res.on('close', onClose);
   h.closing.addEventListener('abort', onClosing, { once: true });
   try {
-    const found = await h.waiters.wait({ match: (m) => predicate(m, store), count, since, timeoutMs, signal: gone.signal });
+    const found = await h.ctx.waiters.wait({ match: (m) => predicate(m, store), count, since, timeoutMs, signal: gone.signal });
     res.json({ messages: found.map((m) => toSummary(store, m)) });
   } catch (err) {
     throw toWaitError(err, h);
