@@ -22,11 +22,11 @@ function hasCommand(name: string): boolean {
   }
 }
 
-/** The fenced code block that follows `<!-- recipe: NAME ... -->` in docs/ci-recipes.md. */
+/** The fenced code block that follows `<!-- recipe: NAME ... -->` in README.md. */
 async function recipe(name: string): Promise<string> {
-  const doc = await readFile(join(root, 'docs/ci-recipes.md'), 'utf8');
+  const doc = await readFile(join(root, 'README.md'), 'utf8');
   const at = doc.indexOf(`<!-- recipe: ${name}`);
-  if (at < 0) throw new Error(`docs/ci-recipes.md has no recipe named ${name}`);
+  if (at < 0) throw new Error(`README.md has no recipe named ${name}`);
   const block = /```\w*\n([\s\S]*?)```/.exec(doc.slice(at));
   if (!block) throw new Error(`recipe ${name} has no code block`);
   return block[1];
@@ -74,7 +74,7 @@ describe('the shell recipe for the CLI in a CI job', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it.skipIf(!canRunShellRecipe)('runs as written in docs/ci-recipes.md: ports from the ready line, mail in, SIGTERM, exit 0 (needs curl)', async () => {
+  it.skipIf(!canRunShellRecipe)('runs as written in README.md: ports from the ready line, mail in, SIGTERM, exit 0 (needs curl)', async () => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npm run build:server' first`);
     const snippet = await recipe('cli-shell');
     expect(snippet).toContain('npx mailsandbox');
