@@ -27,13 +27,16 @@ export const noop = defineCommand({
   run: (ctx) => ok(`${ctx.name} completed`),
 });
 
-// LOGOUT — RFC 3501 §6.1.3: untagged BYE, then the tagged OK, then close.
+// LOGOUT — RFC 3501 §6.1.3: untagged BYE, then the tagged OK, then close. Nothing else may follow the BYE, so
+// queued updates (an EXPUNGE from another session) go out first and the folder is let go before it.
 export const logout = defineCommand({
   names: ['LOGOUT'],
   states: anyState,
   usesSequenceNumbers: false,
   parseArgs: noArgs,
   async run(ctx) {
+    await ctx.flushUpdates(true);
+    ctx.session.deselect();
     await ctx.session.untagged('BYE mailsandbox logging out');
     return ok('LOGOUT completed', null, () => ctx.session.close());
   },

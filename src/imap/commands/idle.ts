@@ -16,6 +16,9 @@ export const idle = defineCommand({
     session.write('+ idling\r\n');
     await session.flush();
     session.isIdling = true;
+    // An update queued while the continuation waited for a slow socket found isIdling still false: push it now,
+    // or it would wait for DONE.
+    if (session.view?.hasPendingUpdates || session.view?.isFolderGone) ctx.onViewUpdate();
     let line: Buffer | null;
     try {
       line = await ctx.readLine();

@@ -33,19 +33,26 @@ export const list = defineCommand({
       return ok('LIST completed');
     }
     const matcher = patternToRegExp(reference + pattern);
-    for (const [name, attrs] of listing(mailboxOf(ctx), kind === 'LSUB')) {
-      if (!matcher.test(name)) continue;
+    for (const [name, attrs] of listing(mailboxOf(ctx), kind === 'LSUB', matcher)) {
       await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name).toString('utf8')}`);
     }
     return ok(`${kind} completed`);
   },
 });
 
-/** Every listable name with its attributes: INBOX first, then by name. */
-function listing(mailbox: Mailbox, onlySubscribed: boolean): Array<[string, string[]]> {
+/** Every name the pattern matches, with its attributes: INBOX first, then by name. */
+function listing(mailbox: Mailbox, onlySubscribed: boolean, matcher: RegExp): Array<[string, string[]]> {
   const folders = [...mailbox.folders.values()].filter((f) => !onlySubscribed || f.subscribed);
-  const names = new Map<string, Folder | null>(folders.map((f) => [f.name, f]));
-  for (const f of folders) for (const parent of parentsOf(f.name)) if (!names.has(parent)) names.set(parent, mailbox.folders.get(parent) ?? null);
+  const names = new Map<string, Folder | null>(folders.filter((f) => matcher.test(f.name)).map((f) => [f.name, f]));
+  for (const f of folders) {
+    // LSUB shows an unsubscribed superior only in place of a subscribed name the pattern misses: `%` returns
+    // `foo` (\Noselect) for a subscribed `foo/bar`, `*` returns `foo/bar` alone (RFC 3501 §6.3.9). imapflow
+    // and others merge LSUB attributes into LIST, so an extra `foo` would read as subscribed and unselectable.
+    if (onlySubscribed && names.has(f.name)) continue;
+    for (const parent of parentsOf(f.name)) {
+      if (!names.has(parent) && matcher.test(parent)) names.set(parent, mailbox.folders.get(parent) ?? null);
+    }
+  }
   const all = [...mailbox.folders.keys()];
   const sorted = [...names.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a.localeCompare(b)));
   return sorted.map((name) => {

@@ -39,7 +39,7 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
     case 'text':
       return includes(headerText(scope.mime.treeOf(p.message)), key.value) || includes(scope.mime.bodyTextOf(p.message), key.value);
     case 'date':
-      return compareDay(key.of === 'internal' ? p.internalDate : p.message.summary.date, key.date, key.cmp);
+      return compareDay(key.of === 'internal' ? utcDay(p.internalDate) : sentDay(scope.mime.treeOf(p.message), p.message.summary.date), key.date, key.cmp);
     case 'size':
       return key.cmp === 'larger' ? p.message.size > key.size : p.message.size < key.size;
     case 'seq':
@@ -71,12 +71,35 @@ function headerText(tree: MimeNode): string {
   return tree.headers.map((h) => `${h.name}: ${headerValues(tree, h.name).join(' ')}`).join('\n');
 }
 
-/** Dates compare by day, disregarding time and time zone (RFC 3501 §6.4.4). */
-function compareDay(date: Date | null, day: Date, cmp: 'before' | 'on' | 'since'): boolean {
-  if (!date) return false;
-  const d = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+/** Days compare as UTC midnights; `day` is one already (getDate). */
+function compareDay(d: number | null, day: Date, cmp: 'before' | 'on' | 'since'): boolean {
+  if (d === null) return false;
   const t = day.getTime();
   return cmp === 'before' ? d < t : cmp === 'on' ? d === t : d >= t;
+}
+
+/** INTERNALDATE is kept and shown in UTC (`+0000`), so its day is the UTC day. */
+function utcDay(date: Date): number {
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+}
+
+const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * The day the Date header names, as written: SENTBEFORE/SENTON/SENTSINCE disregard time *and timezone*
+ * (RFC 3501 §6.4.4), so `Mon, 01 Jan 2024 23:30:00 -0500` was sent on 1 January, as the client shows it,
+ * not on 2 January UTC. Two- and three-digit years are read as RFC 5322 §4.3 says; an unreadable header falls
+ * back to the parsed date.
+ */
+function sentDay(tree: MimeNode, parsed: Date | null): number | null {
+  const m = /\b(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\s+(\d{2,4})\b/.exec(headerValues(tree, 'date')[0] ?? '');
+  const month = m ? months.indexOf(m[2].toLowerCase()) : -1;
+  if (m && month >= 0 && Number(m[1]) >= 1 && Number(m[1]) <= 31) {
+    const y = Number(m[3]);
+    const year = m[3].length === 4 ? y : m[3].length === 3 ? 1900 + y : y < 50 ? 2000 + y : 1900 + y;
+    return Date.UTC(year, month, Number(m[1]));
+  }
+  return parsed ? utcDay(parsed) : null;
 }
 
 function inRanges(n: number, ranges: ReadonlyArray<[number, number]>): boolean {
