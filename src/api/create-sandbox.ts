@@ -4,6 +4,7 @@ import { ConfigError, listenerNames, parseUsersFile, resolveConfig } from '../co
 import type { ListenerName, SandboxConfig, SandboxOptions } from '../config.js';
 import type { MessageStore } from '../store/message-store.js';
 import { compileFilter } from '../store/query.js';
+import { normalizeFlags } from '../store/flags.js';
 import { loadTlsMaterial } from '../shared/tls.js';
 import { createServerContext } from '../shared/server-context.js';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
@@ -150,11 +151,12 @@ export class Sandbox {
     const bytes = typeof raw === 'string' ? Buffer.from(raw.replace(/\r?\n/g, '\r\n'), 'utf8') : raw;
     if (bytes.length > this.config.maxMessageSize) throw new RangeError(`Message of ${bytes.length} bytes exceeds the limit of ${this.config.maxMessageSize}`);
     const to = Array.isArray(options.to) ? options.to : [options.to];
+    const flags = normalizeFlags(options.flags ?? []);
     const message = this.store.deliver({
       raw: bytes,
       envelope: { mailFrom: options.from ?? '', rcptTo: to },
       source: 'api',
-      targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags: options.flags })),
+      targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
     });
     return toSummary(this.store, message);
   }

@@ -4,6 +4,7 @@ import { toSummary } from '../../store/message-view.js';
 import { summarizeHeaders } from '../../mime/header-summary.js';
 import { defaultFolders, normalizeAddress, normalizeFolderName } from '../../store/mailbox.js';
 import { StoreError } from '../../store/message-store.js';
+import { InvalidFlagError, normalizeFlags } from '../../store/flags.js';
 import { HttpError, badRequest } from '../errors.js';
 import type { HttpContext } from '../http-context.js';
 import { stringParam } from '../params.js';
@@ -17,20 +18,15 @@ export function rawMessageBody(maxMessageSize: number): RequestHandler {
   };
 }
 
-/** RFC 5322 flag names: system flags (`\Seen`) or keywords (`$Label1`, `Important`). */
-const flagPattern = /^\\?[A-Za-z0-9$_.-]{1,64}$/;
-const systemFlags: Record<string, string> = { seen: '\\Seen', answered: '\\Answered', flagged: '\\Flagged', deleted: '\\Deleted', draft: '\\Draft' };
-
 function parseFlags(value: string | undefined): string[] {
   if (!value) return [];
-  return value
-    .split(/[,\s]+/)
-    .filter(Boolean)
-    .map((f) => {
-      if (!flagPattern.test(f)) throw badRequest(`Invalid flag ${JSON.stringify(f.slice(0, 70))}`);
-      // `flags=seen` is friendlier in a URL than `flags=%5CSeen`; both mean \Seen.
-      return systemFlags[f.replace(/^\\/, '').toLowerCase()] ?? f;
-    });
+  try {
+    // `flags=seen` is friendlier in a URL than `flags=%5CSeen`; both mean \Seen.
+    return normalizeFlags(value.split(/[,\s]+/).filter(Boolean));
+  } catch (err) {
+    if (err instanceof InvalidFlagError) throw badRequest(err.message);
+    throw err;
+  }
 }
 
 /**
@@ -48,7 +44,7 @@ export const injectMessage = (h: HttpContext): RequestHandler => (req, res) => {
   const mailboxes = given ? given.split(',').map((a) => a.trim()).filter(Boolean) : [...headers.to, ...headers.cc].map((a) => a.address).filter(Boolean);
   if (mailboxes.length === 0) throw badRequest('No mailbox: pass ?mailbox=address or give the message a To/Cc header');
   if (mailboxes.length > config.limits.maxRecipients) throw badRequest(`At most ${config.limits.maxRecipients} mailboxes`);
-  for (const a of mailboxes) if (!/^[^\s@<>]+@[^\s@<>]+$/.test(a)) throw badRequest(`Not a mailbox address: ${JSON.stringify(a.slice(0, 100))}`);
+  for (const a of mailboxes) if (!addressPattern.test(a)) throw badRequest(`Not a mailbox address: ${JSON.stringify(a.slice(0, 100))}`);
   const folder = normalizeFolderName(stringParam(req, 'folder') ?? 'INBOX');
   for (const a of mailboxes) if (!folderExists(h, a, folder)) throw new HttpError(404, 'no_such_folder', `No folder ${JSON.stringify(folder)} in ${normalizeAddress(a)}`);
   const flags = parseFlags(stringParam(req, 'flags'));
@@ -68,10 +64,16 @@ export const injectMessage = (h: HttpContext): RequestHandler => (req, res) => {
   res.status(201).location(`/api/v1/messages/${message.id}`).json(toSummary(store, message));
 };
 
-/** `?from=` records an envelope sender (MAIL FROM); CR/LF/NUL and spaces are refused as SMTP would. */
+/**
+ * A mailbox address as SMTP would accept it into an envelope: no spaces, angle brackets or control characters
+ * (SPEC §10: CR, LF and NUL in envelope addresses are rejected; the others are as unprintable in the UI).
+ */
+const addressPattern = /^[^\s@<>\u0000-\u001f\u007f]+@[^\s@<>\u0000-\u001f\u007f]+$/;
+
+/** `?from=` records an envelope sender (MAIL FROM); CR/LF/NUL, other control characters and spaces are refused as SMTP would. */
 function envelopeFrom(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length > 320 || /[\s\u0000<>]/.test(value)) throw badRequest('from must be a plain address');
+  if (value.length > 320 || /[\s<>\u0000-\u001f\u007f]/.test(value)) throw badRequest('from must be a plain address');
   return value;
 }
 
