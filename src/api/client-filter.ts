@@ -1,12 +1,20 @@
 import type { MessageFilter, TextMatch } from '../store/query.js';
-import type { Address, MessageDetails } from './types.js';
+import type { Address, MessageDetails, MessageSummary } from './types.js';
+
+/** What the client checks itself: `precheck` on a summary (cheap, necessary), then `residual` on the full message. */
+export interface SplitFilter {
+  params: Record<string, string>;
+  residual?: (d: MessageDetails) => boolean;
+  /** Rules a summary out without fetching the message: a RegExp subject is decided by the summary alone. */
+  precheck?: (s: MessageSummary) => boolean;
+}
 
 /**
  * Splits a filter for the HTTP client: what the server can match exactly becomes `query`/`mailbox` parameters;
  * the rest (RegExps, body text, values the query language can't quote) is a check run here on full messages.
  * The server side is always a superset of the final answer, never narrower.
  */
-export function splitFilter(filter: MessageFilter): { params: Record<string, string>; residual?: (d: MessageDetails) => boolean } {
+export function splitFilter(filter: MessageFilter): SplitFilter {
   const terms: string[] = filter.query ? [filter.query] : [];
   const local: Array<(d: MessageDetails) => boolean> = [];
   const fields: Array<[key: 'from' | 'to' | 'subject', value: TextMatch | undefined, candidates: (d: MessageDetails) => string[]]> = [
@@ -28,7 +36,9 @@ export function splitFilter(filter: MessageFilter): { params: Record<string, str
   const params: Record<string, string> = {};
   if (terms.length) params.query = terms.join(' ');
   if (filter.mailbox) params.mailbox = filter.mailbox;
-  return { params, residual: local.length ? (d) => local.every((check) => check(d)) : undefined };
+  const subject = filter.subject;
+  const precheck = subject !== undefined && typeof subject !== 'string' ? (s: MessageSummary) => matches(subject, [s.subject]) : undefined;
+  return { params, residual: local.length ? (d) => local.every((check) => check(d)) : undefined, precheck };
 }
 
 function matches(match: TextMatch, candidates: string[]): boolean {

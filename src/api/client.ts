@@ -48,6 +48,10 @@ export interface MailSandboxClient {
  */
 const maxRequestWaitMs = 290_000;
 const defaultTimeoutMs = 30_000;
+/** Messages a timeout hint checks one by one against a RegExp/body filter. */
+const hintDetailChecks = 10;
+/** Full messages fetched at once when the client checks RegExp/body filters itself. */
+const detailFetchConcurrency = 8;
 
 /**
  * A client for a sandbox running elsewhere (CLI, container), with the same query and wait API as the
@@ -69,7 +73,11 @@ class HttpMailClient implements MailSandboxClient {
   readonly #authorization?: string;
 
   constructor(baseUrl: string, options: ClientOptions) {
-    const url = new URL(baseUrl);
+    const url = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+    // Typically `createClient(process.env.MAILSANDBOX_URL!)` with the variable unset, or `localhost:8025`.
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+      throw new TypeError(`createClient needs the sandbox's base URL, like http://127.0.0.1:8025; got ${JSON.stringify(baseUrl) ?? String(baseUrl)}`);
+    }
     let auth = typeof options.auth === 'string' ? options.auth : options.auth ? `${options.auth.user}:${options.auth.pass}` : undefined;
     // fetch refuses URLs with credentials; take them out and send them as a header instead.
     if (url.username) auth ??= `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -81,7 +89,7 @@ class HttpMailClient implements MailSandboxClient {
 
   async messages(filter: MessageFilter | string = {}, list: ListOptions = {}): Promise<MessageSummary[]> {
     const f = typeof filter === 'string' ? { query: filter } : filter;
-    const { params, residual } = splitFilter(f);
+    const { params, residual, precheck } = splitFilter(f);
     const offset = list.offset ?? 0;
     const limit = list.limit ?? 50;
     if (!residual) {
@@ -93,13 +101,29 @@ class HttpMailClient implements MailSandboxClient {
     let skipped = 0;
     for (let from = 0; out.length < limit; from += 1000) {
       const page = await this.#json<{ total: number; messages: MessageSummary[] }>('GET', '/api/v1/messages', { ...params, limit: '1000', offset: String(from) });
-      for (const s of page.messages) {
+      for (const s of await this.#passing(page.messages, residual, precheck, Math.max(0, offset - skipped) + limit - out.length)) {
         if (out.length >= limit) break;
-        const d = await this.#details(s.id);
-        if (!d || !residual(d)) continue;
         if (skipped++ >= offset) out.push(s);
       }
       if (from + 1000 >= page.total) break;
+    }
+    return out;
+  }
+
+  /**
+   * The summaries whose full message passes `residual`, in order, up to `wanted` of them. Summaries the precheck
+   * rules out are never fetched; the rest are fetched a few at a time (one by one, a big store took seconds).
+   */
+  async #passing(summaries: MessageSummary[], residual: (d: MessageDetails) => boolean, precheck: ((s: MessageSummary) => boolean) | undefined, wanted: number): Promise<MessageSummary[]> {
+    const candidates = precheck ? summaries.filter(precheck) : summaries;
+    const out: MessageSummary[] = [];
+    for (let i = 0; i < candidates.length && out.length < wanted; i += detailFetchConcurrency) {
+      const batch = candidates.slice(i, i + detailFetchConcurrency);
+      const details = await Promise.all(batch.map((s) => this.#details(s.id)));
+      batch.forEach((s, j) => {
+        const d = details[j];
+        if (d && residual(d)) out.push(s);
+      });
     }
     return out;
   }
@@ -117,24 +141,32 @@ class HttpMailClient implements MailSandboxClient {
 
   async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage[]> {
     const f = typeof filter === 'string' ? { query: filter } : filter;
-    const { params, residual } = splitFilter(f);
+    const { params, residual, precheck } = splitFilter(f);
     const count = options.count ?? 1;
-    const deadline = Date.now() + (options.timeout ?? defaultTimeoutMs);
+    const timeoutMs = options.timeout ?? defaultTimeoutMs;
+    checkWaitOptions(count, timeoutMs);
+    // The deadline runs on the monotonic clock: a wall-clock step (NTP, a VM resuming) must not stretch the wait.
+    const deadline = performance.now() + timeoutMs;
     // "After the call" by this machine's clock (the server's clock when both run here or in a local container);
     // one millisecond back so a message stored in the very millisecond of the call still counts.
-    let cursor: WaitCursor = { since: sinceValue(options.since) ?? String(Date.now() - 1) };
+    const calledAt = Date.now() - 1;
+    let cursor: WaitCursor = { since: sinceValue(options.since) ?? String(calledAt) };
     const found: MailMessage[] = [];
     while (found.length < count) {
-      const timeout = Math.min(Math.max(deadline - Date.now(), 1), maxRequestWaitMs);
+      const timeout = Math.min(Math.max(Math.ceil(deadline - performance.now()), 1), maxRequestWaitMs);
       const res = await this.#longPoll({ ...params, count: String(count - found.length), timeout: String(timeout) }, cursor, options.signal);
-      if (res.status === 408 && Date.now() < deadline) {
+      if (res.status === 408 && performance.now() < deadline) {
         // One request's worth of a longer wait ran out; drain it so the connection is reused, and wait on.
         await res.body?.cancel();
         continue;
       }
-      if (res.status === 408) throw await timeoutError(res, f, count, found.length);
+      if (res.status === 408) {
+        const before = options.since === undefined ? await this.#countStoredBefore(params, residual, calledAt) : 0;
+        throw await timeoutError(res, { filter: f, count, timeoutMs, found: found.length, before });
+      }
       const { messages } = (await (await this.#ok(res)).json()) as { messages: MessageSummary[] };
       for (const s of messages) {
+        if (precheck && !precheck(s)) continue;
         const full = await this.getMessage(s.id);
         if (full && (!residual || residual(full)) && found.length < count) found.push(full);
       }
@@ -150,6 +182,26 @@ class HttpMailClient implements MailSandboxClient {
     if (res.status !== 400 || !cursor.after) return res;
     await res.body?.cancel();
     return this.#fetch('GET', '/api/v1/messages/wait', { ...query, since: String(Date.parse(cursor.after.receivedAt)) }, undefined, signal);
+  }
+
+  /**
+   * For the timeout message: how many matching messages were already stored when the wait began (the commonest
+   * reason a wait times out is mail sent before it started). Best effort; a few requests at most.
+   */
+  async #countStoredBefore(params: Record<string, string>, residual: ((d: MessageDetails) => boolean) | undefined, time: number): Promise<number> {
+    try {
+      const page = await this.#json<{ messages: MessageSummary[] }>('GET', '/api/v1/messages', { ...params, limit: '100' });
+      const earlier = page.messages.filter((s) => Date.parse(s.receivedAt) <= time);
+      if (!residual) return earlier.length;
+      let n = 0;
+      for (const s of earlier.slice(0, hintDetailChecks)) {
+        const d = await this.#details(s.id);
+        if (d && residual(d)) n++;
+      }
+      return n;
+    } catch {
+      return 0;
+    }
   }
 
   async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary> {
@@ -192,13 +244,20 @@ class HttpMailClient implements MailSandboxClient {
     return (await (await this.#ok(await this.#fetch(method, path, query))).json()) as T;
   }
 
-  #fetch(method: string, path: string, query: Record<string, string> = {}, body?: Buffer, signal?: AbortSignal): Promise<Response> {
+  async #fetch(method: string, path: string, query: Record<string, string> = {}, body?: Buffer, signal?: AbortSignal): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
     if (this.#authorization) headers.authorization = this.#authorization;
     if (body) headers['content-type'] = 'message/rfc822';
-    return fetch(url, { method, headers, body: body ? new Uint8Array(body) : undefined, signal });
+    try {
+      return await fetch(url, { method, headers, body: body ? new Uint8Array(body) : undefined, signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad port, DNS) is in its cause.
+      const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      throw new Error(`Cannot reach mailsandbox at ${this.baseUrl} (${method} ${path}): ${reason}`, { cause: err });
+    }
   }
 
   async #ok(res: Response): Promise<Response> {
@@ -215,19 +274,39 @@ interface WaitCursor {
   after?: MessageSummary;
 }
 
+/** The server counts mail strictly after a timestamp; a Date counts its own millisecond too, as in-process. */
 function sinceValue(since: WaitOptions['since']): string | undefined {
   if (since === undefined) return undefined;
-  return since instanceof Date ? String(since.getTime()) : since;
+  return since instanceof Date ? String(since.getTime() - 1) : since;
 }
 
-async function timeoutError(res: Response, filter: MessageFilter, count: number, found: number): Promise<Error> {
+/** The same checks as the in-process wait (which also caps the timeout; here longer waits are several requests). */
+function checkWaitOptions(count: number, timeoutMs: number): void {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeout must be a positive number of ms, got ${String(timeoutMs)}`);
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a whole number >= 1, got ${String(count)}`);
+}
+
+interface TimeoutReport {
+  filter: MessageFilter;
+  count: number;
+  timeoutMs: number;
+  /** Matches collected before time ran out. */
+  found: number;
+  /** Matching messages stored before the wait began (see #countStoredBefore). */
+  before: number;
+}
+
+async function timeoutError(res: Response, { filter, count, timeoutMs, found, before }: TimeoutReport): Promise<Error> {
   const body = (await res.json().catch(() => ({}))) as { arrivedCount?: number; arrived?: Array<{ subject: string; from: string | null; to: string[] }> };
   const arrived = body.arrived ?? [];
-  const lines = [`waitForMessage timed out waiting for ${count} message${count === 1 ? '' : 's'} matching ${describeFilter(filter)}; ${found} matched.`];
+  const lines = [`waitForMessage timed out after ${timeoutMs} ms waiting for ${count} message${count === 1 ? '' : 's'} matching ${describeFilter(filter)}; ${found} matched.`];
   if (!body.arrivedCount) lines.push('No message arrived meanwhile.');
   else {
     lines.push(`${body.arrivedCount} message${body.arrivedCount === 1 ? '' : 's'} arrived meanwhile:`);
     for (const a of arrived) lines.push(`  - ${JSON.stringify(a.subject)} from ${a.from ?? '(no sender)'} to ${a.to.join(', ') || '(no recipients)'}`);
+  }
+  if (before > 0) {
+    lines.push(`${before} matching message${before === 1 ? ' was' : 's were'} already stored before the wait began; pass { since: 'start' } to count ${before === 1 ? 'it' : 'them'}.`);
   }
   return new MailSandboxHttpError(408, 'timeout', lines.join('\n'), body);
 }

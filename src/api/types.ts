@@ -13,7 +13,7 @@ export interface WaitOptions {
   count?: number;
   /**
    * Only messages that arrived after this point: `'start'` (everything already stored counts), a message id,
-   * or a Date. Default: the moment of the call.
+   * or a Date (mail received in that very millisecond counts too). Default: the moment of the call.
    */
   since?: 'start' | string | Date;
   /** Aborting rejects the wait at once and releases its slot. */

@@ -38,13 +38,15 @@ export async function waitForMessages(ctx: ServerContext, filter: MessageFilter,
   }
 }
 
-/** `'start'` → everything; a Date → received after it; a message id → stored after it; default → from now on. */
+/** `'start'` → everything; a Date → received at or after it; a message id → stored after it; default → from now on. */
 export function resolveSince(ctx: ServerContext, since: WaitOptions['since']): SincePoint {
   if (since === undefined) return { seq: ctx.store.lastSeq };
   if (since === 'start') return { seq: 0 };
   if (since instanceof Date) {
     if (Number.isNaN(since.getTime())) throw new RangeError('since is an invalid Date');
-    return { time: since.getTime() };
+    // Inclusive: `const t = new Date(); await app.send()` often stores the mail within the same millisecond as
+    // `t`, and that mail came after the caller's point in time. (The store counts strictly after `time`.)
+    return { time: since.getTime() - 1 };
   }
   const m = ctx.store.get(since);
   if (!m) throw new RangeError(`since: no message with id ${JSON.stringify(since)} (pass 'start', a Date or a stored message id)`);

@@ -1,6 +1,7 @@
 import { AbstractStartedContainer, GenericContainer, Wait } from 'testcontainers';
 import type { StartedTestContainer } from 'testcontainers';
 import { createClient } from '../api/client.js';
+import type { ClientOptions, MailSandboxClient } from '../api/client.js';
 import type { ListenerName, SmtpAuthMode } from '../config.js';
 import type { LogLevel } from '../shared/logger.js';
 
@@ -137,8 +138,11 @@ export class StartedMailSandboxContainer extends AbstractStartedContainer {
     return `http://${host.includes(':') ? `[${host}]` : host}:${this.getMappedPort(containerPorts.http)}`;
   }
 
-  /** A client for the container's REST API: `messages()`, `waitForMessage()`, ... (see `createClient`). */
-  createClient(): ReturnType<typeof createClient> {
-    return createClient(this.getHttpUrl());
+  /**
+   * A client for the container's REST API: `messages()`, `waitForMessage()`, ... (see `createClient`).
+   * Pass `{ auth: 'user:pass' }` when the container was started with `MAILSANDBOX_UI_AUTH`.
+   */
+  createClient(options?: ClientOptions): MailSandboxClient {
+    return createClient(this.getHttpUrl(), options);
   }
 }

@@ -6,6 +6,9 @@
  *
  * Or register them yourself (e.g. in a setup file): `expect.extend(mailMatchers)`.
  */
+// Kept in the emitted .d.ts (preserve): without a reference to 'vitest' there, the `declare module 'vitest'`
+// augmentation below does not reach a consumer's `expect` and `toHaveReceivedMail` is a type error for them.
+/// <reference types="vitest" preserve="true" />
 import { expect } from 'vitest';
 import { mailMatchers } from './mail-matchers.js';
 import type { MessageFilter } from '../api/types.js';
