@@ -6,13 +6,15 @@ import type { SandboxInfo } from './shared/server-context.js';
 
 const labels: Record<string, string> = { smtp: 'SMTP', smtps: 'SMTPS', pop3: 'POP3', pop3s: 'POP3S', imap: 'IMAP', imaps: 'IMAPS', http: 'HTTP' };
 const tlsLabels: Record<string, string> = { starttls: '(STARTTLS)', implicit: '(TLS)', none: '' };
+/** POP3 calls its upgrade STLS (RFC 2595). */
+const upgradeLabel = (name: string, tls: string) => (name === 'pop3' && tls === 'starttls' ? '(STLS)' : tlsLabels[tls]);
 
 /** How long SIGINT/SIGTERM waits for in-flight transactions before exiting anyway. */
 const shutdownGraceMs = 10_000;
 
 export function formatBanner(info: SandboxInfo): string {
   const lines = [`mailsandbox ${info.version} — everything is kept in memory; stopping the process loses it`];
-  for (const l of info.listeners) lines.push(`  ${labels[l.name].padEnd(6)} ${l.url} ${tlsLabels[l.tls]}`.trimEnd());
+  for (const l of info.listeners) lines.push(`  ${labels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
   const http = info.listeners.find((l) => l.name === 'http');
   if (http) lines.push(`  UI     ${http.url}/`);
   return lines.join('\n') + '\n';

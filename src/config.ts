@@ -331,7 +331,15 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
     if (typeof v === 'string') s.apply(options, v, problems);
   }
   for (const name of listenerNames) if (values[`no-${name}`]) options[name] = { port: false };
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) {
+    // Also list what the values that did parse get wrong (a port out of range, ui auth without a colon, ...).
+    try {
+      resolveConfig(options, (n) => cliDefaultPorts[n]);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+    }
+    throw new ConfigError(problems);
+  }
   return { options, help: !!values.help, version: !!values.version, jsonBanner: !!values['json-banner'] };
 }
 

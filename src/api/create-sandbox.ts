@@ -5,6 +5,7 @@ import type { ListenerName, SandboxConfig, SandboxOptions } from '../config.js';
 import type { MessageStore } from '../store/message-store.js';
 import { compileFilter } from '../store/query.js';
 import { normalizeFlags } from '../store/flags.js';
+import { toCrlf } from '../mime/crlf.js';
 import { loadTlsMaterial } from '../shared/tls.js';
 import { createServerContext } from '../shared/server-context.js';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
@@ -139,6 +140,7 @@ export class Sandbox {
 
   /** Like {@link waitForMessage}, for `count` messages (default 1); resolves with all of them, oldest first. */
   async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage[]> {
+    if (this.#closed) throw new Error('The sandbox is closed');
     const found = await waitForMessages(this.context, typeof filter === 'string' ? { query: filter } : filter, options);
     return Promise.all(found.map((m) => toMailMessage(this.store, this.context.details, m)));
   }
@@ -148,7 +150,8 @@ export class Sandbox {
    * @example await sandbox.deliver(eml, { to: 'bob@example.test', folder: 'INBOX', flags: ['\\Seen'] })
    */
   async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary> {
-    const bytes = typeof raw === 'string' ? Buffer.from(raw.replace(/\r?\n/g, '\r\n'), 'utf8') : raw;
+    if (this.#closed) throw new Error('The sandbox is closed');
+    const bytes = toCrlf(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
     if (bytes.length > this.config.maxMessageSize) throw new RangeError(`Message of ${bytes.length} bytes exceeds the limit of ${this.config.maxMessageSize}`);
     const to = Array.isArray(options.to) ? options.to : [options.to];
     const flags = normalizeFlags(options.flags ?? []);
@@ -218,6 +221,12 @@ export async function createSandbox(options: SandboxOptions = {}, defaultPort?: 
     throw new ConfigError([`TLS certificate: ${(err as Error).message}`]);
   }
   const context = createServerContext(config, tls, users);
+  if (config.logLevel === 'info' || config.logLevel === 'debug') {
+    // One line per stored message, so someone running the CLI sees mail arrive without opening the UI.
+    context.store.on('message.added', (m) =>
+      context.logger.info(`stored ${m.id} via ${m.source}: ${JSON.stringify(m.summary.subject)} from ${m.envelope.mailFrom || '<>'} to ${m.envelope.rcptTo.join(', ')}`),
+    );
+  }
   const servers: Array<[ListenerName, RunningServer]> = [];
   try {
     for (const name of listenerNames) {

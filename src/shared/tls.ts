@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
@@ -13,6 +14,12 @@ export interface TlsMaterial {
 export async function loadTlsMaterial(certFile?: string, keyFile?: string): Promise<TlsMaterial> {
   if (certFile && keyFile) {
     const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+    try {
+      // Fail at start-up with the file names, not at the first TLS handshake with an OpenSSL stack trace.
+      createSecureContext({ cert, key });
+    } catch (err) {
+      throw new Error(`${certFile} and ${keyFile} are not a matching PEM certificate and private key (${(err as Error).message})`);
+    }
     return { cert, key, isSelfSigned: false };
   }
   const host = hostname();

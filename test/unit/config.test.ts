@@ -88,3 +88,12 @@ describe('configuration', () => {
     expect(help).toContain('MAILSANDBOX_HTTP_PORT');
   });
 });
+
+describe('configuration problems across both checks', () => {
+  it('lists flag problems and value problems together', () => {
+    const problems = problemsOf(() => cli(['--bogus', 'x', '--ui-auth', 'nocolon', '--smtp-port', '99999']));
+    expect(problems.join('\n')).toMatch(/unknown option --bogus/);
+    expect(problems.join('\n')).toMatch(/ui auth must be user:pass/);
+    expect(problems.join('\n')).toMatch(/smtp port must be 0-65535/);
+  });
+});

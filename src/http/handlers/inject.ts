@@ -2,6 +2,7 @@ import express from 'express';
 import type { RequestHandler } from 'express';
 import { toSummary } from '../../store/message-view.js';
 import { summarizeHeaders } from '../../mime/header-summary.js';
+import { toCrlf } from '../../mime/crlf.js';
 import { defaultFolders, normalizeAddress, normalizeFolderName } from '../../store/mailbox.js';
 import { StoreError } from '../../store/message-store.js';
 import { InvalidFlagError, normalizeFlags } from '../../store/flags.js';
@@ -81,18 +82,4 @@ function envelopeFrom(value: string | undefined): string | undefined {
 function folderExists(h: HttpContext, address: string, folder: string): boolean {
   const mailbox = h.ctx.store.getMailbox(address);
   return mailbox ? mailbox.folders.has(folder) : defaultFolders.some((f) => f.name === folder);
-}
-
-/** Bare LF → CRLF; a buffer that is already CRLF-only is returned as is (no copy). */
-export function toCrlf(raw: Buffer): Buffer {
-  let bare = 0;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) if (i === 0 || raw[i - 1] !== 0x0d) bare++;
-  if (bare === 0) return raw;
-  const out = Buffer.allocUnsafe(raw.length + bare);
-  let j = 0;
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out[j++] = 0x0d;
-    out[j++] = raw[i];
-  }
-  return out;
 }
