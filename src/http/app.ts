@@ -17,6 +17,8 @@ export function createApp(h: HttpContext, uiDir?: string): Express {
   app.use(crossSiteGuard);
   app.use('/api', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
+    // JSON carries mail text (subjects, bodies); no browser may sniff it into HTML or script.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
   registerRoutes(app, h);

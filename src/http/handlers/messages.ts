@@ -45,6 +45,8 @@ export const getRaw = (h: HttpContext): RequestHandler => (req, res) => {
   res.setHeader('Content-Type', 'message/rfc822');
   res.setHeader('Content-Disposition', `attachment; filename="${m.id}.eml"`);
   res.setHeader('X-Content-Type-Options', 'nosniff');
+  // Should a browser ever render it (a message/rfc822 viewer, an ignored disposition), no script of the mail runs.
+  res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
   res.setHeader('Content-Length', String(m.raw.length));
   res.end(m.raw);
 };
@@ -84,13 +86,14 @@ export function safeContentType(declared: string): string {
 
 /**
  * `attachment` with a generated ASCII name (`<id>-<n>.<ext>`) and the message's name, sanitised, as `filename*`.
- * The name never carries a path, control characters or quotes, whatever the message says.
+ * The name never carries a path, control or bidi characters, or quotes, whatever the message says.
  */
 export function attachmentDisposition(base: string, filename: string | null): string {
   const clean = (filename ?? '')
     .split(/[/\\]/)
     .pop()
-    ?.replace(/[\u0000-\u001f\u007f"*:<>?|]/g, '')
+    // Bidi controls too: `invoice<RLO>fdp.exe` would be saved as a name that reads `invoiceexe.pdf`.
+    ?.replace(/[\u0000-\u001f\u007f"*:<>?|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/^\.+/, '')
     .trim()
     .slice(0, 150)

@@ -7,11 +7,20 @@ export type Route =
 
 /** Hash routes keep the server simple: it serves one index.html and never sees UI paths. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
   if (parts[0] === 'sessions') return { page: 'sessions', id: parts[1] ?? null };
   if (parts[0] === 'connect') return { page: 'connect' };
   if (parts[0] === 'messages' && parts[1]) return { page: 'messages', id: parts[1] };
   return { page: 'messages', id: null };
+}
+
+/** A link can carry any hash; a malformed %-escape must not throw during render and blank the whole UI. */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 export function hrefFor(route: Route): string {

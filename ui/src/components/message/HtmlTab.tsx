@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { urls } from '../../api/client';
 import type { MessageDetails } from '../../api/types';
+import { hasRemoteContent } from '../../util/remote-content';
 
 type Width = 'phone' | 'tablet' | 'desktop';
 const widths: Array<[Width, string]> = [
@@ -9,19 +10,19 @@ const widths: Array<[Width, string]> = [
   ['desktop', 'Desktop'],
 ];
 
-// Remote content: <img src="http…">, srcset, background attributes, CSS url(http…), <link href>. Plain <a href>
-// links are not loads, so they don't count.
-const remotePattern = /(?:src|srcset|background)\s*=\s*["']?\s*(?:https?:)?\/\/|url\(\s*["']?\s*(?:https?:)?\/\/|<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?\/\//i;
-
 /**
- * The HTML body in a sandboxed frame: no `allow-scripts` and no `allow-same-origin`, so mail script never runs
- * and the frame can't reach the UI's origin. The server's CSP blocks remote images until `?remote=1` is asked
- * for, per message (the choice is not remembered).
+ * The HTML body in a sandboxed frame with no permissions at all: mail script never runs, the frame can't reach the
+ * UI's origin, submit forms, navigate the UI or open windows. The server's CSP blocks remote images until
+ * `?remote=1` is asked for, per message (the choice is not remembered).
+ *
+ * No `allow-popups` / `allow-popups-to-escape-sandbox`: the `/html` CSP's bare `sandbox` already forbids popups, so
+ * they only suggested that links open; and were the CSP ever relaxed, an escaped popup would run whatever the mail
+ * linked to, outside any sandbox. Links are followed from the Links tab (http(s) only, noopener, no referrer).
  */
 export function HtmlTab({ message }: { message: MessageDetails }) {
   const [remote, setRemote] = useState(false);
   const [width, setWidth] = useState<Width>('desktop');
-  const hasRemote = remotePattern.test(message.html ?? '');
+  const hasRemote = hasRemoteContent(message.html);
   return (
     <div class="html-tab">
       <div class="html-bar">
@@ -45,7 +46,7 @@ export function HtmlTab({ message }: { message: MessageDetails }) {
         <iframe
           class="html-frame"
           title="HTML body"
-          sandbox="allow-popups allow-popups-to-escape-sandbox"
+          sandbox=""
           referrerpolicy="no-referrer"
           src={urls.html(message.id, remote)}
           data-testid="html-frame"

@@ -1,6 +1,7 @@
 import { urls } from '../../api/client';
 import type { MessageDetails } from '../../api/types';
 import { formatSize } from '../../util/format';
+import { displayName } from '../../util/display-name';
 import { CopyButton } from '../CopyButton';
 
 export function HeadersTab({ message }: { message: MessageDetails }) {
@@ -34,12 +35,12 @@ export function AttachmentsTab({ message }: { message: MessageDetails }) {
       {message.attachments.map((a) => (
         <li key={a.index}>
           <a href={urls.attachment(message.id, a.index)} download>
-            {a.filename || `attachment-${a.index + 1}`}
+            {displayName(a.filename ?? '') || `attachment-${a.index + 1}`}
           </a>
           <span class="muted">
             {' '}
             {a.contentType} · {formatSize(a.size)}
-            {a.contentId ? ` · inline (cid:${a.contentId.replace(/^<|>$/g, '')})` : ''}
+            {a.contentId ? ` · inline (cid:${displayName(a.contentId.replace(/^<|>$/g, ''))})` : ''}
           </span>
         </li>
       ))}

@@ -1,5 +1,6 @@
 import type { MimePart } from '../../api/types';
 import { formatSize } from '../../util/format';
+import { displayName } from '../../util/display-name';
 
 /** The MIME tree, one nested list item per part, with the facts a mail developer checks. */
 export function StructureTab({ root }: { root: MimePart }) {
@@ -15,8 +16,8 @@ function PartNode({ part }: { part: MimePart }) {
     part.charset && `charset=${part.charset}`,
     part.encoding,
     part.disposition,
-    part.filename && `“${part.filename}”`,
-    part.contentId && `cid:${part.contentId.replace(/^<|>$/g, '')}`,
+    part.filename && `“${displayName(part.filename)}”`,
+    part.contentId && `cid:${displayName(part.contentId.replace(/^<|>$/g, ''))}`,
     formatSize(part.size),
   ].filter(Boolean);
   return (
