@@ -35,15 +35,35 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
   const server: Server = opts.secure ? createTlsServer({ key: ctx.tls.key, cert: ctx.tls.cert }, onConnection) : createNetServer(onConnection);
   // A failed TLS handshake is the client's problem, not the server's.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
+  const sockets = trackSockets(server, opts.secure ? ctx.config.limits.maxConnections : Infinity);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       server.on('error', (err) => ctx.logger.error('imap listener error', { error: err }));
       const port = (server.address() as { port: number }).port;
-      resolve({ port, close: () => closeServer(server, live) });
+      resolve({ port, close: () => closeServer(server, live, sockets) });
     });
   });
+}
+
+/**
+ * Every TCP connection from accept, so close() can end those that never became a session (a stalled TLS handshake
+ * would otherwise keep server.close() waiting). IMAPS sessions start only after the handshake, so the session count
+ * alone would let any number of stalled handshakes in: past `max` a connection is dropped before the handshake
+ * (a `* BYE` can't be sent without one), as SMTPS does.
+ */
+function trackSockets(server: Server, max: number): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (raw: Socket) => {
+    if (sockets.size >= max) {
+      raw.destroy();
+      return;
+    }
+    sockets.add(raw);
+    raw.once('close', () => sockets.delete(raw));
+  });
+  return sockets;
 }
 
 function upgrade(plain: Duplex, secureContext: ReturnType<typeof createSecureContext>): Promise<Duplex> {
@@ -52,8 +72,10 @@ function upgrade(plain: Duplex, secureContext: ReturnType<typeof createSecureCon
   return Promise.resolve(secure);
 }
 
-async function closeServer(server: Server, live: Set<ImapSession>): Promise<void> {
+async function closeServer(server: Server, live: Set<ImapSession>, sockets: Set<Socket>): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.all([...live].map((s) => s.close('mailsandbox shutting down')));
+  // Whatever is left never became a session (a handshake that never finished): nothing to say goodbye to.
+  for (const socket of sockets) socket.destroy();
   await closed;
 }

@@ -65,7 +65,12 @@ class Pop3Listener {
     const secure = this.#wrapTls(socket);
     // A client that never completes the handshake is an idle client.
     secure.setTimeout(this.ctx.config.limits.pop3IdleMs, () => secure.destroy());
+    // The listener is half-open (allowHalfOpen), so a client that closes before finishing the handshake (a TCP
+    // health probe, a port scanner) would otherwise hold its connection slot until the idle timeout.
+    const closedEarly = () => secure.destroy();
+    secure.once('end', closedEarly);
     secure.once('secure', () => {
+      secure.off('end', closedEarly);
       secure.setTimeout(0);
       this.#startSession(secure, socket);
     });

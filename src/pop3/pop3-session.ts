@@ -332,7 +332,11 @@ export class Pop3Session implements SessionControl {
     this.#stream = secure;
     secure.on('error', this.#onError);
     secure.on('close', this.#onClose);
+    // A client that closes before finishing the handshake would hold the half-open connection until the idle timeout.
+    const closedEarly = () => secure.destroy();
+    secure.once('end', closedEarly);
     secure.once('secure', () => {
+      secure.off('end', closedEarly);
       this.#isTls = true;
       this.#isUpgrading = false;
       this.#log.setTls();

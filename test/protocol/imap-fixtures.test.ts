@@ -16,7 +16,9 @@ let flow: ImapFlow;
 
 beforeAll(async () => {
   sandbox = await imapSandbox();
-  for (const f of fixtures) await sandbox.deliver(f.raw, { to: 'fixtures@example.test' });
+  // Straight into the store: sandbox.deliver() turns bare LF into CRLF as SMTP would, and the bare-LF fixture is
+  // there to check that IMAP serves such bytes exactly as stored.
+  for (const f of fixtures) sandbox.store.deliver({ raw: f.raw, envelope: { mailFrom: '', rcptTo: ['fixtures@example.test'] }, source: 'api' });
   raw = await RawImap.connect(sandbox.ports.imap!);
   await raw.command('L', 'LOGIN fixtures@example.test x');
   await raw.command('S', 'EXAMINE INBOX');

@@ -68,6 +68,8 @@ export const authenticate = defineCommand({
 
 function logIn(session: ImapSession, user: string, password: string, what: string): CommandResult {
   const server = session.server;
+  // The login names a mailbox (SPEC §4): no white space or control bytes, or a literal could smuggle a CRLF into it.
+  if (!user || /[\s\x00-\x1f\x7f]/.test(user)) throw no('Invalid user name', 'AUTHENTICATIONFAILED');
   if (!server.credentials.verifyPassword(user, password)) throw no('Invalid credentials', 'AUTHENTICATIONFAILED');
   const mailbox = server.store.ensureMailbox(user);
   session.user = mailbox.address;
