@@ -54,7 +54,7 @@ export async function parseMessageDetails(raw: Buffer, subject = ''): Promise<Pa
     html,
     attachments: mail.attachments.map(toMeta),
     links: extractLinks(text, html),
-    codes: extractCodes(`${subject}\n${text ?? ''}`),
+    codes: extractCodes(`${subject}\n${text ?? ''}`, html),
     attachmentContent: (index) => contents[index],
   };
 }
