@@ -16,7 +16,8 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
   const live = new Set<ImapSession>();
   const onConnection = (socket: Socket | TLSSocket): void => {
     socket.setNoDelay(true);
-    if (live.size >= ctx.config.limits.maxConnections) {
+    // IMAPS: `sockets` (every TCP connection since accept, this one included) also holds stalled handshakes.
+    if (opts.secure ? sockets.size > ctx.config.limits.maxConnections : live.size >= ctx.config.limits.maxConnections) {
       socket.on('error', () => {});
       socket.end('* BYE Too many connections, try again later\r\n');
       return;
@@ -35,7 +36,7 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
   const server: Server = opts.secure ? createTlsServer({ key: ctx.tls.key, cert: ctx.tls.cert }, onConnection) : createNetServer(onConnection);
   // A failed TLS handshake is the client's problem, not the server's.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
-  const sockets = trackSockets(server, opts.secure ? ctx.config.limits.maxConnections : Infinity);
+  const sockets = trackSockets(server, opts.secure ? 2 * ctx.config.limits.maxConnections : Infinity);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -49,14 +50,14 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
 
 /**
  * Every TCP connection from accept, so close() can end those that never became a session (a stalled TLS handshake
- * would otherwise keep server.close() waiting). IMAPS sessions start only after the handshake, so the session count
- * alone would let any number of stalled handshakes in: past `max` a connection is dropped before the handshake
- * (a `* BYE` can't be sent without one), as SMTPS does.
+ * would otherwise keep server.close() waiting). IMAPS sessions begin only after the handshake, so the session count
+ * alone would let any number of stalled handshakes in: connections past the limit still get their handshake and a
+ * `* BYE`, but past `hardCap` (room for those refusals) a connection is dropped before the handshake.
  */
-function trackSockets(server: Server, max: number): Set<Socket> {
+function trackSockets(server: Server, hardCap: number): Set<Socket> {
   const sockets = new Set<Socket>();
   server.on('connection', (raw: Socket) => {
-    if (sockets.size >= max) {
+    if (sockets.size >= hardCap) {
       raw.destroy();
       return;
     }
