@@ -19,6 +19,7 @@ if (unknown.length) {
 const files = wanted.length ? all.filter((f) => wanted.includes(f.replace('.bench.mjs', ''))) : all;
 
 ensureBuilt();
+process.env.MAILSANDBOX_BENCH_BUILT = '1';
 console.log(`# mailsandbox benchmarks\n\n${new Date().toISOString()} — ${await machineInfo()}\n`);
 let failed = 0;
 for (const file of files) {

@@ -80,12 +80,17 @@ export class SmtpLoadClient {
   }
 }
 
+/** `count` connections, greeted and EHLO'd. */
+export function openClients(port, count) {
+  return Promise.all(Array.from({ length: count }, () => SmtpLoadClient.open(port)));
+}
+
 /**
- * `messages` messages over `connections` reused connections (each sends the next until the total is reached).
- * Returns { elapsedMs, rate (msg/s), latencies (ms per transaction) }.
+ * `messages` messages over `connections` reused connections (each sends the next until the total is reached), or over
+ * the open `clients` given, which are then left open. Returns { elapsedMs, rate (msg/s), latencies (ms per transaction) }.
  */
-export async function runReused({ port, connections, messages, payload }) {
-  const clients = await Promise.all(Array.from({ length: connections }, () => SmtpLoadClient.open(port)));
+export async function runReused({ port, connections, messages, payload, clients: given }) {
+  const clients = given ?? (await openClients(port, connections));
   const latencies = [];
   let started = 0;
   const t0 = performance.now();
@@ -98,7 +103,7 @@ export async function runReused({ port, connections, messages, payload }) {
     }),
   );
   const elapsedMs = performance.now() - t0;
-  await Promise.all(clients.map((c) => c.quit()));
+  if (!given) await Promise.all(clients.map((c) => c.quit()));
   return { elapsedMs, rate: (messages / elapsedMs) * 1000, latencies };
 }
 

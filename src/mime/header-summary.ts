@@ -47,7 +47,9 @@ const attachmentPattern = /^content-disposition:[ \t]*attachment/im;
  * The summary fields of SPEC §8, taken from the header block only — no MIME parse, so ingest stays cheap.
  * `hasAttachments` looks for a part declared `Content-Disposition: attachment`.
  */
-export function summarizeHeaders(raw: Buffer): HeaderSummary {
+export function summarizeHeaders(raw: Buffer, strings?: StringPool): HeaderSummary {
+  const own = strings ? (s: string) => strings.intern(s) : detach;
+  const ownAddress = (a: Address): Address => ({ name: own(a.name), address: own(a.address) });
   const bodyStart = findBodyStart(raw);
   const header = raw.subarray(0, Math.min(bodyStart, maxHeaderBytes)).toString('utf8');
   const fields = new Map<string, string>();
@@ -61,9 +63,9 @@ export function summarizeHeaders(raw: Buffer): HeaderSummary {
   const from = parseAddressList(fields.get('from'))[0];
   return {
     messageId: detach((fields.get('message-id') ?? '').replace(/^<|>$/g, '')),
-    from: from ? detachAddress(from) : null,
-    to: parseAddressList(fields.get('to')).map(detachAddress),
-    cc: parseAddressList(fields.get('cc')).map(detachAddress),
+    from: from ? ownAddress(from) : null,
+    to: parseAddressList(fields.get('to')).map(ownAddress),
+    cc: parseAddressList(fields.get('cc')).map(ownAddress),
     subject: detach(decode(fields.get('subject') ?? '')),
     date: date && !Number.isNaN(date.getTime()) ? date : null,
     hasAttachments,
@@ -78,6 +80,27 @@ function detach(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
-function detachAddress(a: Address): Address {
-  return { name: detach(a.name), address: detach(a.address) };
+/** Longer strings are not pooled: addresses are short, and the pool must not keep big strings of deleted mail alive. */
+const maxPooledLength = 256;
+
+/**
+ * One copy of each recent string. Test mail comes from a few senders to a few recipients, and every message would
+ * otherwise hold its own copies of the same addresses (in the envelope and the header summary): ~40 bytes each,
+ * several per message. Bounded: past `capacity` distinct strings it starts afresh, so hostile input can't grow it.
+ */
+export class StringPool {
+  readonly #strings = new Map<string, string>();
+
+  constructor(readonly capacity = 4096) {}
+
+  /** The pooled copy of `s`, or a copy detached from the text it was cut from (see `detach`), which is then pooled. */
+  intern(s: string): string {
+    if (s.length > maxPooledLength) return detach(s);
+    const known = this.#strings.get(s);
+    if (known !== undefined) return known;
+    if (this.#strings.size >= this.capacity) this.#strings.clear();
+    const copy = detach(s);
+    this.#strings.set(copy, copy);
+    return copy;
+  }
 }

@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
+import type { ConnectionInfo } from '../store/types.js';
+import { feedDataStream, type DataStreamParser } from './data-stream.js';
 import type { SandboxSmtpServer } from './sandbox-server.js';
 import { redactCommand, SmtpTranscript } from './transcript.js';
 
@@ -41,6 +43,8 @@ function resumeParser(parser: SMTPStream): void {
  */
 export class SandboxSmtpConnection extends SMTPConnection {
   readonly transcript: SmtpTranscript;
+  /** The connection facts stored with this session's last message, shared by the next one when unchanged. */
+  lastConnectionInfo: ConnectionInfo | undefined;
   #badCommands = 0;
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
@@ -82,6 +86,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
       this.close();
     });
     parser.continue = () => resumeParser(parser);
+    (parser as unknown as DataStreamParser)._feedDataStream = feedDataStream;
     return parser;
   }
 

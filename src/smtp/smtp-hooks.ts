@@ -8,6 +8,7 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { ServerContext } from '../shared/server-context.js';
+import type { ConnectionInfo } from '../store/types.js';
 import { newMessageId } from '../store/message-store.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
 
@@ -150,14 +151,33 @@ function deliver(ctx: ServerContext, connection: SandboxSmtpConnection | undefin
       rcptTo: envelope.rcptTo.map((r) => r.address),
     },
     source: 'smtp',
-    connection: {
+    connection: connectionInfo(connection, {
       remoteAddress: session.remoteAddress,
       heloName: session.hostNameAppearsAs || undefined,
       tls: session.secure,
       authUser: typeof session.user === 'string' ? session.user : undefined,
       sessionId: connection?.transcript.session.id,
-    },
+    }),
     transcript: connection?.transcript.forMessage(connection.formatReply(250, reply, 'DATA_OK')[0]),
   });
   return reply;
+}
+
+/**
+ * `info`, or the equal object already stored with this connection's previous message: the messages of one session
+ * share it (~100 bytes a message otherwise). Stored messages never change it, so sharing is safe.
+ */
+function connectionInfo(connection: SandboxSmtpConnection | undefined, info: ConnectionInfo): ConnectionInfo {
+  if (!connection) return info;
+  const last = connection.lastConnectionInfo;
+  const isSame =
+    last !== undefined &&
+    last.remoteAddress === info.remoteAddress &&
+    last.heloName === info.heloName &&
+    last.tls === info.tls &&
+    last.authUser === info.authUser &&
+    last.sessionId === info.sessionId;
+  if (isSame) return last;
+  connection.lastConnectionInfo = info;
+  return info;
 }

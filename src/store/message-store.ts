@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { TypedEmitter } from '../shared/typed-emitter.js';
-import { summarizeHeaders } from '../mime/header-summary.js';
+import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { createMailbox, createFolder, normalizeAddress, normalizeFolderName } from './mailbox.js';
 import type { StoreEvents, DeleteReason } from './events.js';
-import type { DeliveryInput, Folder, Mailbox, Placement, StoredMessage } from './types.js';
+import { NoFlags, type DeliveryInput, type Folder, type Mailbox, type Placement, type StoredMessage } from './types.js';
 
 export type FlagMode = 'set' | 'add' | 'remove';
 
@@ -45,8 +45,17 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Placements per message id. Arrays, not Sets: almost every message has one or two, and a Set costs ~100 bytes more. */
   readonly #placements = new Map<string, Placement[]>();
   readonly #mailboxes = new Map<string, Mailbox>();
+  /** The flags of every placement that has none: one shared set (see NoFlags). */
+  readonly #noFlags = new NoFlags();
+  /** Addresses repeat across messages; each message would otherwise hold its own copies. */
+  readonly #strings = new StringPool();
   #nextSeq = 1;
-  #nextUidValidity = Math.floor(Date.now() / 1000);
+  /**
+   * A random start, not the clock: five folders per mailbox made the counter run ahead of the clock, so a restart
+   * could hand a new INBOX the UIDVALIDITY an old one had, and a caching client (or a POP3 UIDL) would take new mail
+   * for old. Below 2^31 so years of increments stay within the 32-bit field.
+   */
+  #nextUidValidity = randomInt(1, 2 ** 31);
   #received = 0;
   #evicted = 0;
 
@@ -77,15 +86,19 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       raw: input.raw,
       receivedAt,
       size: input.raw.length,
-      envelope: input.envelope,
+      envelope: {
+        mailFrom: this.#strings.intern(input.envelope.mailFrom),
+        rcptTo: input.envelope.rcptTo.map((a) => this.#strings.intern(a)),
+      },
       source: input.source,
       connection: input.connection ?? { tls: false },
-      summary: summarizeHeaders(input.raw),
+      summary: summarizeHeaders(input.raw, this.#strings),
       transcript: input.transcript,
     };
     this.#order.push(message);
     this.#byId.set(message.id, message);
-    this.#placements.set(message.id, []);
+    const own: Placement[] = [];
+    this.#placements.set(message.id, own);
     this.#received++;
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
     const seenFolders = new Set<Folder>();
@@ -94,6 +107,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       seenFolders.add(t.folder);
       this.#place(message, t.folder, t.flags, t.internalDate ?? receivedAt, origin);
     }
+    // The first push gave the list room for 17 entries (~150 bytes); a copy is exactly as long as it needs to be.
+    if (this.#placements.get(message.id) === own) this.#placements.set(message.id, own.slice());
     this.emit('message.added', message);
     this.#enforceRetention();
     return message;
@@ -175,13 +190,15 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   setFlags(placements: readonly Placement[], flags: readonly string[], mode: FlagMode, origin?: unknown): Placement[] {
     const changed: Placement[] = [];
     for (const p of placements) {
+      if (p.flags === this.#noFlags && (mode === 'remove' || flags.length === 0)) continue; // nothing to change
       const before = [...p.flags].sort().join(' ');
+      const own = this.#ownFlags(p);
       if (mode === 'set') {
-        p.flags.clear();
-        for (const f of flags) p.flags.add(f);
-      } else if (mode === 'add') for (const f of flags) p.flags.add(f);
-      else for (const f of flags) p.flags.delete(f);
-      if ([...p.flags].sort().join(' ') !== before) changed.push(p);
+        own.clear();
+        for (const f of flags) own.add(f);
+      } else if (mode === 'add') for (const f of flags) own.add(f);
+      else for (const f of flags) own.delete(f);
+      if ([...own].sort().join(' ') !== before) changed.push(p);
     }
     for (const p of changed) this.emit('placement.flags', p, origin);
     for (const m of new Set(changed.map((p) => p.message))) this.emit('message.updated', m);
@@ -324,7 +341,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       mailbox: folder.mailbox,
       folder,
       uid: folder.uidNext++,
-      flags: new Set(flags),
+      flags: flags.length ? new Set(flags) : this.#noFlags,
       internalDate,
       recent: true,
     };
@@ -332,6 +349,12 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     this.#placements.get(message.id)?.push(placement);
     this.emit('placement.added', placement, origin);
     return placement;
+  }
+
+  /** The placement's own flag set, swapped in for the shared empty one before its first change. */
+  #ownFlags(p: Placement): Set<string> {
+    if (p.flags === this.#noFlags) (p as { flags: Set<string> }).flags = new Set();
+    return p.flags;
   }
 
   #unplace(p: Placement, origin: unknown): void {

@@ -71,7 +71,10 @@ export interface Placement {
   /** The folder this placement is in; changes only through the store (RENAME). */
   folder: Folder;
   readonly uid: number;
-  /** IMAP flags, e.g. `\Seen`, `\Flagged`, `$Label1`. Mutated only by the store. */
+  /**
+   * IMAP flags, e.g. `\Seen`, `\Flagged`, `$Label1`. Mutated only by the store (`setFlags`): placements without
+   * flags share one empty set, which throws if changed directly.
+   */
   readonly flags: Set<string>;
   /** IMAP INTERNALDATE. */
   readonly internalDate: Date;
@@ -123,4 +126,23 @@ export interface DeliveryInput {
 /** The `seen` rule of SPEC §4: read when any placement is `\Seen`. */
 export function isSeen(placements: readonly Placement[]): boolean {
   return placements.some((p) => p.flags.has('\\Seen'));
+}
+
+/**
+ * The flag set of a placement without flags, shared by all of them: an empty Set costs ~150 bytes, as much as the rest
+ * of the placement, and almost every message arrives without flags. The store gives a placement its own Set before
+ * changing its flags; a change from anywhere else would change every unflagged placement at once, so it throws.
+ */
+export class NoFlags extends Set<string> {
+  override add(flag: string): this {
+    throw new Error(`Flags are changed through the store (setFlags), not on the set: cannot add ${flag}`);
+  }
+
+  override delete(): boolean {
+    throw new Error('Flags are changed through the store (setFlags), not on the set');
+  }
+
+  override clear(): void {
+    throw new Error('Flags are changed through the store (setFlags), not on the set');
+  }
 }

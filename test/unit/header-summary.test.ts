@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findBodyStart, summarizeHeaders } from '../../src/mime/header-summary.js';
+import { findBodyStart, StringPool, summarizeHeaders } from '../../src/mime/header-summary.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 
@@ -38,5 +38,17 @@ describe('summarizeHeaders', () => {
     expect(findBodyStart(b('A: 1\r\n\r\nbody'))).toBe(8);
     expect(findBodyStart(b('A: 1\n\nbody'))).toBe(6);
     expect(findBodyStart(b('A: 1\r\n'))).toBe(6);
+  });
+});
+
+describe('StringPool', () => {
+  it('gives the same summary as no pool, across more distinct addresses than it holds and over-long ones', () => {
+    const pool = new StringPool(3);
+    const long = `${'x'.repeat(300)}@example.test`;
+    for (let i = 0; i < 10; i++) {
+      const raw = b(`From: "Sender ${i % 4}" <s${i % 4}@example.test>\r\nTo: r${i}@example.test, <${long}>\r\nCc: s${i % 4}@example.test\r\n\r\nx`);
+      expect(summarizeHeaders(raw, pool)).toEqual(summarizeHeaders(raw));
+    }
+    expect(pool.intern('a@example.test')).toBe('a@example.test');
   });
 });

@@ -69,6 +69,24 @@ describe('MessageStore', () => {
     expect(store.placementsOf(m).every((p) => p.flags.has('\\Seen'))).toBe(true);
   });
 
+  it('gives placements without flags one shared empty set, and a placement its own set when its flags change', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const [a] = store.placementsOf(deliver(store, 'a'));
+    const [b] = store.placementsOf(deliver(store, 'b'));
+    // One empty Set costs about as much as the rest of a placement; unflagged mail (all of SMTP) shares one.
+    expect(a.flags).toBe(b.flags);
+    expect(() => a.flags.add('\\Seen')).toThrow(/through the store/);
+    expect(store.setFlags([a, b], ['\\Deleted'], 'remove')).toEqual([]);
+    expect(store.setFlags([a], ['\\Seen'], 'add')).toEqual([a]);
+    expect([...a.flags]).toEqual(['\\Seen']);
+    expect(b.flags.size).toBe(0);
+    const [c] = store.placementsOf(deliver(store, 'c'));
+    expect(c.flags).toBe(b.flags);
+    const copy = store.copyPlacement(a, store.ensureMailbox('bob@example.test').folders.get('INBOX')!);
+    expect([...copy.flags]).toEqual(['\\Seen']);
+    expect(copy.flags).not.toBe(a.flags);
+  });
+
   it('emits placement.flags only for placements whose flags changed, with the origin', () => {
     const store = new MessageStore({ maxMessages: 0 });
     const m = deliver(store, 'f');

@@ -54,6 +54,24 @@ describe('compact transcripts', () => {
     expect(decodeTranscript(encodeTranscript([{ at: 3, dir: '*', line: 'a\r\nb' }]))).toEqual([{ at: 3, dir: '*', line: 'a  b' }]);
     expect(decodeTranscript(undefined)).toEqual([]);
   });
+
+  it('round-trip lines that start with digits or tabs and clocks that step back', () => {
+    const lines = [
+      { at: 1_795_684_195_457, dir: 'S' as const, line: '250 2.1.0 Accepted' },
+      { at: 1_795_684_195_460, dir: '*' as const, line: '\t42 starts with a tab' },
+      { at: 1_795_684_195_400, dir: 'C' as const, line: '' },
+      { at: 1_795_684_195_400, dir: 'C' as const, line: '-1C not a row prefix' },
+    ];
+    expect(decodeTranscript(encodeTranscript(lines))).toEqual(lines);
+  });
+
+  it('spend one digit on the time of a line in the same millisecond as the one before, not thirteen', () => {
+    const at = 1_795_684_195_457;
+    const lines = ['MAIL FROM:<a@example.test>', '250 2.1.0 Accepted', 'DATA', '354 go ahead'].map((line) => ({ at, dir: 'C' as const, line }));
+    const text = lines.map((l) => l.line).join('');
+    // The first row carries the full time; each later one adds its line, a 1-digit time, the direction and a newline.
+    expect(encodeTranscript(lines).length).toBe(text.length + String(at).length + 1 + 3 * 3);
+  });
 });
 
 describe('Credentials', () => {
