@@ -134,61 +134,54 @@ const authModes: readonly SmtpAuthMode[] = ['off', 'optional', 'required'];
 /** Validates options and fills defaults; throws one ConfigError listing every problem. */
 export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: ListenerName) => number = () => 0): SandboxConfig {
   const problems: string[] = [];
-  const listeners = {} as Record<ListenerName, ListenerConfig>;
-  for (const name of listenerNames) {
-    const given = options[name]?.port;
-    if (given === false) listeners[name] = { port: null };
-    else {
-      const port = given ?? defaultPort(name);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name} port must be 0-65535 or off, got ${String(port)}`);
-      listeners[name] = { port };
-    }
-  }
-  const bound = Object.entries(listeners).filter(([, l]) => l.port !== null && l.port !== 0);
-  const seen = new Map<number, string>();
-  for (const [name, l] of bound) {
-    const other = seen.get(l.port as number);
-    if (other) problems.push(`${name} and ${other} both use port ${String(l.port)}`);
-    seen.set(l.port as number, name);
-  }
+  const listeners = resolveListeners(options, defaultPort, problems);
   const host = options.host ?? '127.0.0.1';
   if (!host || /[\s/]/.test(host)) problems.push(`host must be an address or host name, got ${JSON.stringify(host)}`);
   const maxMessageSize = options.maxMessageSize ?? 25 * 1024 * 1024;
   if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1024) problems.push(`max message size must be a whole number of bytes >= 1024, got ${String(maxMessageSize)}`);
   const maxMessages = options.maxMessages ?? 10_000;
   if (!Number.isInteger(maxMessages) || maxMessages < 0) problems.push(`max messages must be a whole number >= 0, got ${String(maxMessages)}`);
+  // smtpAuth 'required' without users is allowed: accept-any with AUTH required tests that a client authenticates.
   const smtpAuth = options.smtpAuth ?? 'optional';
   if (!authModes.includes(smtpAuth)) problems.push(`smtp auth must be one of ${authModes.join(', ')}, got ${String(smtpAuth)}`);
-  if (smtpAuth === 'required' && !options.usersFile && !options.users) {
-    // Not an error: accept-any with AUTH required is a legitimate way to test that a client authenticates.
-  }
   const logLevel = options.logLevel ?? 'info';
   if (!logLevels.includes(logLevel)) problems.push(`log level must be one of ${logLevels.join(', ')}, got ${String(logLevel)}`);
-  let uiAuth: SandboxConfig['uiAuth'];
-  if (options.uiAuth !== undefined) {
-    const i = options.uiAuth.indexOf(':');
-    if (i <= 0) problems.push('ui auth must be user:pass');
-    else uiAuth = { user: options.uiAuth.slice(0, i), pass: options.uiAuth.slice(i + 1) };
-  }
+  const uiAuth = parseUiAuth(options.uiAuth, problems);
   if ((options.tls?.certFile === undefined) !== (options.tls?.keyFile === undefined)) problems.push('tls cert and tls key must be given together');
   const limits = { ...defaultLimits, ...options.limits };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v <= 0) problems.push(`limit ${k} must be a positive whole number, got ${String(v)}`);
   }
   if (problems.length) throw new ConfigError(problems);
-  return deepFreeze({
-    host,
-    listeners,
-    tls: { ...options.tls },
-    maxMessageSize,
-    maxMessages,
-    smtpAuth,
-    usersFile: options.usersFile,
-    users: options.users ? { ...options.users } : undefined,
-    uiAuth,
-    logLevel,
-    limits,
-  });
+  const users = options.users ? { ...options.users } : undefined;
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, smtpAuth, usersFile: options.usersFile, users, uiAuth, logLevel, limits });
+}
+
+function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
+  const listeners = {} as Record<ListenerName, ListenerConfig>;
+  const taken = new Map<number, string>();
+  for (const name of listenerNames) {
+    const given = options[name]?.port;
+    if (given === false) {
+      listeners[name] = { port: null };
+      continue;
+    }
+    const port = given ?? defaultPort(name);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name} port must be 0-65535 or off, got ${String(port)}`);
+    const other = taken.get(port);
+    if (other && port !== 0) problems.push(`${name} and ${other} both use port ${String(port)}`);
+    taken.set(port, name);
+    listeners[name] = { port };
+  }
+  return listeners;
+}
+
+function parseUiAuth(value: string | undefined, problems: string[]): SandboxConfig['uiAuth'] {
+  if (value === undefined) return undefined;
+  const i = value.indexOf(':');
+  if (i > 0) return { user: value.slice(0, i), pass: value.slice(i + 1) };
+  problems.push('ui auth must be user:pass');
+  return undefined;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -7,6 +7,7 @@ import { compileFilter } from '../store/query.js';
 import { normalizeFlags } from '../store/flags.js';
 import { toCrlf } from '../mime/crlf.js';
 import { loadTlsMaterial } from '../shared/tls.js';
+import type { TlsMaterial } from '../shared/tls.js';
 import { createServerContext } from '../shared/server-context.js';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
 import { startSmtpServer } from '../smtp/smtp-server.js';
@@ -202,25 +203,7 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
  */
 export async function createSandbox(options: SandboxOptions = {}, defaultPort?: (l: ListenerName) => number): Promise<Sandbox> {
   const config = resolveConfig(options, defaultPort);
-  const users = { ...(config.users ?? {}) };
-  if (config.usersFile) {
-    let text: string;
-    try {
-      text = await readFile(config.usersFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError([`users file ${config.usersFile}: ${(err as Error).message}`]);
-    }
-    const parsed = parseUsersFile(text);
-    if (parsed.problems.length) throw new ConfigError(parsed.problems);
-    Object.assign(users, parsed.users);
-  }
-  let tls;
-  try {
-    tls = await loadTlsMaterial(config.tls.certFile, config.tls.keyFile);
-  } catch (err) {
-    throw new ConfigError([`TLS certificate: ${(err as Error).message}`]);
-  }
-  const context = createServerContext(config, tls, users);
+  const context = createServerContext(config, await loadTls(config), await loadUsers(config));
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
     // One line per stored message, so someone running the CLI sees mail arrive without opening the UI.
     context.store.on('message.added', (m) =>
@@ -246,6 +229,29 @@ export async function createSandbox(options: SandboxOptions = {}, defaultPort?: 
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') throw new ConfigError([`cannot listen: ${e.message}`]);
     throw err;
+  }
+}
+
+/** `users` given directly, merged with the `--users` file. */
+async function loadUsers(config: SandboxConfig): Promise<Record<string, string>> {
+  const users = { ...(config.users ?? {}) };
+  if (!config.usersFile) return users;
+  let text: string;
+  try {
+    text = await readFile(config.usersFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`users file ${config.usersFile}: ${(err as Error).message}`]);
+  }
+  const parsed = parseUsersFile(text);
+  if (parsed.problems.length) throw new ConfigError(parsed.problems);
+  return Object.assign(users, parsed.users);
+}
+
+async function loadTls(config: SandboxConfig): Promise<TlsMaterial> {
+  try {
+    return await loadTlsMaterial(config.tls.certFile, config.tls.keyFile);
+  } catch (err) {
+    throw new ConfigError([`TLS certificate: ${(err as Error).message}`]);
   }
 }
 

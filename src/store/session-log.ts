@@ -73,18 +73,7 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     return {
       id: record.id,
       record,
-      line: (dir, text) => {
-        for (const part of text.split(/\r?\n/)) {
-          if (part === '' && text.endsWith('\n')) continue;
-          if (record.lines.length >= this.maxLines) {
-            record.droppedLines++;
-            continue;
-          }
-          const entry: TranscriptLine = { at: Date.now(), dir, line: part.length > 2000 ? part.slice(0, 2000) + '…' : part };
-          record.lines.push(entry);
-          this.emit('session.line', record, entry);
-        }
-      },
+      line: (dir, text) => this.#record(record, dir, text),
       setUser: (user) => {
         record.user = user;
         this.emit('session.updated', record);
@@ -99,6 +88,19 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
         this.emit('session.ended', record);
       },
     };
+  }
+
+  #record(record: SessionRecord, dir: TranscriptLine['dir'], text: string): void {
+    for (const part of text.split(/\r?\n/)) {
+      if (part === '' && text.endsWith('\n')) continue;
+      if (record.lines.length >= this.maxLines) {
+        record.droppedLines++;
+        continue;
+      }
+      const entry: TranscriptLine = { at: Date.now(), dir, line: part.length > 2000 ? part.slice(0, 2000) + '…' : part };
+      record.lines.push(entry);
+      this.emit('session.line', record, entry);
+    }
   }
 
   /** Newest first. */
