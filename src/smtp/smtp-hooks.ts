@@ -9,7 +9,7 @@ import type {
 } from 'smtp-server';
 import type { ServerContext } from '../shared/server-context.js';
 import type { ConnectionInfo } from '../store/types.js';
-import { newMessageId } from '../store/message-store.js';
+import { newMessageId } from '../store/message-id.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
 
 type Done = (err?: Error | null) => void;

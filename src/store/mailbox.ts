@@ -1,4 +1,4 @@
-import type { Folder, Mailbox, SpecialUse } from './types.js';
+import type { Folder, Mailbox, Placement, SpecialUse } from './types.js';
 
 /** The folders every mailbox starts with, and their SPECIAL-USE attributes (RFC 6154). */
 export const defaultFolders: ReadonlyArray<{ name: string; specialUse?: SpecialUse }> = [
@@ -30,4 +30,18 @@ export function createMailbox(address: string, nextUidValidity: () => number): M
   const folders = new Map<string, Folder>();
   for (const f of defaultFolders) folders.set(f.name, createFolder(address, f.name, nextUidValidity(), f.specialUse));
   return { address, createdAt: new Date(), folders, pop3LockedBy: null };
+}
+
+/** Binary search for a UID in a folder's placements (ascending UIDs); -1 when absent. */
+export function uidIndex(list: readonly Placement[], uid: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const u = list[mid].uid;
+    if (u === uid) return mid;
+    if (u < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

@@ -1,36 +1,14 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { newMessageId } from './message-id.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
-import { createMailbox, createFolder, normalizeAddress, normalizeFolderName } from './mailbox.js';
+import { createMailbox, createFolder, defaultFolders, normalizeAddress, normalizeFolderName, uidIndex } from './mailbox.js';
+
 import type { StoreEvents, DeleteReason } from './events.js';
-import { NoFlags, type DeliveryInput, type Folder, type Mailbox, type Placement, type StoredMessage } from './types.js';
+import { NoFlags, StoreError, type DeliveryInput, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 
-export type FlagMode = 'set' | 'add' | 'remove';
-
-/** Why a store operation was refused; protocols map `code` to their own answers. */
-export class StoreError extends Error {
-  constructor(
-    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
-
-export interface StoreOptions {
-  /** Retention cap (messages, not placements); 0 = unlimited. */
-  maxMessages: number;
-}
-
-export interface StoreStats {
-  messages: number;
-  mailboxes: number;
-  /** Messages accepted since start. */
-  received: number;
-  /** Messages removed by retention since start. */
-  evicted: number;
-}
+export { StoreError } from './types.js';
+export type { FlagMode, StoreOptions, StoreStats } from './types.js';
 
 /**
  * The one place that mutates mail state. Protocols and HTTP read from it and subscribe to its events;
@@ -73,12 +51,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const targets: NonNullable<DeliveryInput['targets']> = input.targets ?? input.envelope.rcptTo.map((mailbox) => ({ mailbox }));
     if (targets.length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
     if (input.id !== undefined && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
-    const resolved = targets.map((t) => {
-      const mailbox = this.ensureMailbox(t.mailbox);
-      const folder = mailbox.folders.get(normalizeFolderName(t.folder ?? 'INBOX'));
-      if (!folder) throw new StoreError('NONEXISTENT', `No folder ${t.folder ?? 'INBOX'} in ${mailbox.address}`);
-      return { folder, flags: t.flags ?? [], internalDate: t.internalDate };
-    });
+    const resolved = this.#resolveTargets(targets);
     const receivedAt = input.receivedAt ?? new Date();
     const message: StoredMessage = {
       id: input.id ?? newMessageId(),
@@ -335,6 +308,21 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   // ---- internals ----
 
+  /** Checks every target folder before creating any mailbox, so a refused delivery leaves nothing behind. */
+  #resolveTargets(targets: NonNullable<DeliveryInput['targets']>): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
+    for (const t of targets) {
+      const name = normalizeFolderName(t.folder ?? 'INBOX');
+      const mailbox = this.getMailbox(t.mailbox);
+      const exists = mailbox ? mailbox.folders.has(name) : defaultFolders.some((f) => f.name === name);
+      if (!exists) throw new StoreError('NONEXISTENT', `No folder ${name} in ${normalizeAddress(t.mailbox)}`);
+    }
+    return targets.map((t) => ({
+      folder: this.ensureMailbox(t.mailbox).folders.get(normalizeFolderName(t.folder ?? 'INBOX')) as Folder,
+      flags: t.flags ?? [],
+      internalDate: t.internalDate,
+    }));
+  }
+
   #place(message: StoredMessage, folder: Folder, flags: readonly string[], internalDate: Date, origin: unknown): Placement {
     const placement: Placement = {
       message,
@@ -394,27 +382,4 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }
     return lo;
   }
-}
-
-/**
- * A fresh message id: 72 random bits, 12 URL-safe characters. Taken from randomUUID(), whose entropy Node draws in
- * batches: randomBytes() costs a system call per id, several µs on every message ingested.
- */
-export function newMessageId(): string {
-  const u = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-...: skip the dashes, the version and the variant digit
-  return Buffer.from(u.slice(0, 8) + u.slice(9, 13) + u.slice(15, 18) + u.slice(20, 23), 'hex').toString('base64url');
-}
-
-/** Binary search for a UID in a folder's placements (ascending UIDs); -1 when absent. */
-export function uidIndex(list: readonly Placement[], uid: number): number {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const u = list[mid].uid;
-    if (u === uid) return mid;
-    if (u < uid) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }

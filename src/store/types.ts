@@ -146,3 +146,30 @@ export class NoFlags extends Set<string> {
     throw new Error('Flags are changed through the store (setFlags), not on the set');
   }
 }
+
+export type FlagMode = 'set' | 'add' | 'remove';
+
+/** Why a store operation was refused; protocols map `code` to their own answers. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface StoreOptions {
+  /** Retention cap (messages, not placements); 0 = unlimited. */
+  maxMessages: number;
+}
+
+export interface StoreStats {
+  messages: number;
+  mailboxes: number;
+  /** Messages accepted since start. */
+  received: number;
+  /** Messages removed by retention since start. */
+  evicted: number;
+}

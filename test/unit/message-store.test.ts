@@ -215,3 +215,20 @@ describe('MessageStore', () => {
     expect(store.mailboxesOf(store.get(shared.id)!)).toEqual(['b@x.test']);
   });
 });
+
+describe('MessageStore refusals', () => {
+  it('leaves no mailbox behind when a delivery names a folder that does not exist', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    expect(() =>
+      store.deliver({ raw: Buffer.from('Subject: x\r\n\r\nx\r\n'), envelope: { mailFrom: '', rcptTo: ['new@x.test'] }, source: 'api', targets: [{ mailbox: 'new@x.test', folder: 'Archive' }] }),
+    ).toThrow(/No folder Archive in new@x.test/);
+    expect(store.getMailbox('new@x.test')).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it('delivers to a default folder of a mailbox that does not exist yet', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = store.deliver({ raw: Buffer.from('Subject: x\r\n\r\nx\r\n'), envelope: { mailFrom: '', rcptTo: ['new@x.test'] }, source: 'api', targets: [{ mailbox: 'New@X.test', folder: 'Sent' }] });
+    expect(store.placementsOf(m)[0].folder.name).toBe('Sent');
+  });
+});
