@@ -1,6 +1,5 @@
 import libmime from 'libmime';
-import { simpleParser } from 'mailparser';
-import type { AddressObject, Attachment } from 'mailparser';
+import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
 import type { Address } from '../store/types.js';
 import { extractCodes, extractLinks } from './links-codes.js';
 
@@ -36,8 +35,11 @@ export interface ParsedDetails {
  * sandboxed frame without any further request. Never throws: an unparseable message gives empty bodies.
  */
 export async function parseMessageDetails(raw: Buffer, subject = ''): Promise<ParsedDetails> {
-  let mail: Awaited<ReturnType<typeof simpleParser>>;
+  let mail: ParsedMail;
   try {
+    // Loaded on the first full parse, not at start-up: mailparser and its dependencies are ~12 MiB of a sandbox that
+    // may never be asked for a parsed message (a CI run that only counts mail).
+    const { simpleParser } = await import('mailparser');
     // HTML-to-text conversion is the slow part of a parse; past this size the text stays empty and the HTML is kept.
     mail = await simpleParser(raw, { skipTextToHtml: true, maxHtmlLengthToParse: maxHtmlToText });
   } catch {
