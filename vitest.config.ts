@@ -8,5 +8,7 @@ export default defineConfig({
     // Protocol tests open real sockets on port 0; two workers fit the 2-core machines CI runs on.
     pool: 'forks',
     maxWorkers: 2,
+    // Every test must assert something: a test that can't fail proves nothing.
+    expect: { requireAssertions: true },
   },
 });

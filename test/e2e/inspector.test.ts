@@ -123,6 +123,8 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
       await client.logout();
     }
     await page.locator('.session-row .badge', { hasText: 'ended' }).first().waitFor();
+    // Still filtered to IMAP: the SMTP session that delivered the mail stays out of the list.
+    await expect(page.locator('.session-row .proto-smtp').count()).resolves.toBe(0);
   });
 
   it('shows the actual listener ports and copy-paste settings in the connect panel', async () => {
@@ -228,6 +230,7 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
     refuse = false;
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor();
     await row(page, 'Missed while offline').waitFor();
+    await expect(page.getByTestId('count').textContent()).resolves.toBe('1 message');
   });
 
   it('is usable at phone width: the list and the message take the whole screen in turn', async () => {

@@ -182,6 +182,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await page.getByTestId('mailbox-filter').selectOption('bob@example.test');
     await row(page, 'For Ann').waitFor({ state: 'detached' });
     await row(page, 'For Bob').waitFor();
+    await expect(page.getByTestId('count').textContent()).resolves.toBe('1 message');
   });
 
   it('deletes selected messages, and all messages after a confirmation', async () => {
@@ -227,6 +228,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
       await client.logout();
     }
     await page.locator('.row.read', { hasText: 'Read me over IMAP' }).waitFor();
+    expect(sandbox.messages()[0].seen).toBe(true);
   });
 
   it('marks a message unread from the message view', async () => {

@@ -96,6 +96,7 @@ describe('GET /api/v1/messages/wait', () => {
     await waitersReach(1);
     req.destroy();
     await waitersReach(0);
+    expect(sandbox.context.waiters.active).toBe(0);
   });
 
   it('refuses waits beyond the cap with 429', async () => {

@@ -77,7 +77,7 @@ describe('IMAP FETCH of the MIME fixtures', () => {
     imapflow.parts.forEach((want, i) => expect(parts[i], `part #${i}`).toMatchObject(want));
   });
 
-  it.each(fixtures)('finds $name by words of its decoded text with SEARCH BODY', async ({ seq, searchText }) => {
+  it.each(fixtures.filter((f) => f.searchText.length > 0))('finds $name by words of its decoded text with SEARCH BODY', async ({ seq, searchText }) => {
     for (const text of searchText) {
       const reply = await raw.command(`S${seq}`, `SEARCH CHARSET UTF-8 BODY {${Buffer.byteLength(text)}+}\r\n${text}`);
       expect(reply.split('\r\n').find((l) => l.startsWith('* SEARCH'))?.split(' ').slice(2).map(Number), text).toContain(seq);

@@ -56,6 +56,8 @@ describe('MIME fixtures (expected values written from RFC 3501 §7.4.2)', () => 
 
   it.each(fixtures)('finds the decoded body text of $name for SEARCH', ({ raw, searchText, notInSearchText }) => {
     const text = bodyTextOf(asMessage(raw));
+    // A fixture with nothing to find (no body) must give no text at all.
+    if (searchText.length === 0) expect(text.trim()).toBe('');
     for (const s of searchText) expect(text).toContain(s);
     for (const s of notInSearchText ?? []) expect(text).not.toContain(s);
   });

@@ -184,11 +184,11 @@ describe('MIME properties', () => {
   });
 
   it('never throws on random bytes, and everything it renders is valid IMAP syntax', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (a) => exerciseEverything(Buffer.from(a))), { numRuns: 400 });
+    expect(() => fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (a) => exerciseEverything(Buffer.from(a))), { numRuns: 400 })).not.toThrow();
   });
 
   it('never throws on random MIME-looking messages, and parts nest inside their parents', () => {
-    fc.assert(fc.property(mimeish, exerciseEverything), { numRuns: 600 });
+    expect(() => fc.assert(fc.property(mimeish, exerciseEverything), { numRuns: 600 })).not.toThrow();
   });
 
   it('encodes any IMAP value so that an independent parser reads the same value back', () => {
