@@ -2,12 +2,15 @@
 //
 //   npm run build && node scripts/screenshot.mjs [outDir]      (default: docs/)
 //
-// Writes screenshot.png (light, a message open), screenshot-dark.png, screenshot-sessions.png and
-// screenshot-phone.png. Uses Debian's /usr/bin/chromium through playwright-core.
+// Writes screenshot.png (light, a message open), screenshot-dark.png, screenshot-sessions.png (an SMTP transcript,
+// with POP3 and IMAP sessions in the list) and screenshot-phone.png. Uses Debian's /usr/bin/chromium through
+// playwright-core.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import nodemailer from 'nodemailer';
+import Pop3Command from 'node-pop3';
+import { ImapFlow } from 'imapflow';
 import { createSandbox } from '../dist/index.js';
 
 const outDir = resolve(process.argv[2] ?? 'docs');
@@ -33,13 +36,21 @@ const mails = [
   },
 ];
 
-const sandbox = await createSandbox({ smtp: { port: 0 }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: 0 }, imaps: { port: false }, http: { port: 0 }, logLevel: 'silent' });
+const sandbox = await createSandbox({ smtp: { port: 0 }, smtps: { port: false }, pop3: { port: 0 }, pop3s: { port: false }, imap: { port: 0 }, imaps: { port: false }, http: { port: 0 }, logLevel: 'silent' });
 const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp, secure: false, ignoreTLS: true });
 for (const m of mails) await transport.sendMail(m);
 transport.close();
 // One read message, so the list shows both styles.
 const read = sandbox.messages({ subject: 'Pull request' })[0];
 sandbox.store.setSeen(read.id, true);
+// A POP3 and an IMAP session, so the Sessions list shows all three protocols.
+const pop3 = new Pop3Command({ host: '127.0.0.1', port: sandbox.ports.pop3, user: 'ann@example.test', password: 'secret' });
+await pop3.UIDL();
+await pop3.QUIT();
+const imap = new ImapFlow({ host: '127.0.0.1', port: sandbox.ports.imap, secure: false, auth: { user: 'bob@example.test', pass: 'secret' }, logger: false, tls: { rejectUnauthorized: false } });
+await imap.connect();
+await imap.mailboxOpen('INBOX');
+await imap.logout();
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -49,7 +60,7 @@ await mkdir(outDir, { recursive: true });
 try {
   const reset = sandbox.messages({ subject: 'Reset your password' })[0];
   for (const scheme of ['light', 'dark']) {
-    const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 });
+    const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     await page.goto(`${sandbox.url}/#/messages/${reset.id}`);
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor();
@@ -57,7 +68,7 @@ try {
     await page.screenshot({ path: resolve(outDir, scheme === 'light' ? 'screenshot.png' : 'screenshot-dark.png') });
     if (scheme === 'light') {
       await page.goto(`${sandbox.url}/#/sessions`);
-      await page.locator('.session-row a').first().click();
+      await page.locator('.session-row', { has: page.locator('.proto-smtp') }).first().locator('a').click();
       await page.getByTestId('transcript').waitFor();
       await page.screenshot({ path: resolve(outDir, 'screenshot-sessions.png') });
     }

@@ -14,6 +14,9 @@ interface Props {
   checked: ReadonlySet<string>;
   onToggle(id: string): void;
   onLoadMore(): void;
+  /** A search or mailbox filter is on: an empty list then means "nothing matches", not "no mail". */
+  filtered: boolean;
+  onClearFilter(): void;
 }
 
 /** Row height in px; fixed so the virtual window can place rows by index (kept in step with `.row` in styles.css). */
@@ -23,7 +26,7 @@ export const rowHeight = 76;
  * The list is virtual: whatever has been loaded (100 summaries per page, the next page when the window nears the
  * end), only the rows on screen are in the DOM, so 10,000 stored messages never become 10,000 DOM rows.
  */
-export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMore }: Props) {
+export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMore, filtered, onClearFilter }: Props) {
   const now = useNow(30_000);
   const scroller = useRef<HTMLDivElement>(null);
   const { items, total } = state;
@@ -42,7 +45,7 @@ export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMo
   }, [cursor]);
 
   if (state.error && items.length === 0) return <p class="list-empty error">Could not load messages: {state.error}</p>;
-  if (!state.loading && items.length === 0) return <p class="list-empty" data-testid="list-empty">No messages yet.</p>;
+  if (items.length === 0) return <EmptyList loading={state.loading} filtered={filtered} onClearFilter={onClearFilter} />;
 
   return (
     <div class="list-scroll" ref={scroller} data-testid="list-scroll">
@@ -58,6 +61,28 @@ export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMo
           </button>
         </div>
       )}
+    </div>
+  );
+}
+
+function EmptyList({ loading, filtered, onClearFilter }: { loading: boolean; filtered: boolean; onClearFilter(): void }) {
+  if (loading) return <p class="list-empty" data-testid="list-loading">Loading…</p>;
+  if (filtered) {
+    return (
+      <div class="list-empty" data-testid="list-empty">
+        <p>No messages match.</p>
+        <button type="button" class="button" onClick={onClearFilter} data-testid="clear-filter">
+          Clear search and mailbox filter
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div class="list-empty" data-testid="list-empty">
+      <p>No messages yet.</p>
+      <p class="hint">
+        Send mail to the sandbox's SMTP port; <a href={hrefFor({ page: 'connect' })}>Connect</a> shows it and the settings for common clients.
+      </p>
     </div>
   );
 }

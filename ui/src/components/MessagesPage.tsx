@@ -72,7 +72,19 @@ export function MessagesPage({ openId }: { openId: string | null }) {
           onDeleteAll={() => setConfirmAll(true)}
           filtered={Boolean(query || mailbox)}
         />
-        <MessageList state={list.state} openId={openId} cursor={cursor} checked={checked} onToggle={selection.toggle} onLoadMore={list.loadMore} />
+        <MessageList
+          state={list.state}
+          openId={openId}
+          cursor={cursor}
+          checked={checked}
+          onToggle={selection.toggle}
+          onLoadMore={list.loadMore}
+          filtered={Boolean(query || mailbox)}
+          onClearFilter={() => {
+            setSearch('');
+            setMailbox('');
+          }}
+        />
       </section>
       <section class="view-pane" aria-label="Message">
         {openId ? (

@@ -94,16 +94,18 @@ function SessionDetail({ id }: { id: string }) {
       setSession((s) => s && { ...s, ...update, lines: s.lines });
     }
   });
-  if (error) return <p class="view-error">{error}</p>;
+  if (error) return <p class="view-error session-view" role="alert">Could not load this session: {error}</p>;
   if (!session) return <p class="muted">Loading…</p>;
   return (
     <article class="session-view" data-testid="session-view">
-      <button type="button" class="icon-button back" onClick={() => navigate({ page: 'sessions', id: null })} aria-label="Back to the sessions">
-        <IconBack />
-      </button>
-      <h1 class="view-subject">
-        {session.protocol.toUpperCase()} session <span class="muted">{session.id}</span>
-      </h1>
+      <div class="view-top">
+        <button type="button" class="icon-button back" onClick={() => navigate({ page: 'sessions', id: null })} aria-label="Back to the sessions" title="Back to the sessions">
+          <IconBack />
+        </button>
+        <h1 class="view-subject">
+          {session.protocol.toUpperCase()} session <span class="muted">{session.id}</span>
+        </h1>
+      </div>
       <p class="view-meta-line">
         from {session.remoteAddress || 'unknown'} · {session.tls ? 'TLS' : 'plain'} · {session.user ? `user ${session.user}` : 'not logged in'} · started {formatDateTime(session.startedAt)}
         {session.endedAt ? ` · ended ${formatDateTime(session.endedAt)}` : ' · live'}

@@ -11,10 +11,6 @@ export function shortAddress(a: Address | null | undefined): string {
   return a.name || a.address;
 }
 
-export function formatAddresses(list: Address[] | undefined): string {
-  return (list ?? []).map(formatAddress).join(', ');
-}
-
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;

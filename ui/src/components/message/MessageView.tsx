@@ -4,13 +4,14 @@ import { urls } from '../../api/client';
 import type { MessageDetails, MimePart } from '../../api/types';
 import { useMessage } from '../../state/use-message';
 import { navigate } from '../../state/router';
-import { formatAddress, formatAddresses, formatDateTime, formatSize } from '../../util/format';
+import { formatAddress, formatDateTime, formatSize } from '../../util/format';
 import { IconBack, IconDownload, IconEnvelopeOpen, IconTrash } from '../Icons';
 import { HtmlTab } from './HtmlTab';
 import { SourceTab } from './SourceTab';
 import { StructureTab } from './StructureTab';
 import { TranscriptTab } from './TranscriptTab';
 import { AttachmentsTab, HeadersTab, LinksTab } from './InfoTabs';
+import { AddressList } from './AddressList';
 
 type Tab = 'html' | 'text' | 'source' | 'headers' | 'attachments' | 'structure' | 'links' | 'transcript';
 
@@ -33,13 +34,20 @@ function tabsFor(message: MessageDetails, structure: MimePart | null): Array<[Ta
 export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) {
   const { message, structure, error, setSeen } = useMessage(id);
   const [tab, setTab] = useState<Tab | null>(null);
-  if (error) return <ViewFrame>{<p class="view-error">{error}</p>}</ViewFrame>;
+  if (error) return <ViewFrame>{<p class="view-error" role="alert">Could not load this message: {error}</p>}</ViewFrame>;
   if (!message) return <ViewFrame>{<p class="view-loading">Loading…</p>}</ViewFrame>;
   const tabs = tabsFor(message, structure);
   const current: Tab = tab && tabs.some(([t]) => t === tab) ? tab : tabs[0][0];
   return (
-    <ViewFrame>
-      <MessageHeader message={message} onToggleSeen={() => setSeen(!message.seen)} onDelete={onDelete} />
+    <ViewFrame
+      top={
+        <>
+          <h1 class="view-subject" data-testid="view-subject">{message.subject || '(no subject)'}</h1>
+          <MessageActions message={message} onToggleSeen={() => setSeen(!message.seen)} onDelete={onDelete} />
+        </>
+      }
+    >
+      <MessageHeader message={message} />
       <div class="tabs" role="tablist" aria-label="Message views">
         {tabs.map(([t, label]) => (
           <button type="button" role="tab" key={t} class={'tab' + (t === current ? ' active' : '')} aria-selected={t === current} onClick={() => setTab(t)} data-tab={t}>
@@ -61,28 +69,32 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
   );
 }
 
-function MessageHeader({ message, onToggleSeen, onDelete }: { message: MessageDetails; onToggleSeen(): void; onDelete(): void }) {
+function MessageActions({ message, onToggleSeen, onDelete }: { message: MessageDetails; onToggleSeen(): void; onDelete(): void }) {
+  return (
+    <div class="view-actions">
+      <button type="button" class="button" onClick={onToggleSeen} data-testid="toggle-seen">
+        <IconEnvelopeOpen /> {message.seen ? 'Mark unread' : 'Mark read'}
+      </button>
+      <a class="button" href={urls.raw(message.id)} download={`${message.id}.eml`} data-testid="download-eml">
+        <IconDownload /> .eml
+      </a>
+      <button type="button" class="button danger" onClick={onDelete} aria-label="Delete message" title="Delete message" data-testid="delete-message">
+        <IconTrash />
+      </button>
+    </div>
+  );
+}
+
+function MessageHeader({ message }: { message: MessageDetails }) {
   return (
     <div class="view-head">
-      <div class="view-actions">
-        <button type="button" class="button" onClick={onToggleSeen} data-testid="toggle-seen">
-          <IconEnvelopeOpen /> {message.seen ? 'Mark unread' : 'Mark read'}
-        </button>
-        <a class="button" href={urls.raw(message.id)} download={`${message.id}.eml`} data-testid="download-eml">
-          <IconDownload /> .eml
-        </a>
-        <button type="button" class="button danger" onClick={onDelete} aria-label="Delete message" data-testid="delete-message">
-          <IconTrash />
-        </button>
-      </div>
-      <h1 class="view-subject" data-testid="view-subject">{message.subject || '(no subject)'}</h1>
       <dl class="view-meta">
         <dt>From</dt>
         <dd>{formatAddress(message.from) || message.envelope.mailFrom || '(none)'}</dd>
         <dt>To</dt>
-        <dd>{formatAddresses(message.to) || message.envelope.rcptTo.join(', ')}</dd>
-        {message.cc.length > 0 && <><dt>Cc</dt><dd>{formatAddresses(message.cc)}</dd></>}
-        {message.bcc && message.bcc.length > 0 && <><dt>Bcc</dt><dd>{formatAddresses(message.bcc)}</dd></>}
+        <dd>{message.to.length > 0 ? <AddressList list={message.to} testId="to" /> : message.envelope.rcptTo.join(', ')}</dd>
+        {message.cc.length > 0 && <><dt>Cc</dt><dd><AddressList list={message.cc} testId="cc" /></dd></>}
+        {message.bcc && message.bcc.length > 0 && <><dt>Bcc</dt><dd><AddressList list={message.bcc} testId="bcc" /></dd></>}
         <dt>Received</dt>
         <dd>
           {formatDateTime(message.receivedAt)} · {formatSize(message.size)} · via {message.source}
@@ -93,12 +105,16 @@ function MessageHeader({ message, onToggleSeen, onDelete }: { message: MessageDe
   );
 }
 
-function ViewFrame({ children }: { children: ComponentChildren }) {
+/** The back button (phones only) shares the top row with the subject and actions, so none costs a row of its own. */
+function ViewFrame({ children, top }: { children: ComponentChildren; top?: ComponentChildren }) {
   return (
     <article class="message-view" data-testid="message-view">
-      <button type="button" class="icon-button back" onClick={() => navigate({ page: 'messages', id: null })} aria-label="Back to the list">
-        <IconBack />
-      </button>
+      <div class="view-top">
+        <button type="button" class="icon-button back" onClick={() => navigate({ page: 'messages', id: null })} aria-label="Back to the list" title="Back to the list">
+          <IconBack />
+        </button>
+        {top}
+      </div>
       {children}
     </article>
   );

@@ -10,7 +10,7 @@ export function SourceTab({ id }: { id: string }) {
   useEffect(() => {
     api.getRaw(id).then(setRaw, (e: Error) => setError(e.message));
   }, [id]);
-  if (error) return <p class="view-error">{error}</p>;
+  if (error) return <p class="view-error" role="alert">Could not load the source: {error}</p>;
   if (raw === null) return <p class="muted">Loading…</p>;
   const cut = raw.length > displayLimit;
   return (
