@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import nodemailer from 'nodemailer';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createSandbox } from '../../src/index.js';
 import type { Sandbox } from '../../src/index.js';
 
@@ -115,4 +116,66 @@ export function storeReaches(sandbox: Sandbox, check: () => boolean): Promise<vo
       resolve();
     }
   });
+}
+
+type UiOptions = { colorScheme?: 'light' | 'dark'; hash?: string };
+
+/**
+ * The lifecycle every browser suite shares: one Chromium per suite; after each test, the page must have thrown
+ * nothing, and its context and the test's sandbox are closed. Create it at the top of a `describe`.
+ */
+export class BrowserSuite {
+  #browser: Browser | undefined;
+  #sandbox: Sandbox | undefined;
+  #ui: OpenedUi | undefined;
+
+  constructor() {
+    beforeAll(async () => {
+      this.#browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await this.#browser?.close();
+    });
+    afterEach(async () => {
+      const ui = this.#ui;
+      this.#ui = undefined;
+      if (ui) expect(ui.pageErrors.map(String)).toEqual([]);
+      await ui?.context.close();
+      await this.#sandbox?.close();
+      this.#sandbox = undefined;
+    });
+  }
+
+  get browser(): Browser {
+    if (!this.#browser) throw new Error('the browser starts in beforeAll');
+    return this.#browser;
+  }
+
+  /** The test's sandbox; started by `freshSandbox()` or the first `open()`. */
+  get sandbox(): Sandbox {
+    if (!this.#sandbox) throw new Error('no sandbox yet: call freshSandbox() or open() first');
+    return this.#sandbox;
+  }
+
+  /** The page opened by `open()`; a test that makes its own context hands it over here so it is checked and closed. */
+  get ui(): OpenedUi {
+    if (!this.#ui) throw new Error('no page yet: call open() first');
+    return this.#ui;
+  }
+
+  set ui(ui: OpenedUi) {
+    this.#ui = ui;
+  }
+
+  async freshSandbox(): Promise<Sandbox> {
+    this.#sandbox = await startSandbox();
+    return this.#sandbox;
+  }
+
+  /** Opens the UI on the test's sandbox, starting one if the test didn't need to seed it first. */
+  async open(options: UiOptions = {}): Promise<OpenedUi & { sandbox: Sandbox }> {
+    this.#sandbox ??= await startSandbox();
+    this.#ui = await openUi(this.browser, this.#sandbox, options);
+    return { ...this.#ui, sandbox: this.#sandbox };
+  }
 }

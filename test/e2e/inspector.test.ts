@@ -1,12 +1,10 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { ImapFlow } from 'imapflow';
-import type { Sandbox } from '../../src/index.js';
-import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox, storeReaches } from './browser.js';
-import type { OpenedUi } from './browser.js';
+import { BrowserSuite, hasChromium, suiteName, row, sendMail, storeReaches } from './browser.js';
 
 const eml = (subject: string) => `From: shop@example.test\r\nTo: ann@example.test\r\nSubject: ${subject}\r\n\r\nHello.\r\n`;
 
@@ -44,35 +42,9 @@ function bodyBackground(page: Page): Promise<string> {
 }
 
 describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, themes and keyboard in Chromium'), () => {
-  let browser: Browser;
-  let sandbox: Sandbox | undefined;
-  let ui: OpenedUi | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    if (ui) expect(ui.pageErrors.map(String)).toEqual([]);
-    await ui?.context.close();
-    ui = undefined;
-    await sandbox?.close();
-    sandbox = undefined;
-  });
-
-  async function freshSandbox(): Promise<Sandbox> {
-    sandbox = await startSandbox();
-    return sandbox;
-  }
-
-  /** Opens the UI on the test's sandbox, starting one if the test didn't need to seed it first. */
-  async function open(options: Parameters<typeof openUi>[2] = {}): Promise<OpenedUi & { sandbox: Sandbox }> {
-    sandbox ??= await startSandbox();
-    ui = await openUi(browser, sandbox, options);
-    return { ...ui, sandbox };
-  }
+  const suite = new BrowserSuite();
+  const open = (options: { colorScheme?: 'light' | 'dark'; hash?: string } = {}) => suite.open(options);
+  const freshSandbox = () => suite.freshSandbox();
 
   it("shows an SMTP session's transcript, with new lines appearing live", async () => {
     const sb = await freshSandbox();
@@ -153,10 +125,10 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
     await page.reload();
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
     await expect(bodyBackground(page)).resolves.toBe(dark);
-    await ui!.context.close();
-    ui = await openUi(browser, sb, { colorScheme: 'dark' });
-    await ui.page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
-    await expect(bodyBackground(ui.page)).resolves.toBe(dark);
+    await suite.ui.context.close();
+    const again = await open({ colorScheme: 'dark' });
+    await again.page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    await expect(bodyBackground(again.page)).resolves.toBe(dark);
   });
 
   it('moves with j and k, opens with Enter, closes with Escape, deletes with # and focuses search with /', async () => {
@@ -209,10 +181,10 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
 
   it('reconnects after the WebSocket drops and catches up on mail that arrived meanwhile', async () => {
     const sb = await freshSandbox();
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
-    ui = { context, page, pageErrors: [], frameConsole: [] };
-    page.on('pageerror', (err) => ui!.pageErrors.push(err));
+    suite.ui = { context, page, pageErrors: [], frameConsole: [] };
+    page.on('pageerror', (err) => suite.ui.pageErrors.push(err));
     let refuse = false;
     const sockets: Array<{ close(): Promise<void> }> = [];
     await page.routeWebSocket(/\/api\/v1\/events$/, (ws) => {

@@ -2,12 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
-import type { Sandbox } from '../../src/index.js';
-import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox, storeReaches } from './browser.js';
-import type { OpenedUi } from './browser.js';
+import { BrowserSuite, hasChromium, suiteName, row, sendMail, storeReaches } from './browser.js';
 
 const eml = (subject: string, body = 'Hello.', from = 'shop@example.test') =>
   `From: ${from}\r\nTo: ann@example.test\r\nSubject: ${subject}\r\nDate: Thu, 26 Nov 2026 08:00:00 +0000\r\nMessage-ID: <${Math.random()}@example.test>\r\n\r\n${body}\r\n`;
@@ -15,35 +12,15 @@ const eml = (subject: string, body = 'Hello.', from = 'shop@example.test') =>
 const onePixelPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 describe.skipIf(!hasChromium)(suiteName('the message list and message view in Chromium'), () => {
-  let browser: Browser;
-  let sandbox: Sandbox;
-  let ui: OpenedUi | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    if (ui) expect(ui.pageErrors.map(String)).toEqual([]);
-    await ui?.context.close();
-    ui = undefined;
-    await sandbox?.close();
-  });
-
-  async function open(): Promise<OpenedUi> {
-    sandbox = await startSandbox();
-    ui = await openUi(browser, sandbox);
-    return ui;
-  }
+  const suite = new BrowserSuite();
+  const open = () => suite.open();
 
   it('shows a message sent over SMTP in the list without a reload', async () => {
     const { page } = await open();
     // Page-side code is passed as strings: the test project's types are Node's, not the DOM's.
     await page.evaluate('window.notReloaded = true');
     await page.getByTestId('list-empty').waitFor();
-    await sendMail(sandbox, { subject: 'Welcome aboard', text: 'Your account is ready.' });
+    await sendMail(suite.sandbox, { subject: 'Welcome aboard', text: 'Your account is ready.' });
     const r = row(page, 'Welcome aboard');
     await r.waitFor();
     await expect(r.getAttribute('class')).resolves.toContain('unread');
@@ -53,7 +30,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
 
   it('opens a message and shows its subject, text and HTML, and opening marks it read', async () => {
     const { page } = await open();
-    await sendMail(sandbox, {
+    await sendMail(suite.sandbox, {
       subject: 'Your receipt',
       text: 'Plain receipt: 42 EUR',
       html: '<h1 id="hello">HTML receipt</h1><p>Total <b>42 EUR</b></p>',
@@ -73,7 +50,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await expect(page.getByTestId('attachments').textContent()).resolves.toContain('receipt.pdf');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-eml').click()]);
     expect(download.suggestedFilename()).toMatch(/\.eml$/);
-    const stored = await sandbox.getMessage(sandbox.messages()[0].id);
+    const stored = await suite.sandbox.getMessage(suite.sandbox.messages()[0].id);
     expect(Buffer.compare(await readFile((await download.path())!), stored!.raw)).toBe(0);
     await page.locator('[data-tab="structure"]').click();
     await expect(page.getByTestId('mime-tree').textContent()).resolves.toMatch(/multipart\/mixed[\s\S]*application\/pdf/);
@@ -81,8 +58,8 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await expect(page.getByTestId('source').textContent()).resolves.toContain('Subject: Your receipt');
     // Opening sent PATCH {seen: true}; the store and the row agree.
     await page.locator('.row.read', { hasText: 'Your receipt' }).waitFor();
-    await storeReaches(sandbox, () => sandbox.messages()[0].seen);
-    expect(sandbox.messages()[0].seen).toBe(true);
+    await storeReaches(suite.sandbox, () => suite.sandbox.messages()[0].seen);
+    expect(suite.sandbox.messages()[0].seen).toBe(true);
   });
 
   it('runs nothing from a hostile message and shows its subject as literal text', async () => {
@@ -92,7 +69,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
       if (req.url().includes('pwned')) hits.push(req.url());
     });
     const subject = `<img src=x onerror="document.title='pwned';fetch('/pwned-subject')"><script>fetch('/pwned-script')</script>`;
-    await sendMail(sandbox, {
+    await sendMail(suite.sandbox, {
       subject,
       text: 'see HTML',
       html: `<p id="marker">Hostile body</p>
@@ -115,7 +92,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await expect(page.title()).resolves.toBe('mailsandbox');
     expect(hits).toEqual([]);
     // Positive evidence that the payload was there and stopped, not merely absent.
-    expect(ui!.frameConsole.join('\n')).toMatch(/Blocked script execution/);
+    expect(suite.ui.frameConsole.join('\n')).toMatch(/Blocked script execution/);
   });
 
   it('shows cid: inline images, and loads remote images only after the user asks', async () => {
@@ -130,7 +107,7 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await once(imageHost, 'listening');
     const remote = `http://127.0.0.1:${(imageHost.address() as AddressInfo).port}/pixel.png`;
     try {
-      await sendMail(sandbox, {
+      await sendMail(suite.sandbox, {
         subject: 'Images inside',
         html: `<p id="marker">Images</p><img id="inline" src="cid:logo@example.test" alt="logo"><img id="remote" src="${remote}" alt="tracker">`,
         attachments: [{ filename: 'logo.png', content: onePixelPng, contentType: 'image/png', cid: 'logo@example.test' }],
@@ -157,8 +134,8 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
 
   it('filters the list with the search box using the query language', async () => {
     const { page } = await open();
-    await sandbox.deliver(eml('Invoice 2031', 'Amount due'), { to: 'ann@example.test' });
-    await sandbox.deliver(eml('Newsletter', 'Weekly news', 'news@example.test'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Invoice 2031', 'Amount due'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Newsletter', 'Weekly news', 'news@example.test'), { to: 'ann@example.test' });
     await row(page, 'Newsletter').waitFor();
     await page.getByTestId('search').fill('subject:invoice');
     await row(page, 'Newsletter').waitFor({ state: 'detached' });
@@ -167,17 +144,17 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
     await row(page, 'Invoice 2031').waitFor({ state: 'detached' });
     await row(page, 'Newsletter').waitFor();
     // A live arrival that matches the active query shows up; one that doesn't, doesn't.
-    await sandbox.deliver(eml('Other', 'x', 'someone@example.test'), { to: 'ann@example.test' });
-    await sandbox.deliver(eml('Second news', 'x', 'news@example.test'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Other', 'x', 'someone@example.test'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Second news', 'x', 'news@example.test'), { to: 'ann@example.test' });
     await row(page, 'Second news').waitFor();
     await expect(row(page, 'Other').count()).resolves.toBe(0);
   });
 
   it('filters by mailbox, including mailboxes that appear while the page is open', async () => {
     const { page } = await open();
-    await sandbox.deliver(eml('For Ann'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('For Ann'), { to: 'ann@example.test' });
     await row(page, 'For Ann').waitFor();
-    await sandbox.deliver(eml('For Bob'), { to: 'bob@example.test' });
+    await suite.sandbox.deliver(eml('For Bob'), { to: 'bob@example.test' });
     await page.locator('[data-testid="mailbox-filter"] option', { hasText: 'bob@example.test' }).waitFor({ state: 'attached' });
     await page.getByTestId('mailbox-filter').selectOption('bob@example.test');
     await row(page, 'For Ann').waitFor({ state: 'detached' });
@@ -187,39 +164,39 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
 
   it('deletes selected messages, and all messages after a confirmation', async () => {
     const { page } = await open();
-    for (const s of ['Keep me', 'Delete me', 'Me too']) await sandbox.deliver(eml(s), { to: 'ann@example.test' });
+    for (const s of ['Keep me', 'Delete me', 'Me too']) await suite.sandbox.deliver(eml(s), { to: 'ann@example.test' });
     await row(page, 'Keep me').waitFor();
     await row(page, 'Delete me').locator('.row-check').check();
     await row(page, 'Me too').locator('.row-check').check();
     await page.getByTestId('delete-selected').click();
     await row(page, 'Delete me').waitFor({ state: 'detached' });
     await row(page, 'Me too').waitFor({ state: 'detached' });
-    await storeReaches(sandbox, () => sandbox.messages().length === 1);
-    expect(sandbox.messages().map((m) => m.subject)).toEqual(['Keep me']);
+    await storeReaches(suite.sandbox, () => suite.sandbox.messages().length === 1);
+    expect(suite.sandbox.messages().map((m) => m.subject)).toEqual(['Keep me']);
     await page.getByTestId('delete-all').click();
     await page.getByRole('alertdialog').waitFor();
     await page.getByTestId('confirm').click();
     await page.getByTestId('list-empty').waitFor();
-    await storeReaches(sandbox, () => sandbox.messages().length === 0);
-    expect(sandbox.messages()).toEqual([]);
+    await storeReaches(suite.sandbox, () => suite.sandbox.messages().length === 0);
+    expect(suite.sandbox.messages()).toEqual([]);
   });
 
   it('flips the read state live when \\Seen is set through PATCH', async () => {
     const { page } = await open();
-    const m = await sandbox.deliver(eml('Flag me'), { to: 'ann@example.test' });
+    const m = await suite.sandbox.deliver(eml('Flag me'), { to: 'ann@example.test' });
     await page.locator('.row.unread', { hasText: 'Flag me' }).waitFor();
-    const res = await fetch(`${sandbox.url}/api/v1/messages/${m.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seen: true }) });
+    const res = await fetch(`${suite.sandbox.url}/api/v1/messages/${m.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seen: true }) });
     expect(res.status).toBe(200);
     await page.locator('.row.read', { hasText: 'Flag me' }).waitFor();
-    await fetch(`${sandbox.url}/api/v1/messages/${m.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seen: false }) });
+    await fetch(`${suite.sandbox.url}/api/v1/messages/${m.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seen: false }) });
     await page.locator('.row.unread', { hasText: 'Flag me' }).waitFor();
   });
 
   it('flips the read state live when an IMAP client sets \\Seen with STORE', async () => {
     const { page } = await open();
-    await sandbox.deliver(eml('Read me over IMAP'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Read me over IMAP'), { to: 'ann@example.test' });
     await page.locator('.row.unread', { hasText: 'Read me over IMAP' }).waitFor();
-    const client = new ImapFlow({ host: '127.0.0.1', port: sandbox.ports.imap!, secure: false, doSTARTTLS: false, auth: { user: 'ann@example.test', pass: 'x' }, logger: false });
+    const client = new ImapFlow({ host: '127.0.0.1', port: suite.sandbox.ports.imap!, secure: false, doSTARTTLS: false, auth: { user: 'ann@example.test', pass: 'x' }, logger: false });
     await client.connect();
     try {
       await client.mailboxOpen('INBOX');
@@ -228,17 +205,17 @@ describe.skipIf(!hasChromium)(suiteName('the message list and message view in Ch
       await client.logout();
     }
     await page.locator('.row.read', { hasText: 'Read me over IMAP' }).waitFor();
-    expect(sandbox.messages()[0].seen).toBe(true);
+    expect(suite.sandbox.messages()[0].seen).toBe(true);
   });
 
   it('marks a message unread from the message view', async () => {
     const { page } = await open();
-    await sandbox.deliver(eml('Toggle me'), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Toggle me'), { to: 'ann@example.test' });
     await row(page, 'Toggle me').locator('.row-link').click();
     await page.locator('.row.read', { hasText: 'Toggle me' }).waitFor();
     await page.getByTestId('toggle-seen').click();
     await page.locator('.row.unread', { hasText: 'Toggle me' }).waitFor();
-    await storeReaches(sandbox, () => !sandbox.messages()[0].seen);
-    expect(sandbox.messages()[0].seen).toBe(false);
+    await storeReaches(suite.sandbox, () => !suite.sandbox.messages()[0].seen);
+    expect(suite.sandbox.messages()[0].seen).toBe(false);
   });
 });

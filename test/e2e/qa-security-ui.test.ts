@@ -1,11 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { Sandbox } from '../../src/index.js';
-import { hasChromium, launchBrowser, openUi, row, sendMail, startSandbox, suiteName } from './browser.js';
-import type { OpenedUi } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { BrowserSuite, hasChromium, row, sendMail, suiteName } from './browser.js';
 
 /** Hostile mail against the web UI in real Chromium: nothing may run, load, open or freeze (SPEC §8 "HTTP safety"). */
 
@@ -13,34 +10,14 @@ const eml = (subject: string, html: string) =>
   `From: attacker@example.test\r\nTo: ann@example.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`;
 
 describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
-  let browser: Browser;
-  let sandbox: Sandbox;
-  let ui: OpenedUi | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    if (ui) expect(ui.pageErrors.map(String)).toEqual([]);
-    await ui?.context.close();
-    ui = undefined;
-    await sandbox?.close();
-  });
-
-  async function open(hash?: string): Promise<OpenedUi> {
-    sandbox = await startSandbox();
-    ui = await openUi(browser, sandbox, { hash });
-    return ui;
-  }
+  const suite = new BrowserSuite();
+  const open = (hash?: string) => suite.open({ hash });
 
   it('opens a message whose HTML is built to make a regular expression backtrack, without freezing the page', async () => {
     const { page } = await open();
     // `url(` and `src=` followed by long runs of spaces made the remote-image check quadratic: minutes of main thread.
     const html = `<p id="marker">still responsive</p><div style="${'url(' + ' '.repeat(300_000)}"></div><img alt="x" src=${' '.repeat(300_000)}>`;
-    await sandbox.deliver(eml('Backtracking bait', html), { to: 'ann@example.test' });
+    await suite.sandbox.deliver(eml('Backtracking bait', html), { to: 'ann@example.test' });
     await row(page, 'Backtracking bait').locator('.row-link').click();
     await expect(page.frameLocator('[data-testid="html-frame"]').locator('#marker').textContent()).resolves.toBe('still responsive');
     await expect(page.getByTestId('remote-blocked').count()).resolves.toBe(0);
@@ -59,7 +36,7 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
     const popups: string[] = [];
     context.on('page', (p) => popups.push(p.url()));
     try {
-      await sendMail(sandbox, {
+      await sendMail(suite.sandbox, {
         subject: 'Links everywhere',
         html: `<meta http-equiv="refresh" content="0;url=${b}/refresh"><p id="marker">Links</p>
           <a id="blank" href="${b}/blank" target="_blank">new tab</a>
@@ -81,7 +58,7 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
       const htmlUrl = frame.url();
       for (const id of ['blank', 'js', 'data', 'ping', 'top', 'submit']) await frame.locator(`#${id}`).click();
       // A same-origin link to the text/html attachment, the one target that could run script as the UI's origin.
-      const id = sandbox.messages()[0].id;
+      const id = suite.sandbox.messages()[0].id;
       await frame.evaluate(`document.getElementById('blank').href = '/api/v1/messages/${id}/attachments/0'`).catch(() => undefined);
       await frame.locator('#blank').click();
       // Round-trip through the UI's own origin, so every click above has been handled by the browser.
@@ -93,8 +70,8 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
       await expect(page.getByTestId('view-subject').textContent()).resolves.toBe('Links everywhere');
       expect(hits).toEqual([]);
       // Chromium reports each block on the console (frames it doesn't attribute to /html included): expected here.
-      expect(ui!.pageErrors.filter((e) => !/sandboxed|allow-popups|allow-top-navigation/.test(String(e)))).toEqual([]);
-      ui!.pageErrors.length = 0;
+      expect(suite.ui.pageErrors.filter((e) => !/sandboxed|allow-popups|allow-top-navigation/.test(String(e)))).toEqual([]);
+      suite.ui.pageErrors.length = 0;
     } finally {
       beacon.close();
     }
@@ -102,7 +79,7 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
 
   it('shows and downloads an attachment named with a right-to-left override under its real name', async () => {
     const { page } = await open();
-    await sendMail(sandbox, { subject: 'Your invoice', text: 'attached', attachments: [{ filename: 'invoice\u202efdp.exe', content: 'MZ', contentType: 'application/octet-stream' }] });
+    await sendMail(suite.sandbox, { subject: 'Your invoice', text: 'attached', attachments: [{ filename: 'invoice\u202efdp.exe', content: 'MZ', contentType: 'application/octet-stream' }] });
     await row(page, 'Your invoice').locator('.row-link').click();
     await page.locator('[data-tab="attachments"]').click();
     const link = page.getByTestId('attachments').locator('a');
@@ -114,7 +91,7 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
 
   it('downloads HTML and SVG attachments and the raw message when opened directly, never renders them as the UI origin', async () => {
     const { page, context } = await open();
-    await sendMail(sandbox, {
+    await sendMail(suite.sandbox, {
       subject: 'Scripted attachments',
       text: 'see attached',
       attachments: [
@@ -123,12 +100,12 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
       ],
     });
     await row(page, 'Scripted attachments').waitFor();
-    const id = sandbox.messages()[0].id;
+    const id = suite.sandbox.messages()[0].id;
     for (const path of [`/api/v1/messages/${id}/attachments/0`, `/api/v1/messages/${id}/attachments/1`, `/api/v1/messages/${id}/raw`]) {
       const tab = await context.newPage();
-      const [download, navigation] = await Promise.all([tab.waitForEvent('download'), tab.goto(sandbox.url + path).catch((e: Error) => e)]);
+      const [download, navigation] = await Promise.all([tab.waitForEvent('download'), tab.goto(suite.sandbox.url + path).catch((e: Error) => e)]);
       expect(String(navigation)).toMatch(/Download is starting/);
-      expect(download.url()).toBe(sandbox.url + path);
+      expect(download.url()).toBe(suite.sandbox.url + path);
       await tab.close();
     }
   });
@@ -137,7 +114,7 @@ describe.skipIf(!hasChromium)(suiteName('hostile mail in the web UI'), () => {
     const { page } = await open('#/messages/%E0%A4%A');
     await expect(page.getByTestId('message-view').textContent()).resolves.toContain('no longer exists');
     // The UI asked for that id and got its 404s (message, structure); nothing else went wrong.
-    expect(ui!.pageErrors.filter((e) => !/status of 404/.test(String(e)))).toEqual([]);
-    ui!.pageErrors.length = 0;
+    expect(suite.ui.pageErrors.filter((e) => !/status of 404/.test(String(e)))).toEqual([]);
+    suite.ui.pageErrors.length = 0;
   });
 });

@@ -1,37 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { Sandbox } from '../../src/index.js';
-import { hasChromium, launchBrowser, suiteName, openUi, row, sendMail, startSandbox } from './browser.js';
-import type { OpenedUi } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { BrowserSuite, hasChromium, suiteName, row, sendMail } from './browser.js';
 
 describe.skipIf(!hasChromium)(suiteName('the web UI stays usable with crowded and empty data'), () => {
-  let browser: Browser;
-  let sandbox: Sandbox;
-  let ui: OpenedUi | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    if (ui) expect(ui.pageErrors.map(String)).toEqual([]);
-    await ui?.context.close();
-    ui = undefined;
-    await sandbox?.close();
-  });
-
-  async function open(hash?: string): Promise<OpenedUi> {
-    sandbox = await startSandbox();
-    ui = await openUi(browser, sandbox, { hash });
-    return ui;
-  }
+  const suite = new BrowserSuite();
+  const open = (hash?: string) => suite.open({ hash });
 
   it('shows the first three of forty recipients and the rest behind an "and N more" toggle, keeping the tabs in view', async () => {
     const { page } = await open();
     const to = Array.from({ length: 40 }, (_, i) => `"Recipient ${i}" <recipient.${i}@department.example.test>`);
-    await sendMail(sandbox, { subject: 'All hands', to, text: 'Meeting at noon.' });
+    await sendMail(suite.sandbox, { subject: 'All hands', to, text: 'Meeting at noon.' });
     await row(page, 'All hands').locator('.row-link').click();
     const list = page.getByTestId('to');
     await list.waitFor();
@@ -54,7 +31,7 @@ describe.skipIf(!hasChromium)(suiteName('the web UI stays usable with crowded an
 
   it('says nothing matches a search, not that there is no mail, and clears the search from the empty list', async () => {
     const { page } = await open();
-    await sendMail(sandbox, { subject: 'Welcome aboard', text: 'Your account is ready.' });
+    await sendMail(suite.sandbox, { subject: 'Welcome aboard', text: 'Your account is ready.' });
     await row(page, 'Welcome aboard').waitFor();
     await page.getByTestId('search').fill('nonexistent-word');
     const empty = page.getByTestId('list-empty');
