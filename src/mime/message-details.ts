@@ -1,19 +1,11 @@
 import libmime from 'libmime';
 import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
+import type { AttachmentInfo } from '../store/view-types.js';
 import type { Address } from '../store/types.js';
 import { extractCodes, extractLinks } from './links-codes.js';
 
 /** Characters of HTML converted to text when a message has no text part. */
 const maxHtmlToText = 2 * 1024 * 1024;
-
-export interface AttachmentMeta {
-  index: number;
-  filename: string | null;
-  contentType: string;
-  size: number;
-  contentId: string | null;
-  disposition: string | null;
-}
 
 /** What a full MIME parse gives; computed on demand (never at ingest) and cached by {@link MessageDetailsCache}. */
 export interface ParsedDetails {
@@ -23,7 +15,7 @@ export interface ParsedDetails {
   replyTo: Address[];
   text: string | null;
   html: string | null;
-  attachments: AttachmentMeta[];
+  attachments: AttachmentInfo[];
   links: string[];
   codes: string[];
   /** The decoded content of attachment `index`, or undefined. */
@@ -91,7 +83,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): Address[
   return out;
 }
 
-function toMeta(a: Attachment, index: number): AttachmentMeta {
+function toMeta(a: Attachment, index: number): AttachmentInfo {
   return {
     index,
     filename: a.filename ?? null,

@@ -2,19 +2,12 @@ import { AbstractStartedContainer, GenericContainer, Wait } from 'testcontainers
 import type { StartedTestContainer } from 'testcontainers';
 import { createClient } from '../api/client.js';
 import type { ClientOptions, MailSandboxClient } from '../api/client.js';
+import { cliDefaultPorts } from '../config.js';
 import type { ListenerName, SmtpAuthMode } from '../config.js';
 import type { LogLevel } from '../shared/logger.js';
 
-/** The ports the image listens on inside the container (SPEC §3 defaults; the image sets them explicitly). */
-export const containerPorts: Readonly<Record<ListenerName, number>> = Object.freeze({
-  smtp: 1025,
-  smtps: 1465,
-  pop3: 1110,
-  pop3s: 1995,
-  imap: 1143,
-  imaps: 1993,
-  http: 8025,
-});
+/** The ports the image listens on inside the container: the CLI's defaults (SPEC §3), which the image keeps. */
+export const containerPorts: Readonly<Record<ListenerName, number>> = cliDefaultPorts;
 
 /** The image used when none is given: `$MAILSANDBOX_IMAGE`, else a local build tagged `mailsandbox:latest`. */
 export function defaultImage(): string {
