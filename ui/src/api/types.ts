@@ -1,5 +1,6 @@
 // The HTTP API's shapes as the UI sees them (SPEC §8). The UI talks to the server only over HTTP and the
-// WebSocket, so these mirror src/api/types.ts instead of importing it.
+// WebSocket, so these mirror src/store/view-types.ts instead of importing it; test/types/ui-api-contract.ts fails the
+// typecheck when the two drift apart.
 
 export interface Address {
   name: string;
