@@ -4,6 +4,8 @@ import { bad } from './imap-error.js';
 import { formatFlags } from './wire/encoder.js';
 import { highestNumber, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
 
+const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
 /** One message as the client knows it: its sequence number (1-based) and placement. */
 export interface ViewEntry {
   seq: number;
@@ -25,6 +27,8 @@ export class MailboxView {
   #added: Placement[] = [];
   readonly #flagsChanged = new Set<Placement>();
   readonly recent: Set<Placement>;
+  /** The keywords the client was told of in FLAGS: a FETCH may show no other (RFC 3501 §7.2.6). */
+  readonly #keywords = new Set<string>();
   readonly #unsubscribe: Array<() => void>;
   #isFolderGone = false;
 
@@ -40,6 +44,7 @@ export class MailboxView {
     this.#list = [...folder.placements];
     // EXAMINE must not change state (RFC 3501 §6.3.2), so it sees \Recent without claiming it.
     this.recent = isReadOnly ? new Set(this.#list.filter((p) => p.recent)) : store.claimRecent(folder);
+    for (const p of this.#list) for (const f of p.flags) if (!f.startsWith('\\')) this.#keywords.add(f);
     this.#unsubscribe = [
       store.on('placement.added', (p) => this.#onAdded(p)),
       store.on('placement.removed', (p) => this.#onRemoved(p)),
@@ -51,6 +56,27 @@ export class MailboxView {
 
   close(): void {
     for (const off of this.#unsubscribe) off();
+  }
+
+  /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` with every keyword announced so far (SELECT sends them). */
+  flagsLines(): string[] {
+    const flags = [...systemFlags, ...this.#keywords];
+    const permanent = this.isReadOnly ? '()' : formatFlags([...flags, '\\*']);
+    return [`FLAGS ${formatFlags(flags)}`, `OK [PERMANENTFLAGS ${permanent}] Flags permitted`];
+  }
+
+  /**
+   * What must precede a FETCH showing `flags`: when one is a keyword the client has not seen in FLAGS yet (another
+   * session, the API or this session's STORE just added it), FLAGS and PERMANENTFLAGS again, listing it.
+   */
+  announceKeywords(flags: Iterable<string>): string[] {
+    let isNew = false;
+    for (const f of flags) {
+      if (f.startsWith('\\') || this.#keywords.has(f)) continue;
+      this.#keywords.add(f);
+      isNew = true;
+    }
+    return isNew ? this.flagsLines() : [];
   }
 
   /** EXISTS as the client knows it. */
@@ -116,7 +142,8 @@ export class MailboxView {
     }
     for (const p of this.#flagsChanged) {
       const seq = this.seqOf(p);
-      if (seq > 0 && !this.#gone.has(p)) lines.push(`${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.flags, this.recent.has(p))})`);
+      if (seq === 0 || this.#gone.has(p)) continue;
+      lines.push(...this.announceKeywords(p.flags), `${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.flags, this.recent.has(p))})`);
     }
     this.#flagsChanged.clear();
     return lines;

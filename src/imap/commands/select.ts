@@ -1,12 +1,9 @@
 import { MailboxView } from '../mailbox-view.js';
 import { no } from '../imap-error.js';
-import { formatFlags } from '../wire/encoder.js';
 import { expectArgCount, getMailbox, getSequenceSet } from '../wire/args.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
 import { authenticated, defineCommand, noArgs, ok, selected, type CommandContext } from './define.js';
 import { folderOf } from './folder-access.js';
-
-const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 // SELECT mailbox / EXAMINE mailbox — RFC 3501 §6.3.1, §6.3.2. A failed SELECT leaves nothing selected.
 export const select = defineCommand({
@@ -20,12 +17,8 @@ export const select = defineCommand({
     const isReadOnly = ctx.name === 'EXAMINE';
     const view = new MailboxView(ctx.server.store, folder, isReadOnly, ctx.session, () => ctx.onViewUpdate());
     ctx.session.selectView(view);
-    const keywords = new Set<string>();
-    for (const p of folder.placements) for (const f of p.flags) if (!systemFlags.includes(f)) keywords.add(f);
-    const flags = [...systemFlags, ...keywords];
     const s = ctx.session;
-    await s.untagged(`FLAGS ${formatFlags(flags)}`);
-    await s.untagged(`OK [PERMANENTFLAGS ${isReadOnly ? '()' : formatFlags([...flags, '\\*'])}] Flags permitted`);
+    for (const line of view.flagsLines()) await s.untagged(line);
     await s.untagged(`${view.exists} EXISTS`);
     await s.untagged(`${view.recent.size} RECENT`);
     const firstUnseen = view.entries().find((e) => !e.placement.flags.has('\\Seen'));

@@ -34,6 +34,8 @@ export const store = defineCommand({
       mode,
       ctx.session,
     );
+    // Even a .SILENT STORE must announce a new keyword: other FETCHes may show it from now on.
+    for (const line of view.announceKeywords(flags)) await ctx.session.untagged(line);
     if (!isSilent) {
       for (const { seq, placement: p } of entries) {
         const uid = ctx.isUid ? `UID ${p.uid} ` : '';

@@ -34,6 +34,9 @@ export const fetch = defineCommand({
       const p = entry.placement;
       // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
       const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
+      if (isNewlySeen || items.some((i) => i.kind === 'FLAGS')) {
+        for (const line of view.announceKeywords(p.flags)) await ctx.session.untagged(line);
+      }
       const { bytes, summary } = renderFetch(entry, items, view, cache, isNewlySeen);
       await ctx.session.send(bytes, ctx.session.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
     }
