@@ -1,3 +1,5 @@
+import { parseAddresses, type ParsedMailbox } from '../../../mime/address-list.js';
+import { decodeWords } from '../../../mime/header-params.js';
 import { headerValues, type MimeNode } from '../../../mime/mime-tree.js';
 import type { MimeCache } from '../../../mime/mime-cache.js';
 import type { Placement } from '../../../store/types.js';
@@ -34,6 +36,10 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
       return scope.view.recent.has(p) && !p.flags.has('\\Seen');
     case 'header':
       return headerMatches(scope.mime.treeOf(p.message), key.field, key.value);
+    case 'address': {
+      const tree = scope.mime.treeOf(p.message);
+      return headerMatches(tree, key.field, key.value) || addressMatches(tree, key.field, key.value);
+    }
     case 'body':
       return includes(scope.mime.bodyTextOf(p.message), key.value);
     case 'text':
@@ -65,6 +71,27 @@ function includes(haystack: string, needle: string): boolean {
 function headerMatches(tree: MimeNode, field: string, value: string): boolean {
   const values = headerValues(tree, field);
   return values.length > 0 && values.some((v) => includes(v, value));
+}
+
+/**
+ * The addresses as parsed: `<user (comment)@ (comment) domain.org>` is `user@domain.org`, which its header text
+ * doesn't contain. Each mailbox reads as `name <local@domain>` (or `local@domain`), a group as its name, so a
+ * string matching across such a form (`Ann <ann@x`) matches as it does in Dovecot.
+ */
+function addressMatches(tree: MimeNode, field: string, value: string): boolean {
+  // Parsed from the raw text: decoding encoded words first could add commas and quotes to a display name.
+  for (const header of tree.headers.filter((h) => h.name === field)) {
+    for (const a of parseAddresses(header.value)) {
+      const forms = a.kind === 'group' ? [a.name, ...a.members.map(mailboxForm)] : [mailboxForm(a)];
+      if (forms.some((f) => includes(f, value))) return true;
+    }
+  }
+  return false;
+}
+
+function mailboxForm(m: ParsedMailbox): string {
+  const address = m.host === null ? m.mailbox : `${m.mailbox}@${m.host}`;
+  return m.name ? `${decodeWords(m.name)} <${address}>` : address;
 }
 
 function headerText(tree: MimeNode): string {

@@ -13,6 +13,8 @@ export type SearchKey =
   | { op: 'recent'; isSet: boolean }
   | { op: 'new' }
   | { op: 'header'; field: string; value: string }
+  /** FROM/TO/CC/BCC: the header text or any address parsed from it (RFC 3501 §6.4.4, "contains the string"). */
+  | { op: 'address'; field: string; value: string }
   | { op: 'body' | 'text'; value: string }
   | { op: 'date'; of: 'internal' | 'sent'; cmp: 'before' | 'on' | 'since'; date: Date }
   | { op: 'size'; cmp: 'larger' | 'smaller'; size: number }
@@ -33,7 +35,8 @@ const flagKeys: Record<string, [string, boolean]> = {
   UNFLAGGED: ['\\Flagged', false],
   UNSEEN: ['\\Seen', false],
 };
-const headerKeys: Record<string, string> = { BCC: 'bcc', CC: 'cc', FROM: 'from', SUBJECT: 'subject', TO: 'to' };
+const headerKeys: Record<string, string> = { SUBJECT: 'subject' };
+const addressKeys: Record<string, string> = { BCC: 'bcc', CC: 'cc', FROM: 'from', TO: 'to' };
 const dateKeys: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
   BEFORE: ['internal', 'before'],
   ON: ['internal', 'on'],
@@ -79,6 +82,7 @@ function parseKey(c: Cursor, depth: number): SearchKey {
   const name = t.value.toUpperCase();
   if (flagKeys[name]) return { op: 'flag', flag: flagKeys[name][0], isSet: flagKeys[name][1] };
   if (headerKeys[name]) return { op: 'header', field: headerKeys[name], value: getAstring(c.args, c.i++, name) };
+  if (addressKeys[name]) return { op: 'address', field: addressKeys[name], value: getAstring(c.args, c.i++, name) };
   if (dateKeys[name]) return { op: 'date', of: dateKeys[name][0], cmp: dateKeys[name][1], date: getDate(c.args, c.i++) };
   if (/^[\d*:,]+$/.test(t.value)) return { op: 'seq', set: toSequenceSet(t.value) };
   return parseOtherKey(name, c, depth);
