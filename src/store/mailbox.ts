@@ -22,8 +22,8 @@ export function normalizeFolderName(name: string): string {
   return trimmed;
 }
 
-export function createFolder(mailbox: string, name: string, uidValidity: number, specialUse?: SpecialUse): Folder {
-  return { name, mailbox, uidValidity, uidNext: 1, specialUse, subscribed: true, placements: [] };
+export function createFolder(mailbox: string, name: string, uidValidity: number, specialUse?: SpecialUse, subscribed = true): Folder {
+  return { name, mailbox, uidValidity, uidNext: 1, specialUse, subscribed, placements: [] };
 }
 
 export function createMailbox(address: string, nextUidValidity: () => number): Mailbox {

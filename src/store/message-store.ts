@@ -247,12 +247,13 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.getMailbox(address)?.folders.get(normalizeFolderName(name));
   }
 
-  createFolder(address: string, name: string): Folder {
+  /** A new folder, subscribed unless `subscribed: false` (IMAP CREATE's implied superiors and placeholders). */
+  createFolder(address: string, name: string, options: { subscribed?: boolean } = {}): Folder {
     const mailbox = this.ensureMailbox(address);
     const key = normalizeFolderName(name);
     if (mailbox.folders.has(key)) throw new StoreError('ALREADYEXISTS', `Folder ${key} already exists`);
     if (!key || key.split('/').some((part) => part === '')) throw new StoreError('INVALID', 'Invalid folder name');
-    const folder = createFolder(mailbox.address, key, this.#nextUidValidity++);
+    const folder = createFolder(mailbox.address, key, this.#nextUidValidity++, undefined, options.subscribed ?? true);
     mailbox.folders.set(key, folder);
     this.emit('folder.added', folder);
     return folder;

@@ -1,23 +1,36 @@
 import { no } from '../imap-error.js';
 import { formatMailboxName } from '../wire/encoder.js';
-import { expectArgCount, getList, getMailbox, toKeyword } from '../wire/args.js';
-import { authenticated, defineCommand, ok } from './define.js';
+import type { Mailbox } from '../../store/types.js';
+import { expectArgCount, getAstring, getList, getMailbox, toKeyword } from '../wire/args.js';
+import { authenticated, defineCommand, ok, type CommandContext } from './define.js';
 import { folderOf, mailboxOf, parentsOf, storeCall } from './folder-access.js';
 
 // CREATE mailbox — RFC 3501 §6.3.3. A trailing `/` is dropped; missing superiors are created too.
+// The folder named is subscribed (clients that list only subscribed folders show it at once); superiors created
+// on the way, and a name given with a trailing `/` (a place for children only), are not: LSUB then shows them
+// `\Noselect` exactly while a subscribed child needs them (RFC 3501 §6.3.9).
 export const create = defineCommand({
   names: ['CREATE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
-  run(ctx, { name }) {
+  parseArgs: (args) => {
+    expectArgCount(args, 1);
+    return { name: getMailbox(args, 0, 'CANNOT'), isPlaceholder: getAstring(args, 0).endsWith('/') };
+  },
+  run(ctx, { name, isPlaceholder }) {
     const mailbox = mailboxOf(ctx);
     if (mailbox.folders.has(name)) throw no('Folder already exists', 'ALREADYEXISTS');
-    for (const parent of parentsOf(name)) if (!mailbox.folders.has(parent)) storeCall(() => ctx.server.store.createFolder(mailbox.address, parent));
-    storeCall(() => ctx.server.store.createFolder(mailbox.address, name));
+    createSuperiors(ctx, mailbox, name);
+    storeCall(() => ctx.server.store.createFolder(mailbox.address, name, { subscribed: !isPlaceholder }));
     return ok('CREATE completed');
   },
 });
+
+function createSuperiors(ctx: CommandContext, mailbox: Mailbox, name: string): void {
+  for (const parent of parentsOf(name)) {
+    if (!mailbox.folders.has(parent)) storeCall(() => ctx.server.store.createFolder(mailbox.address, parent, { subscribed: false }));
+  }
+}
 
 // DELETE mailbox — RFC 3501 §6.3.4. Children stay. Deleting the folder this session has selected deselects it.
 export const del = defineCommand({
@@ -38,13 +51,13 @@ export const rename = defineCommand({
   names: ['RENAME'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 2), { from: getMailbox(args, 0), to: getMailbox(args, 1) }),
+  parseArgs: (args) => (expectArgCount(args, 2), { from: getMailbox(args, 0), to: getMailbox(args, 1, 'CANNOT') }),
   run(ctx, { from, to }) {
     const mailbox = mailboxOf(ctx);
     folderOf(ctx, from);
     if (mailbox.folders.has(to)) throw no('Target folder already exists', 'ALREADYEXISTS');
     if (to === from || to.startsWith(from + '/')) throw no('Cannot rename a folder into itself', 'CANNOT');
-    for (const parent of parentsOf(to)) if (!mailbox.folders.has(parent)) storeCall(() => ctx.server.store.createFolder(mailbox.address, parent));
+    createSuperiors(ctx, mailbox, to);
     storeCall(() => ctx.server.store.renameFolder(mailbox.address, from, to, ctx.session));
     return ok('RENAME completed');
   },
