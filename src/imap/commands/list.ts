@@ -2,7 +2,6 @@ import type { Folder, Mailbox } from '../../store/types.js';
 import { decodeMailboxName } from '../wire/mailbox-name.js';
 import { formatMailboxName } from '../wire/encoder.js';
 import { expectArgCount, getAstring } from '../wire/args.js';
-import { bad } from '../imap-error.js';
 import { ImapSyntaxError } from '../wire/tokenizer.js';
 import { authenticated, defineCommand, ok } from './define.js';
 import { mailboxOf, parentsOf } from './folder-access.js';
@@ -18,15 +17,12 @@ export const list = defineCommand({
   usesSequenceNumbers: false,
   parseArgs(args) {
     expectArgCount(args, 2);
-    try {
-      return { reference: decodeMailboxName(getAstring(args, 0, 'reference')), pattern: decodeMailboxName(getAstring(args, 1, 'pattern')) };
-    } catch (err) {
-      if (err instanceof ImapSyntaxError) throw bad(err.message);
-      throw err;
-    }
+    return { reference: decodedOrNull(getAstring(args, 0, 'reference')), pattern: decodedOrNull(getAstring(args, 1, 'pattern')) };
   },
   async run(ctx, { reference, pattern }) {
     const kind = ctx.name as 'LIST' | 'LSUB';
+    // Not valid modified UTF-7: no folder name can match it, so the answer is an empty OK (as in Dovecot).
+    if (reference === null || pattern === null) return ok(`${kind} completed`);
     if (pattern === '' && kind === 'LIST') {
       // RFC 3501: an empty pattern asks for the delimiter and root.
       await ctx.session.untagged('LIST (\\Noselect) "/" ""');
@@ -39,6 +35,15 @@ export const list = defineCommand({
     return ok(`${kind} completed`);
   },
 });
+
+function decodedOrNull(wire: string): string | null {
+  try {
+    return decodeMailboxName(wire);
+  } catch (err) {
+    if (err instanceof ImapSyntaxError) return null;
+    throw err;
+  }
+}
 
 /** Every name the pattern matches, with its attributes: INBOX first, then by name. */
 function listing(mailbox: Mailbox, onlySubscribed: boolean, matcher: RegExp): Array<[string, string[]]> {

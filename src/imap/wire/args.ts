@@ -1,5 +1,5 @@
 import { normalizeFolderName } from '../../store/mailbox.js';
-import { bad } from '../imap-error.js';
+import { bad, no } from '../imap-error.js';
 import { decodeMailboxName } from './mailbox-name.js';
 import { parseSequenceSet, type SequenceSet } from './sequence-set.js';
 import { ImapSyntaxError, type Token } from './tokenizer.js';
@@ -53,14 +53,17 @@ export function toKeyword(t: Token, what = 'keyword'): string {
 
 /**
  * A mailbox name, modified-UTF-7 decoded (RFC 3501 §5.1.3), with `INBOX` case-folded. Clients that send UTF-8
- * (RFC 6855 style) are accepted too: decoding only touches `&...-` runs.
+ * (RFC 6855 style) are accepted too: decoding only touches `&...-` runs. A name that is not valid modified UTF-7
+ * is NO with `invalidCode` (NONEXISTENT when looking a folder up, CANNOT when making one).
  */
-export function getMailbox(args: readonly Token[], i: number): string {
+export function getMailbox(args: readonly Token[], i: number, invalidCode: 'NONEXISTENT' | 'CANNOT' = 'NONEXISTENT'): string {
   const wire = getAstring(args, i, 'mailbox name');
   try {
     return normalizeFolderName(decodeMailboxName(wire));
   } catch (err) {
-    if (err instanceof ImapSyntaxError) throw bad(err.message);
+    // Still a well-formed astring, so not BAD: it just names no folder there is (or could be, for CREATE), as in
+    // Dovecot.
+    if (err instanceof ImapSyntaxError) throw no(`${err.message}: no folder has this name`, invalidCode);
     throw err;
   }
 }
@@ -95,8 +98,12 @@ export function getList(args: readonly Token[], i: number, what = 'list'): Token
 // flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" / flag-keyword / flag-extension
 const systemFlags = new Map(['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'].map((f) => [f.toUpperCase(), f]));
 
-/** One flag, system flags case-normalised; `\Recent` can't be set by a client (RFC 3501 §2.3.2). */
+/**
+ * One flag, system flags case-normalised; `\Recent` can't be set by a client (RFC 3501 §2.3.2). `NIL` here is an
+ * atom like any other (flag-keyword = atom), so it is the keyword `NIL`, as Dovecot reads it.
+ */
 export function toFlag(t: Token): string {
+  if (t.type === 'nil') return 'NIL';
   if (t.type !== 'atom' || t.section || !/^\\?[^\s()"{%*\]\\]+$/.test(t.value)) throw bad('Bad flag');
   const system = systemFlags.get(t.value.toUpperCase());
   if (system) return system;
