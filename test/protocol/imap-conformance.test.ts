@@ -160,6 +160,19 @@ describe('IMAP FLAGS when a keyword is new to the folder', () => {
     expect(untagged(await c.command('B', 'FETCH 1 FLAGS'))).toEqual(['* 1 FETCH (FLAGS ($Fresh \\Recent))']);
   });
 
+  it("announces, before its STORE response, a keyword another session added that this one hasn't heard of", async () => {
+    sandbox = await imapSandbox();
+    deliver('kw@example.test', 'Subject: kw\n\nbody\n');
+    const other = await loggedIn('kw@example.test');
+    const c = await loggedIn('kw@example.test');
+    await other.command('S', 'SELECT INBOX');
+    await c.command('S', 'SELECT INBOX');
+    await other.command('A', 'STORE 1 +FLAGS.SILENT ($Theirs)');
+    const lines = untagged(await c.command('B', 'STORE 1 +FLAGS ($Mine)'));
+    expect(lines[0]).toBe('* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Theirs $Mine)');
+    expect(lines.indexOf('* 1 FETCH (FLAGS ($Theirs $Mine))')).toBeGreaterThan(0);
+  });
+
   it('announces a keyword that arrived with a new message before FETCH shows it', async () => {
     sandbox = await imapSandbox();
     const c = await loggedIn('kw@example.test');

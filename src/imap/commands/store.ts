@@ -34,8 +34,10 @@ export const store = defineCommand({
       mode,
       ctx.session,
     );
-    // Even a .SILENT STORE must announce a new keyword: other FETCHes may show it from now on.
-    for (const line of view.announceKeywords(flags)) await ctx.session.untagged(line);
+    // Even a .SILENT STORE must announce a new keyword: other FETCHes may show it from now on. The messages'
+    // flags, not just those stored: another session may have added a keyword this one has not heard of yet.
+    const shown = entries.flatMap((e) => [...e.placement.flags]);
+    for (const line of view.announceKeywords(shown)) await ctx.session.untagged(line);
     if (!isSilent) {
       for (const { seq, placement: p } of entries) {
         const uid = ctx.isUid ? `UID ${p.uid} ` : '';
