@@ -244,6 +244,10 @@ async function loadUsers(config: SandboxConfig): Promise<Record<string, string>>
   }
   const parsed = parseUsersFile(text);
   if (parsed.problems.length) throw new ConfigError(parsed.problems);
+  // Fail closed: an empty file (or one left with only comments) would otherwise mean "any password is accepted".
+  if (Object.keys(parsed.users).length === 0) {
+    throw new ConfigError([`users file ${config.usersFile} lists no users (expected address:password lines); remove --users to accept any password`]);
+  }
   return Object.assign(users, parsed.users);
 }
 
