@@ -36,6 +36,22 @@ export interface Limits {
   sessionHistory: number;
   /** Lines kept per session transcript. */
   transcriptLines: number;
+  /** Placements (messages) in one folder: COPY/MOVE/APPEND past it `NO [LIMIT]`, SMTP `452 4.2.2`. */
+  maxFolderMessages: number;
+  /** Folders in one mailbox (CREATE past it `NO [LIMIT]`). */
+  maxFolders: number;
+  /** Mailboxes in the store: a new one past it is refused (SMTP `452 4.3.1`, IMAP `NO [LIMIT]`, POP3 `-ERR`). */
+  maxMailboxes: number;
+  /** Bytes of session transcripts kept in all (oldest sessions dropped first). */
+  sessionLogBytes: number;
+  /** Idle time before a POP3/IMAP login (SMTP: before AUTH or the first MAIL FROM). */
+  preLoginIdleMs: number;
+  /** Bad commands answered before login; the next closes the connection. */
+  preLoginBadCommands: number;
+  /** Failed authentications on one connection before it is closed. */
+  authFailures: number;
+  /** Delay before the first failed authentication is answered; doubles with each failure, at most 2 s. */
+  authFailureDelayMs: number;
 }
 
 export const defaultLimits: Readonly<Limits> = Object.freeze({
@@ -56,6 +72,14 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxWaitMs: 300_000,
   sessionHistory: 500,
   transcriptLines: 2000,
+  maxFolderMessages: 100_000,
+  maxFolders: 1_000,
+  maxMailboxes: 10_000,
+  sessionLogBytes: 64 * 1024 * 1024,
+  preLoginIdleMs: 30_000,
+  preLoginBadCommands: 3,
+  authFailures: 3,
+  authFailureDelayMs: 500,
 });
 
 /** A listener's port, `0` for any free port, or `false` to turn it off. */
@@ -80,6 +104,8 @@ export interface SandboxOptions {
   maxMessageSize?: number;
   /** Retention cap; oldest evicted first; 0 = unlimited. Default 10,000. */
   maxMessages?: number;
+  /** Byte budget of the stored messages; oldest evicted first; 0 = unlimited. Default 1 GiB. */
+  maxSize?: number;
   smtpAuth?: SmtpAuthMode;
   /** A file of `address:password` lines. */
   usersFile?: string;
@@ -102,6 +128,7 @@ export interface SandboxConfig {
   readonly tls: { readonly certFile?: string; readonly keyFile?: string };
   readonly maxMessageSize: number;
   readonly maxMessages: number;
+  readonly maxSize: number;
   readonly smtpAuth: SmtpAuthMode;
   readonly usersFile?: string;
   readonly users?: Readonly<Record<string, string>>;
@@ -141,6 +168,10 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1024) problems.push(`max message size must be a whole number of bytes >= 1024, got ${String(maxMessageSize)}`);
   const maxMessages = options.maxMessages ?? 10_000;
   if (!Number.isInteger(maxMessages) || maxMessages < 0) problems.push(`max messages must be a whole number >= 0, got ${String(maxMessages)}`);
+  const maxSize = options.maxSize ?? 1024 ** 3;
+  if (!Number.isInteger(maxSize) || maxSize < 0) problems.push(`max size must be a whole number of bytes >= 0, got ${String(maxSize)}`);
+  // A budget smaller than one message would evict every message the moment it is stored.
+  else if (maxSize > 0 && maxSize < maxMessageSize) problems.push(`max size (${maxSize} bytes) must be at least the max message size (${maxMessageSize} bytes), or 0 for unlimited`);
   // smtpAuth 'required' without users is allowed: accept-any with AUTH required tests that a client authenticates.
   const smtpAuth = options.smtpAuth ?? 'optional';
   if (!authModes.includes(smtpAuth)) problems.push(`smtp auth must be one of ${authModes.join(', ')}, got ${String(smtpAuth)}`);
@@ -154,7 +185,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   }
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, smtpAuth, usersFile: options.usersFile, users, uiAuth, logLevel, limits });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, logLevel, limits });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -269,6 +300,16 @@ export const flagSpecs: readonly FlagSpec[] = [
     apply(o, v, problems) {
       if (/^\d+$/.test(v)) o.maxMessages = Number(v);
       else problems.push(`--max-messages must be a whole number, got ${JSON.stringify(v)}`);
+    },
+  },
+  {
+    flag: 'max-size',
+    env: 'MAILSANDBOX_MAX_SIZE',
+    help: 'bytes of messages kept, oldest evicted first, 0 = unlimited (default 1GiB)',
+    apply(o, v, problems) {
+      const n = sizeFlag(v);
+      if (n === undefined) problems.push(`--max-size must be a size like 1073741824 or 1GiB, got ${JSON.stringify(v)}`);
+      else o.maxSize = n;
     },
   },
   {

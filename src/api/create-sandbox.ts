@@ -96,6 +96,7 @@ export class Sandbox {
       limits: { ...this.config.limits },
       maxMessageSize: this.config.maxMessageSize,
       maxMessages: this.config.maxMessages,
+      maxSize: this.config.maxSize,
       smtpAuth: this.config.smtpAuth,
       tlsSelfSigned: this.context.tls.isSelfSigned,
     };

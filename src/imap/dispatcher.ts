@@ -1,4 +1,5 @@
 import type { ServerContext } from '../shared/server-context.js';
+import { StoreError } from '../store/types.js';
 import { capabilities } from './capabilities.js';
 import { commands } from './commands/index.js';
 import type { CommandContext, CommandResult, CommandSpec } from './commands/define.js';
@@ -194,6 +195,8 @@ export class Dispatcher {
       return await spec.run(ctx, spec.parseArgs(args, ctx));
     } catch (err) {
       if (err instanceof ImapError) return err;
+      // A store refusal not caught by the handler (a limit reached at login, APPEND or COPY): `NO [CODE]`.
+      if (err instanceof StoreError) return no(err.message, err.code === 'INVALID' ? 'CANNOT' : err.code);
       this.server.logger.error('imap command failed', { session: this.session.log.id, command: ctx.name, error: err });
       return no('Internal server error', 'SERVERBUG');
     }

@@ -25,6 +25,8 @@ export class MailboxView {
   readonly #list: Placement[];
   readonly #gone = new Set<Placement>();
   #added: Placement[] = [];
+  /** Placements removed while still in `#added` (filtered out when revealed: an indexOf per removal is O(n²)). */
+  readonly #addedGone = new Set<Placement>();
   readonly #flagsChanged = new Set<Placement>();
   readonly recent: Set<Placement>;
   /** The keywords the client was told of in FLAGS: a FETCH may show no other (RFC 3501 §7.2.6). */
@@ -131,11 +133,13 @@ export class MailboxView {
    */
   takeUpdates(allowExpunge: boolean): string[] {
     const lines: string[] = [];
-    if (allowExpunge && this.#gone.size > 0) lines.push(...this.#takeExpunges());
+    // Loops, not spread arguments: a spread of 120k+ items throws RangeError (too many arguments).
+    if (allowExpunge && this.#gone.size > 0) this.#takeExpunges(lines);
     if (this.#added.length > 0) {
-      const added = this.#added;
+      const added = this.#addedGone.size ? this.#added.filter((p) => !this.#addedGone.has(p)) : this.#added;
       this.#added = [];
-      this.#list.push(...added);
+      this.#addedGone.clear();
+      for (const p of added) this.#list.push(p);
       if (!this.isReadOnly) for (const p of this.store.claimRecent(this.folder)) this.recent.add(p);
       else for (const p of added) if (p.recent) this.recent.add(p);
       lines.push(`${this.#list.length} EXISTS`, `${this.#countRecent()} RECENT`);
@@ -153,22 +157,20 @@ export class MailboxView {
     return this.#gone.size > 0 || this.#added.length > 0 || this.#flagsChanged.size > 0;
   }
 
-  #takeExpunges(): string[] {
-    const lines: string[] = [];
-    let removed = 0;
-    const kept: Placement[] = [];
-    // Each EXPUNGE renumbers what follows, so the n-th gone message at original index i is announced as i+1-n.
-    this.#list.forEach((p, i) => {
+  #takeExpunges(lines: string[]): void {
+    const list = this.#list;
+    let kept = 0;
+    // Each EXPUNGE renumbers what follows: a gone message is announced at its position among those kept so far.
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
       if (this.#gone.has(p)) {
-        lines.push(`${i + 1 - removed} EXPUNGE`);
-        removed++;
+        lines.push(`${kept + 1} EXPUNGE`);
         this.recent.delete(p);
         this.#flagsChanged.delete(p);
-      } else kept.push(p);
-    });
-    this.#list.splice(0, this.#list.length, ...kept);
+      } else list[kept++] = p;
+    }
+    list.length = kept;
     this.#gone.clear();
-    return lines;
   }
 
   #countRecent(): number {
@@ -185,9 +187,9 @@ export class MailboxView {
 
   #onRemoved(p: Placement): void {
     if (p.folder !== this.folder) return;
-    const pending = this.#added.indexOf(p);
-    if (pending >= 0) this.#added.splice(pending, 1);
-    else if (this.seqOf(p) > 0) this.#gone.add(p);
+    if (this.seqOf(p) > 0) this.#gone.add(p);
+    // Not in the list: it can only be one still waiting in #added (UIDs past the list's last one).
+    else if (this.#added.length > 0 && p.uid >= this.#added[0].uid) this.#addedGone.add(p);
     else return;
     this.onUpdate();
   }

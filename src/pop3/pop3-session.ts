@@ -5,7 +5,7 @@ import type { SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ServerContext } from '../shared/server-context.js';
 import type { SessionHandle } from '../store/session-log.js';
-import type { Mailbox } from '../store/types.js';
+import { StoreError, type Mailbox } from '../store/types.js';
 import { commands } from './commands/index.js';
 import type { Pop3State, SessionControl } from './commands/command.js';
 import { LineFramer } from './line-framer.js';
@@ -94,7 +94,7 @@ export class Pop3Session implements SessionControl {
   }
 
   openMaildrop(user: string): Reply {
-    const mailbox = this.ctx.store.ensureMailbox(user);
+    const mailbox = this.#ensureMailbox(user);
     if (mailbox.pop3LockedBy !== null && mailbox.pop3LockedBy !== this.id) {
       throw new Pop3Error('Maildrop already locked by another session', 'IN-USE', false);
     }
@@ -106,6 +106,16 @@ export class Pop3Session implements SessionControl {
     this.state = 'transaction';
     this.#log.setUser(mailbox.address);
     return ok(`${mailbox.address} has ${this.#maildrop.count} messages (${this.#maildrop.octets} octets)`);
+  }
+
+  /** The user's mailbox; past the store's mailbox limit a new one is refused (`-ERR [SYS/TEMP]`). */
+  #ensureMailbox(user: string): Mailbox {
+    try {
+      return this.ctx.store.ensureMailbox(user);
+    } catch (err) {
+      if (err instanceof StoreError) throw new Pop3Error(err.message, 'SYS/TEMP', false);
+      throw err;
+    }
   }
 
   /**

@@ -31,7 +31,8 @@ export interface ServerContext {
  * sandboxes share nothing). Servers are started on top of it by `createSandbox()`; tests drive sessions on it directly.
  */
 export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
-  const store = new MessageStore({ maxMessages: config.maxMessages });
+  const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
+  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes });
   const details = new MessageDetailsCache();
   store.on('message.deleted', (m) => details.delete(m.id));
   store.on('store.cleared', () => details.clear());
@@ -78,10 +79,11 @@ export interface SandboxInfo {
   startedAt: string;
   host: string;
   listeners: ListenerInfo[];
-  counts: { messages: number; mailboxes: number; received: number; evicted: number; sessions: number };
+  counts: { messages: number; mailboxes: number; received: number; evicted: number; evictedBy: { maxMessages: number; maxAge: number; maxSize: number }; bytes: number; sessions: number };
   limits: Record<string, number>;
   maxMessageSize: number;
   maxMessages: number;
+  maxSize: number;
   smtpAuth: string;
   tlsSelfSigned: boolean;
 }

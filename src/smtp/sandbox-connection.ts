@@ -107,6 +107,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    // A hook's reply that names its own enhanced status code (`452 4.2.2 ...`) must not get a second one.
+    if (context === undefined && typeof data === 'string' && /^[245]\.\d{1,3}\.\d{1,3} /.test(data)) context = false;
     // Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake.
     const socket = this._socket;
     const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';

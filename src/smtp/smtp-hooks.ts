@@ -10,6 +10,7 @@ import type {
 import type { ServerContext } from '../shared/server-context.js';
 import type { ConnectionInfo } from '../store/types.js';
 import { newMessageId } from '../store/message-id.js';
+import { StoreError } from '../store/types.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
 
 type Done = (err?: Error | null) => void;
@@ -72,6 +73,10 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
 
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
       if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+      // Refused for this recipient alone, so the others still get the message (SPEC §10 "Copies and names").
+      const refusal = ctx.store.refusalFor(address.address);
+      if (refusal === 'folder-full') return done(new SmtpError(452, '4.2.2 Error: mailbox full'));
+      if (refusal === 'too-many-mailboxes') return done(new SmtpError(452, '4.3.1 Error: too many mailboxes in the sandbox'));
       done();
     },
 
@@ -120,6 +125,8 @@ function receiveMessage(
     try {
       settle(null, deliver(ctx, connection, session, joinUnpooled(chunks, size)));
     } catch (err) {
+      // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA.
+      if (err instanceof StoreError && err.code === 'LIMIT') return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
       ctx.logger.error('smtp: could not store a message', { session: session.id, err });
       settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
     }

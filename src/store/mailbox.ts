@@ -45,3 +45,25 @@ export function uidIndex(list: readonly Placement[], uid: number): number {
   }
   return -1;
 }
+
+/** True while the placement is still in its folder. */
+export function isPlaced(p: Placement): boolean {
+  const list = p.folder.placements;
+  const i = uidIndex(list, p.uid);
+  return i >= 0 && list[i] === p;
+}
+
+/** Removes placements from a folder in one pass (UID order is kept); a splice per placement would be O(n²). */
+export function removeFromFolder(folder: Folder, gone: ReadonlySet<Placement>): void {
+  const list = folder.placements;
+  if (gone.size <= 8) {
+    for (const p of gone) {
+      const i = uidIndex(list, p.uid);
+      if (i >= 0 && list[i] === p) list.splice(i, 1);
+    }
+    return;
+  }
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (!gone.has(list[i])) list[kept++] = list[i];
+  list.length = kept;
+}

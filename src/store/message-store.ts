@@ -2,7 +2,9 @@ import { randomInt } from 'node:crypto';
 import { newMessageId } from './message-id.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
-import { createMailbox, createFolder, defaultFolders, normalizeAddress, normalizeFolderName, uidIndex } from './mailbox.js';
+import { createMailbox, createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder } from './mailbox.js';
+import { MessagePlacements } from './message-placements.js';
+import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { NoFlags, StoreError, type DeliveryInput, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
@@ -20,8 +22,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Oldest first; `seq` ascending, so lookups by seq are binary searches. */
   readonly #order: StoredMessage[] = [];
   readonly #byId = new Map<string, StoredMessage>();
-  /** Placements per message id. Arrays, not Sets: almost every message has one or two, and a Set costs ~100 bytes more. */
-  readonly #placements = new Map<string, Placement[]>();
+  /** Placements per message id, with the counts a summary needs (see MessagePlacements). */
+  readonly #placements = new Map<string, MessagePlacements>();
   readonly #mailboxes = new Map<string, Mailbox>();
   /** The flags of every placement that has none: one shared set (see NoFlags). */
   readonly #noFlags = new NoFlags();
@@ -35,10 +37,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    */
   #nextUidValidity = randomInt(1, 2 ** 31);
   #received = 0;
-  #evicted = 0;
+  /** Bytes of the stored messages (`--max-size`). */
+  #bytes = 0;
+  readonly #evictedBy = { maxMessages: 0, maxSize: 0 };
+  readonly #limits: StoreLimits;
 
   constructor(readonly options: StoreOptions) {
     super();
+    this.#limits = new StoreLimits(options);
   }
 
   // ---- messages ----
@@ -70,9 +76,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     };
     this.#order.push(message);
     this.#byId.set(message.id, message);
-    const own: Placement[] = [];
+    const own = new MessagePlacements();
     this.#placements.set(message.id, own);
     this.#received++;
+    this.#bytes += message.size;
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
     const seenFolders = new Set<Folder>();
     for (const t of resolved) {
@@ -81,7 +88,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       this.#place(message, t.folder, t.flags, t.internalDate ?? receivedAt, origin);
     }
     // The first push gave the list room for 17 entries (~150 bytes); a copy is exactly as long as it needs to be.
-    if (this.#placements.get(message.id) === own) this.#placements.set(message.id, own.slice());
+    own.compact();
     this.emit('message.added', message);
     this.#enforceRetention();
     return message;
@@ -93,17 +100,16 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /** Every placement of a message (empty once deleted). */
   placementsOf(message: StoredMessage): Placement[] {
-    return [...(this.#placements.get(message.id) ?? [])];
+    return [...(this.#placements.get(message.id)?.items ?? [])];
   }
 
-  /** Lower-cased addresses of the mailboxes holding the message. */
+  /** Lower-cased addresses of the mailboxes holding the message; costs the number of mailboxes, not of copies. */
   mailboxesOf(message: StoredMessage): string[] {
-    return [...new Set(this.placementsOf(message).map((p) => p.mailbox))];
+    return this.#placements.get(message.id)?.mailboxes ?? [];
   }
 
   isSeen(message: StoredMessage): boolean {
-    for (const p of this.#placements.get(message.id) ?? []) if (p.flags.has('\\Seen')) return true;
-    return false;
+    return this.#placements.get(message.id)?.isSeen ?? false;
   }
 
   get size(): number {
@@ -129,7 +135,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   deleteMessage(id: string, origin?: unknown, reason: DeleteReason = 'deleted'): boolean {
     const message = this.#byId.get(id);
     if (!message) return false;
-    for (const p of this.placementsOf(message)) this.#unplace(p, origin);
+    this.#unplace(new Set(this.#placements.get(id)?.items), origin);
     this.#forget(message, reason);
     return true;
   }
@@ -141,13 +147,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   clear(origin?: unknown): void {
     for (const mb of this.#mailboxes.values()) {
       for (const f of mb.folders.values()) {
-        // Newest first, so each removal is at the end of the array.
-        for (let i = f.placements.length - 1; i >= 0; i--) this.#unplace(f.placements[i], origin);
+        const gone = f.placements.splice(0);
+        for (const p of gone) this.emit('placement.removed', p, origin);
       }
     }
     this.#order.length = 0;
     this.#byId.clear();
     this.#placements.clear();
+    this.#bytes = 0;
     this.emit('store.cleared');
   }
 
@@ -165,12 +172,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     for (const p of placements) {
       if (p.flags === this.#noFlags && (mode === 'remove' || flags.length === 0)) continue; // nothing to change
       const before = [...p.flags].sort().join(' ');
+      const wasSeen = p.flags.has('\\Seen');
       const own = this.#ownFlags(p);
       if (mode === 'set') {
         own.clear();
         for (const f of flags) own.add(f);
       } else if (mode === 'add') for (const f of flags) own.add(f);
       else for (const f of flags) own.delete(f);
+      this.#placements.get(p.message.id)?.seenChanged(wasSeen, own.has('\\Seen'));
       if ([...own].sort().join(' ') !== before) changed.push(p);
     }
     for (const p of changed) this.emit('placement.flags', p, origin);
@@ -180,23 +189,50 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /** IMAP EXPUNGE / POP3 commit: removes placements; a message left with none is deleted. */
   removePlacements(placements: readonly Placement[], origin?: unknown): void {
+    const gone = new Set<Placement>();
     const touched = new Set<StoredMessage>();
     for (const p of placements) {
-      if (!this.#placements.get(p.message.id)?.includes(p)) continue;
-      this.#unplace(p, origin);
+      if (!isPlaced(p)) continue;
+      gone.add(p);
       touched.add(p.message);
     }
+    this.#unplace(gone, origin);
+    // One event per message, however many of its copies went.
     for (const m of touched) {
-      if (this.#placements.get(m.id)?.length) this.emit('message.updated', m);
+      if (this.#placements.get(m.id)?.items.length) this.emit('message.updated', m);
       else this.#forget(m, 'expunged');
     }
   }
 
-  /** IMAP COPY/APPEND into a folder: a new placement of the same message, with a new UID. */
+  /** IMAP COPY into a folder: a new placement of the same message, with a new UID. */
   copyPlacement(source: Placement, target: Folder, flags?: readonly string[], origin?: unknown): Placement {
-    const placement = this.#place(source.message, target, flags ?? [...source.flags], source.internalDate, origin);
-    this.emit('message.updated', source.message);
-    return placement;
+    return this.copyPlacements([source], target, origin, flags)[0];
+  }
+
+  /**
+   * IMAP COPY/MOVE: new placements in `target`, all or none. Refused with LIMIT when the folder would pass
+   * `maxFolderMessages`. Emits `placement.added` per copy and `message.updated` once per message.
+   */
+  copyPlacements(sources: readonly Placement[], target: Folder, origin?: unknown, flags?: readonly string[]): Placement[] {
+    this.#limits.checkFolderRoom(target, sources.length);
+    const copies: Placement[] = [];
+    const touched = new Set<StoredMessage>();
+    for (const s of sources) {
+      copies.push(this.#place(s.message, target, flags ?? [...s.flags], s.internalDate, origin));
+      touched.add(s.message);
+    }
+    for (const m of touched) this.emit('message.updated', m);
+    return copies;
+  }
+
+  /**
+   * Why a delivery to `address`'s INBOX would be refused now (SMTP asks at RCPT TO, to answer that recipient
+   * alone), or null when it would be accepted.
+   */
+  refusalFor(address: string): DeliveryRefusal | null {
+    const inbox = this.getMailbox(address)?.folders.get('INBOX');
+    if (inbox) return this.#limits.hasFolderRoom(inbox, 1) ? null : 'folder-full';
+    return this.#limits.hasMailboxRoom(this.#mailboxes.size, 1) ? null : 'too-many-mailboxes';
   }
 
   /** Marks the folder's `\Recent` placements as claimed and returns them (the first session to select gets them). */
@@ -222,6 +258,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const key = normalizeAddress(address);
     let mailbox = this.#mailboxes.get(key);
     if (!mailbox) {
+      this.#limits.checkMailboxRoom(this.#mailboxes.size, 1);
       mailbox = createMailbox(key, () => this.#nextUidValidity++);
       this.#mailboxes.set(key, mailbox);
       this.emit('mailbox.added', mailbox);
@@ -237,7 +274,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   deleteMailbox(address: string, origin?: unknown): boolean {
     const mailbox = this.getMailbox(address);
     if (!mailbox) return false;
-    for (const folder of mailbox.folders.values()) this.removePlacements([...folder.placements], origin);
+    // One batch for the whole mailbox: linear in its placements, one event per message.
+    const all: Placement[] = [];
+    for (const folder of mailbox.folders.values()) for (const p of folder.placements) all.push(p);
+    this.removePlacements(all, origin);
     this.#mailboxes.delete(mailbox.address);
     this.emit('mailbox.removed', mailbox);
     return true;
@@ -253,6 +293,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const key = normalizeFolderName(name);
     if (mailbox.folders.has(key)) throw new StoreError('ALREADYEXISTS', `Folder ${key} already exists`);
     if (!key || key.split('/').some((part) => part === '')) throw new StoreError('INVALID', 'Invalid folder name');
+    this.#limits.checkFolderCount(mailbox);
     const folder = createFolder(mailbox.address, key, this.#nextUidValidity++, undefined, options.subscribed ?? true);
     mailbox.folders.set(key, folder);
     this.emit('folder.added', folder);
@@ -304,19 +345,33 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   }
 
   stats(): StoreStats {
-    return { messages: this.#order.length, mailboxes: this.#mailboxes.size, received: this.#received, evicted: this.#evicted };
+    const { maxMessages, maxSize } = this.#evictedBy;
+    return {
+      messages: this.#order.length,
+      mailboxes: this.#mailboxes.size,
+      received: this.#received,
+      evicted: maxMessages + maxSize,
+      // maxAge belongs to the durable store; the in-memory store never evicts by age.
+      evictedBy: { maxMessages, maxAge: 0, maxSize },
+      bytes: this.#bytes,
+    };
   }
 
   // ---- internals ----
 
-  /** Checks every target folder before creating any mailbox, so a refused delivery leaves nothing behind. */
+  /** Checks every target folder and limit before creating any mailbox, so a refused delivery leaves nothing behind. */
   #resolveTargets(targets: NonNullable<DeliveryInput['targets']>): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
+    const newMailboxes = new Set<string>();
     for (const t of targets) {
       const name = normalizeFolderName(t.folder ?? 'INBOX');
       const mailbox = this.getMailbox(t.mailbox);
       const exists = mailbox ? mailbox.folders.has(name) : defaultFolders.some((f) => f.name === name);
       if (!exists) throw new StoreError('NONEXISTENT', `No folder ${name} in ${normalizeAddress(t.mailbox)}`);
+      const folder = mailbox?.folders.get(name);
+      if (folder) this.#limits.checkFolderRoom(folder, 1);
+      if (!mailbox) newMailboxes.add(normalizeAddress(t.mailbox));
     }
+    this.#limits.checkMailboxRoom(this.#mailboxes.size, newMailboxes.size);
     return targets.map((t) => ({
       folder: this.ensureMailbox(t.mailbox).folders.get(normalizeFolderName(t.folder ?? 'INBOX')) as Folder,
       flags: t.flags ?? [],
@@ -335,7 +390,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       recent: true,
     };
     folder.placements.push(placement);
-    this.#placements.get(message.id)?.push(placement);
+    this.#placements.get(message.id)?.add(placement);
     this.emit('placement.added', placement, origin);
     return placement;
   }
@@ -346,31 +401,38 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return p.flags;
   }
 
-  #unplace(p: Placement, origin: unknown): void {
-    const list = p.folder.placements;
-    const i = uidIndex(list, p.uid);
-    if (i >= 0) list.splice(i, 1);
-    const own = this.#placements.get(p.message.id);
-    const at = own ? own.indexOf(p) : -1;
-    if (own && at >= 0) own.splice(at, 1);
-    this.emit('placement.removed', p, origin);
+  /** Removes placements from their folders and messages, one pass per folder and per message (never one splice each). */
+  #unplace(gone: ReadonlySet<Placement>, origin: unknown): void {
+    const byFolder = new Map<Folder, Set<Placement>>();
+    const byMessage = new Map<string, Set<Placement>>();
+    for (const p of gone) {
+      groupInto(byFolder, p.folder, p);
+      groupInto(byMessage, p.message.id, p);
+    }
+    for (const [folder, set] of byFolder) removeFromFolder(folder, set);
+    for (const [id, set] of byMessage) this.#placements.get(id)?.remove(set);
+    for (const p of gone) this.emit('placement.removed', p, origin);
   }
 
   #forget(message: StoredMessage, reason: DeleteReason): void {
     const i = this.#indexAfter(message.seq - 1);
     if (this.#order[i] === message) this.#order.splice(i, 1);
-    this.#byId.delete(message.id);
+    if (this.#byId.delete(message.id)) this.#bytes -= message.size;
     this.#placements.delete(message.id);
     this.emit('message.deleted', message, reason);
   }
 
+  /** Oldest first, until both the message cap and the byte budget hold (the newest message always stays). */
   #enforceRetention(): void {
-    const max = this.options.maxMessages;
-    while (max > 0 && this.#order.length > max) {
-      this.#evicted++;
+    const { maxMessages, maxSize = 0 } = this.options;
+    while (this.#order.length > 1) {
+      const cause = maxMessages > 0 && this.#order.length > maxMessages ? 'maxMessages' : maxSize > 0 && this.#bytes > maxSize ? 'maxSize' : null;
+      if (!cause) return;
+      this.#evictedBy[cause]++;
       this.deleteMessage(this.#order[0].id, undefined, 'evicted');
     }
   }
+
 
   /** Index of the first message with seq > afterSeq. */
   #indexAfter(afterSeq: number): number {
@@ -383,4 +445,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }
     return lo;
   }
+}
+
+function groupInto<K>(groups: Map<K, Set<Placement>>, key: K, p: Placement): void {
+  const set = groups.get(key);
+  if (set) set.add(p);
+  else groups.set(key, new Set([p]));
 }

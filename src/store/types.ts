@@ -152,7 +152,7 @@ export type FlagMode = 'set' | 'add' | 'remove';
 /** Why a store operation was refused; protocols map `code` to their own answers. */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID',
+    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID' | 'LIMIT',
     message: string,
   ) {
     super(message);
@@ -163,6 +163,15 @@ export class StoreError extends Error {
 export interface StoreOptions {
   /** Retention cap (messages, not placements); 0 = unlimited. */
   maxMessages: number;
+  // The bounds below are optional so a bare store (unit tests) is unbounded; the sandbox's config always sets them.
+  /** Byte budget of the messages' raw bytes; oldest evicted first; 0 or absent = unlimited. */
+  maxSize?: number;
+  /** Placements in one folder. */
+  maxFolderMessages?: number;
+  /** Folders in one mailbox. */
+  maxFolders?: number;
+  /** Mailboxes in the store. */
+  maxMailboxes?: number;
 }
 
 export interface StoreStats {
@@ -170,6 +179,10 @@ export interface StoreStats {
   mailboxes: number;
   /** Messages accepted since start. */
   received: number;
-  /** Messages removed by retention since start. */
+  /** Messages removed by retention since start (the sum of `evictedBy`). */
   evicted: number;
+  /** Evictions by cause: `--max-messages`, `--max-age` (durable stores only; 0 here), `--max-size`. */
+  evictedBy: { maxMessages: number; maxAge: number; maxSize: number };
+  /** Bytes of the stored messages, counted against `--max-size`. */
+  bytes: number;
 }

@@ -97,3 +97,18 @@ describe('configuration problems across both checks', () => {
     expect(problems.join('\n')).toMatch(/smtp port must be 0-65535/);
   });
 });
+
+describe('--max-size', () => {
+  it('reads a size from the flag or MAILSANDBOX_MAX_SIZE with the message-size parser, the flag winning', () => {
+    expect(parseCli(['--max-size', '512MiB'], {}).options.maxSize).toBe(512 * 1024 * 1024);
+    expect(parseCli([], { MAILSANDBOX_MAX_SIZE: '2GiB' }).options.maxSize).toBe(2 * 1024 ** 3);
+    expect(parseCli(['--max-size', '1GiB'], { MAILSANDBOX_MAX_SIZE: '2GiB' }).options.maxSize).toBe(1024 ** 3);
+  });
+
+  it('defaults to 1 GiB and refuses a budget below the max message size', () => {
+    expect(resolveConfig({}).maxSize).toBe(1024 ** 3);
+    expect(resolveConfig({ maxSize: 0 }).maxSize).toBe(0);
+    expect(() => resolveConfig({ maxSize: 1024, maxMessageSize: 4096 })).toThrow(/max size .* must be at least the max message size/);
+    expect(() => parseCli(['--max-size', 'lots'], {})).toThrow(/--max-size must be a size/);
+  });
+});

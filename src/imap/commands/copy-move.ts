@@ -2,7 +2,7 @@ import { no } from '../imap-error.js';
 import { expectArgCount, getMailbox, getSequenceSet } from '../wire/args.js';
 import { formatSequenceSet } from '../wire/sequence-set.js';
 import { defineCommand, ok, selected } from './define.js';
-import { mailboxOf } from './folder-access.js';
+import { mailboxOf, storeCall } from './folder-access.js';
 
 /**
  * COPY sequence-set mailbox — RFC 3501 §6.4.7; MOVE — RFC 6851; both with COPYUID (RFC 4315).
@@ -24,7 +24,8 @@ export const copy = defineCommand({
     if (!target) throw no('No such folder; create it first', 'TRYCREATE');
     const { store } = ctx.server;
     const sources = view.resolve(set, ctx.isUid).filter((e) => !view.isGone(e.placement));
-    const copies = sources.map((e) => store.copyPlacement(e.placement, target, undefined, ctx.session));
+    // All or nothing: past the folder's limit the store refuses the whole command (`NO [LIMIT]`).
+    const copies = storeCall(() => store.copyPlacements(sources.map((e) => e.placement), target, ctx.session));
     const code = copies.length
       ? `COPYUID ${target.uidValidity} ${formatSequenceSet(sources.map((e) => e.placement.uid))} ${formatSequenceSet(copies.map((p) => p.uid))}`
       : null;
