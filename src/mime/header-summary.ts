@@ -1,6 +1,8 @@
 import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Address, HeaderSummary } from '../store/types.js';
+// A summary built from slices would keep each message's whole header block alive (see detach).
+import { detach } from '../shared/detach.js';
 
 /** Headers bigger than this are not read for the summary (a hostile message can't make ingest slow). */
 const maxHeaderBytes = 256 * 1024;
@@ -72,13 +74,6 @@ export function summarizeHeaders(raw: Buffer, strings?: StringPool): HeaderSumma
   };
 }
 
-/**
- * A copy of the string that does not share memory with the header text it was cut from. V8 keeps substrings as
- * slices of their parent, so a summary built from slices would keep each message's whole header block alive.
- */
-function detach(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
-}
 
 /** Longer strings are not pooled: addresses are short, and the pool must not keep big strings of deleted mail alive. */
 const maxPooledLength = 256;

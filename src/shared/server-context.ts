@@ -39,7 +39,7 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
   return {
     config,
     store,
-    sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines),
+    sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines, config.limits.sessionLogBytes),
     tls,
     credentials: new Credentials(users ?? config.users),
     logger: logger ?? createLogger(config.logLevel),

@@ -1,3 +1,4 @@
+import { detach } from '../shared/detach.js';
 import type { SessionHandle } from '../store/session-log.js';
 import { encodeTranscript, type CompactTranscript } from '../store/transcript.js';
 import type { TranscriptLine } from '../store/types.js';
@@ -73,6 +74,6 @@ export class SmtpTranscript {
       this.#omitted++;
     }
     // Long lines are cut as in the session log, so 200 lines of 4 KiB can't add 800 KB to a stored message.
-    this.#transaction.push({ at: Date.now(), dir, line: line.length > maxLineChars ? line.slice(0, maxLineChars) + '…' : line });
+    this.#transaction.push({ at: Date.now(), dir, line: line.length > maxLineChars ? detach(line.slice(0, maxLineChars)) + '…' : line });
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TypedEmitter } from '../shared/typed-emitter.js';
+import { detach } from '../shared/detach.js';
 import type { TranscriptLine } from './types.js';
 
 export type Protocol = 'smtp' | 'pop3' | 'imap';
@@ -40,18 +41,32 @@ export interface SessionHandle {
   end(): void;
 }
 
+/** Characters kept of one transcript line. */
+const maxLineChars = 2000;
+/** What a stored line costs besides its characters (the line object, its array slot, the time): an estimate. */
+const lineOverheadBytes = 64;
+
 /**
  * The recent protocol sessions of all three protocols: a bounded ring (oldest ended sessions dropped first),
- * each with a bounded transcript.
+ * each with a bounded transcript, all within a byte budget (oldest sessions dropped first once it is passed).
  */
 export class SessionLog extends TypedEmitter<SessionLogEvents> {
   readonly #sessions = new Map<string, SessionRecord>();
+  /** Estimated bytes held per kept session; a session no longer here records no more lines. */
+  readonly #bytes = new Map<SessionRecord, number>();
+  #totalBytes = 0;
 
   constructor(
     readonly maxSessions: number,
     readonly maxLines: number,
+    readonly maxBytes = Infinity,
   ) {
     super();
+  }
+
+  /** Estimated bytes of all kept transcripts. */
+  get totalBytes(): number {
+    return this.#totalBytes;
   }
 
   start(protocol: Protocol, info: { remoteAddress?: string; localPort?: number; tls: boolean }): SessionHandle {
@@ -68,6 +83,7 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
       droppedLines: 0,
     };
     this.#sessions.set(record.id, record);
+    this.#bytes.set(record, 0);
     this.#trim();
     this.emit('session.started', record);
     return {
@@ -93,12 +109,18 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
   #record(record: SessionRecord, dir: TranscriptLine['dir'], text: string): void {
     for (const part of text.split(/\r?\n/)) {
       if (part === '' && text.endsWith('\n')) continue;
-      if (record.lines.length >= this.maxLines) {
+      const held = this.#bytes.get(record);
+      if (held === undefined || record.lines.length >= this.maxLines) {
         record.droppedLines++;
         continue;
       }
-      const entry: TranscriptLine = { at: Date.now(), dir, line: part.length > 2000 ? part.slice(0, 2000) + '…' : part };
+      // A copy: a slice would keep the whole command line (up to 64 KiB for IMAP) alive for the session's lifetime.
+      const entry: TranscriptLine = { at: Date.now(), dir, line: detach(part.length > maxLineChars ? part.slice(0, maxLineChars) + '…' : part) };
       record.lines.push(entry);
+      const cost = 2 * entry.line.length + lineOverheadBytes;
+      this.#bytes.set(record, held + cost);
+      this.#totalBytes += cost;
+      if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
       this.emit('session.line', record, entry);
     }
   }
@@ -114,15 +136,30 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
   }
 
   #trim(): void {
-    if (this.#sessions.size <= this.maxSessions) return;
-    // Drop the oldest ended sessions first; live ones only when there is nothing else to drop.
-    for (const [id, s] of this.#sessions) {
-      if (this.#sessions.size <= this.maxSessions) return;
-      if (s.endedAt) this.#sessions.delete(id);
+    this.#dropOldest(() => this.#sessions.size > this.maxSessions);
+  }
+
+  /** Over the byte budget: oldest sessions go first, except the one being written (its lines are capped anyway). */
+  #trimBytes(writing: SessionRecord): void {
+    this.#dropOldest(() => this.#totalBytes > this.maxBytes, writing);
+  }
+
+  /** Drops the oldest ended sessions while `isOver()`, then live ones only when there is nothing else to drop. */
+  #dropOldest(isOver: () => boolean, keep?: SessionRecord): void {
+    if (!isOver()) return;
+    for (const s of this.#sessions.values()) {
+      if (!isOver()) return;
+      if (s.endedAt && s !== keep) this.#drop(s);
     }
-    for (const id of this.#sessions.keys()) {
-      if (this.#sessions.size <= this.maxSessions) return;
-      this.#sessions.delete(id);
+    for (const s of this.#sessions.values()) {
+      if (!isOver()) return;
+      if (s !== keep) this.#drop(s);
     }
+  }
+
+  #drop(record: SessionRecord): void {
+    this.#sessions.delete(record.id);
+    this.#totalBytes -= this.#bytes.get(record) ?? 0;
+    this.#bytes.delete(record);
   }
 }
