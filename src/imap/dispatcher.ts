@@ -1,5 +1,6 @@
 import type { ServerContext } from '../shared/server-context.js';
 import { StoreError } from '../store/types.js';
+import { isHttpRequestLine } from '../shared/http-request-line.js';
 import { capabilities } from './capabilities.js';
 import { commands } from './commands/index.js';
 import type { CommandContext, CommandResult, CommandSpec } from './commands/define.js';
@@ -31,6 +32,8 @@ export class Dispatcher {
   #isBusy = false;
   #lineWaiter: ((line: Buffer | null) => void) | null = null;
   #isPushScheduled = false;
+  /** Only the first command is checked for an HTTP request line. */
+  #isFirstCommand = true;
 
   constructor(
     readonly session: ImapSession,
@@ -116,6 +119,11 @@ export class Dispatcher {
   }
 
   async #handle(ev: FramerEvent): Promise<void> {
+    if (this.#isFirstCommand) {
+      this.#isFirstCommand = false;
+      const head = ev.kind === 'frame' ? ev.frame.segments[0] : ev.head;
+      if (isHttpRequestLine(head.toString('latin1').replace(/\r?\n$/, ''))) return this.#refuseHttp(head);
+    }
     switch (ev.kind) {
       case 'frame':
         return this.#runFrame(ev.frame);
@@ -127,6 +135,13 @@ export class Dispatcher {
         return this.#complete(tag, bad('Command line too long'));
       }
     }
+  }
+
+  /** A web page's fetch() to this port: closed before any of its body can run as commands (SPEC §10). */
+  async #refuseHttp(head: Buffer): Promise<void> {
+    this.#framer.reset();
+    this.session.log.line('C', sanitizeText(head.toString('utf8'), 200));
+    await this.session.close('This is an IMAP server, not an HTTP server');
   }
 
   /** `{n}` gets `+` only once the command, state and size are acceptable; otherwise the client never sends it. */
@@ -211,7 +226,10 @@ export class Dispatcher {
     const text = sanitizeText(result instanceof ImapError ? result.message : result.text);
     session.write(`${tag} ${status} ${code ? `[${code}] ` : ''}${text}\r\n`);
     await session.flush();
-    if (status === 'BAD' && ++session.badCommands >= this.server.config.limits.imapBadCommands) {
+    const { limits } = this.server.config;
+    // Before login only a few: a browser's POST to this port must never get to a command (SPEC §10).
+    const maxBad = session.state === 'not-authenticated' ? limits.preLoginBadCommands : limits.imapBadCommands;
+    if (status === 'BAD' && ++session.badCommands >= maxBad) {
       await session.close('Too many bad commands');
       return;
     }
@@ -259,7 +277,8 @@ function transcriptOf(frame: Frame): string {
  */
 function redactedHead(head: Buffer, max: number): string {
   const text = sanitizeText(head.toString('utf8'), max);
-  const m = /^\S+ +(LOGIN|AUTHENTICATE)\b/i.exec(text);
+  // Anywhere in the line, not only after a well-formed tag: ` a LOGIN u p` or `a\tLOGIN u p` is refused too.
+  const m = /^.*?\b(LOGIN|AUTHENTICATE)\b/i.exec(text);
   return m ? `${m[0]} ***` : text;
 }
 

@@ -34,6 +34,8 @@ export class ImapSession {
   /** Inside IDLE: updates are pushed as they happen. */
   isIdling = false;
   badCommands = 0;
+  /** Failed LOGIN/AUTHENTICATE attempts on this connection. */
+  authFailures = 0;
   readonly log: SessionHandle;
   #socket: Duplex;
   #out: Buffer[] = [];

@@ -13,6 +13,8 @@ import type { Frame } from './line-framer.js';
 import { Maildrop } from './maildrop.js';
 import { OutputArena, waitForDrain, writeStuffed } from './body-writer.js';
 import { encodeLines, formatError, ok, Pop3Error } from './responses.js';
+import { authFailureDelay, sleep } from '../shared/auth-throttle.js';
+import { isHttpRequestLine } from '../shared/http-request-line.js';
 import type { Reply } from './responses.js';
 
 export interface Pop3SessionOptions {
@@ -52,6 +54,9 @@ export class Pop3Session implements SessionControl {
   #maildrop: Maildrop | null = null;
   #mailbox: Mailbox | null = null;
   #badCommands = 0;
+  #authFailures = 0;
+  /** Lines read so far: the first one is checked for an HTTP request line. */
+  #linesRead = 0;
   #idleTimer: NodeJS.Timeout | null = null;
   #isBusy = false;
   #isUpgrading = false;
@@ -223,8 +228,10 @@ export class Pop3Session implements SessionControl {
       return this.#fail(new Pop3Error(`Line too long (limit ${this.#framer.maxLine} octets)`));
     }
     const text = frame.line.toString('utf8');
+    if (this.#linesRead++ === 0 && isHttpRequestLine(text)) return this.#refuseHttp(text);
     if (/[\x00-\x1f\x7f]/.test(text)) {
-      this.#log.line('C', text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+      // A refused login line is redacted too: `PASS secret\t` must not reach the transcript.
+      this.#log.line('C', redactedLogin(text) ?? text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
       this.#continuation = null;
       return this.#fail(new Pop3Error('Invalid characters in command'));
     }
@@ -265,19 +272,40 @@ export class Pop3Session implements SessionControl {
 
   // ---- output ----
 
-  #fail(err: unknown): void {
+  async #fail(err: unknown): Promise<void> {
+    if (err instanceof Pop3Error && err.code === 'AUTH') return this.#authFailed(err);
     if (!(err instanceof Pop3Error)) {
       // A bug, contained: the client gets an answer and the session carries on (STYLE §4).
       this.ctx.logger.error('pop3 command failed', { session: this.id, err });
       this.#writeLine('-ERR [SYS/TEMP] Internal server error');
       return;
     }
-    if (err.isBadCommand && ++this.#badCommands >= this.ctx.config.limits.pop3BadCommands) {
+    const { limits } = this.ctx.config;
+    // Before login only a few: a browser's POST to this port must never get to a command (SPEC §10).
+    const maxBad = this.state === 'authorization' ? limits.preLoginBadCommands : limits.pop3BadCommands;
+    if (err.isBadCommand && ++this.#badCommands >= maxBad) {
       this.#writeLine('-ERR Too many bad commands, closing connection');
       return this.#terminate();
     }
     this.#writeLine(formatError(err));
     if (err.closesConnection) this.#terminate();
+  }
+
+  /** A failed authentication: answered after a growing delay; the last allowed one closes the connection. */
+  async #authFailed(err: Pop3Error): Promise<void> {
+    const { authFailures, authFailureDelayMs } = this.ctx.config.limits;
+    const failures = ++this.#authFailures;
+    await sleep(authFailureDelay(failures, authFailureDelayMs));
+    if (failures < authFailures) return this.#writeLine(formatError(err));
+    this.#writeLine('-ERR [AUTH] Too many failed authentications, closing connection');
+    this.#terminate();
+  }
+
+  /** The first line was an HTTP request line (a web page's fetch to this port): nothing of it is run. */
+  #refuseHttp(text: string): void {
+    this.#log.line('C', text.slice(0, 200));
+    this.#writeLine('-ERR This is a POP3 server, not an HTTP server; closing connection');
+    this.#terminate();
   }
 
   async #writeReply(reply: Reply): Promise<void> {
@@ -399,4 +427,10 @@ export class Pop3Session implements SessionControl {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
   }
+}
+
+/** `PASS ****` (or `APOP name ****`...) for a line of a command whose arguments are secret; null for any other line. */
+function redactedLogin(text: string): string | null {
+  const keyword = /^[^\s\x00-\x1f\x7f]*/.exec(text)?.[0] ?? '';
+  return commands.get(keyword.toUpperCase())?.redact ? `${keyword} ****` : null;
 }

@@ -46,6 +46,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   /** The connection facts stored with this session's last message, shared by the next one when unchanged. */
   lastConnectionInfo: ConnectionInfo | undefined;
   #badCommands = 0;
+  /** Failed AUTH attempts on this connection (the hooks close it past `limits.authFailures`). */
+  authFailures = 0;
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);

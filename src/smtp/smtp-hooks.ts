@@ -11,6 +11,7 @@ import type { ServerContext } from '../shared/server-context.js';
 import type { ConnectionInfo } from '../store/types.js';
 import { newMessageId } from '../store/message-id.js';
 import { StoreError } from '../store/types.js';
+import { authFailureDelay } from '../shared/auth-throttle.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
 
 type Done = (err?: Error | null) => void;
@@ -61,7 +62,7 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
         auth.method === 'CRAM-MD5'
           ? credentials.verifyCramMd5(user, auth.challenge ?? '', auth.challengeResponse ?? '')
           : (auth.method === 'PLAIN' || auth.method === 'LOGIN') && credentials.verifyPassword(user, auth.password ?? '');
-      if (!isValid) return done(null, { responseCode: 535, message: 'Error: authentication credentials invalid' });
+      if (!isValid) return authFailed(ctx, connectionOf(session), done);
       connectionOf(session)?.transcript.session.setUser(user);
       done(null, { user });
     },
@@ -84,6 +85,19 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
       receiveMessage(ctx, connectionOf(session), stream, session, done);
     },
   };
+}
+
+/**
+ * A failed AUTH: answered `535` after a growing delay (SPEC §10); the last allowed failure is followed by `421` and
+ * the connection closes, so guessing costs seconds per try and a new connection every few tries.
+ */
+function authFailed(ctx: ServerContext, connection: SandboxSmtpConnection | undefined, done: AuthDone): void {
+  const { authFailures, authFailureDelayMs } = ctx.config.limits;
+  const failures = connection ? ++connection.authFailures : 1;
+  setTimeout(() => {
+    done(null, { responseCode: 535, message: 'Error: authentication credentials invalid' });
+    if (connection && failures >= authFailures) connection.send(421, '4.7.0 Error: too many failed authentications, closing connection', false);
+  }, authFailureDelay(failures, authFailureDelayMs));
 }
 
 /**

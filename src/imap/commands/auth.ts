@@ -1,4 +1,5 @@
-import { no, bad } from '../imap-error.js';
+import { no, bad, type ImapError } from '../imap-error.js';
+import { authFailureDelay, sleep } from '../../shared/auth-throttle.js';
 import { capabilities } from '../capabilities.js';
 import type { ImapSession } from '../session.js';
 import { expectArgCount, getAstring, getKeyword } from '../wire/args.js';
@@ -60,20 +61,32 @@ export const authenticate = defineCommand({
     // SASL-IR: `=` stands for an empty initial response (RFC 4959 §3).
     const decoded = response === '=' ? '' : Buffer.from(response.trim(), 'base64').toString('utf8');
     const [authz, user, password] = decoded.split('\0');
-    if (user === undefined || password === undefined || !user) throw no('Malformed PLAIN response', 'AUTHENTICATIONFAILED');
-    if (authz && authz.toLowerCase() !== user.toLowerCase()) throw no('Cannot act as another user', 'AUTHORIZATIONFAILED');
+    if (user === undefined || password === undefined || !user) return failed(ctx.session, no('Malformed PLAIN response', 'AUTHENTICATIONFAILED'));
+    if (authz && authz.toLowerCase() !== user.toLowerCase()) return failed(ctx.session, no('Cannot act as another user', 'AUTHORIZATIONFAILED'));
     return logIn(ctx.session, user, password, 'AUTHENTICATE');
   },
 });
 
-function logIn(session: ImapSession, user: string, password: string, what: string): CommandResult {
+async function logIn(session: ImapSession, user: string, password: string, what: string): Promise<CommandResult> {
   const server = session.server;
   // The login names a mailbox (SPEC §4): no white space or control bytes, or a literal could smuggle a CRLF into it.
-  if (!user || /[\s\x00-\x1f\x7f]/.test(user)) throw no('Invalid user name', 'AUTHENTICATIONFAILED');
-  if (!server.credentials.verifyPassword(user, password)) throw no('Invalid credentials', 'AUTHENTICATIONFAILED');
+  if (!user || /[\s\x00-\x1f\x7f]/.test(user)) return failed(session, no('Invalid user name', 'AUTHENTICATIONFAILED'));
+  if (!server.credentials.verifyPassword(user, password)) return failed(session, no('Invalid credentials', 'AUTHENTICATIONFAILED'));
   const mailbox = server.store.ensureMailbox(user);
   session.user = mailbox.address;
   session.state = 'authenticated';
   session.log.setUser(mailbox.address);
   return ok(`${what} completed`, `CAPABILITY ${capabilities(session)}`);
+}
+
+/**
+ * A failed authentication: answered after a growing delay (SPEC §10); the last allowed one ends the session with
+ * `* BYE`, so guessing costs seconds per try and a new connection every few tries.
+ */
+async function failed(session: ImapSession, err: ImapError): Promise<never> {
+  const { authFailures, authFailureDelayMs } = session.server.config.limits;
+  const failures = ++session.authFailures;
+  await sleep(authFailureDelay(failures, authFailureDelayMs));
+  if (failures >= authFailures) await session.close('Too many failed authentications');
+  throw err;
 }
