@@ -133,7 +133,8 @@ describe('IMAP hostile syntax', () => {
   });
 
   it('says BYE after too many bad commands', async () => {
-    const c = await RawImap.connect((await start({ imapBadCommands: 5 })).ports.imap!);
+    // After login: before it, the limit is preLoginBadCommands (3).
+    const c = await loggedIn(await start({ imapBadCommands: 5 }));
     for (let i = 1; i < 5; i++) expect(await c.command(`A${i}`, 'FROBNICATE')).toMatch(new RegExp(`^A${i} BAD`, 'm'));
     c.write('A5 FROBNICATE\r\n');
     expect(await c.until(/^\* BYE .*\r\n/m)).toMatch(/bad commands/i);

@@ -160,15 +160,17 @@ describe('POP3 session: limits and bad input', () => {
     await session.closed;
   });
 
-  it('counts failed logins as bad commands', async () => {
-    const ctx = createTestContext({ users: { 'ann@example.test': 'right' }, limits: { pop3BadCommands: 2 } });
+  it('closes the connection at the third failed login, counting failures apart from bad commands', async () => {
+    const ctx = createTestContext({ users: { 'ann@example.test': 'right' }, limits: { pop3BadCommands: 2, authFailureDelayMs: 1 } });
     const { client } = openSession(ctx);
     await client.readLine();
-    client.send('USER ann@example.test\r\nPASS wrong\r\nUSER ann@example.test\r\nPASS wrong\r\n');
+    client.send('USER ann@example.test\r\nPASS wrong\r\n'.repeat(3));
     expect(await client.readLine()).toMatch(/^\+OK/);
     expect(await client.readLine()).toBe('-ERR [AUTH] Authentication failed');
     expect(await client.readLine()).toMatch(/^\+OK/);
-    expect(await client.readLine()).toBe('-ERR Too many bad commands, closing connection');
+    expect(await client.readLine()).toBe('-ERR [AUTH] Authentication failed');
+    expect(await client.readLine()).toMatch(/^\+OK/);
+    expect(await client.readLine()).toBe('-ERR [AUTH] Too many failed authentications, closing connection');
     await client.closed();
   });
 
