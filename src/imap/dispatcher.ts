@@ -90,6 +90,7 @@ export class Dispatcher {
     if (!this.#lineWaiter) return;
     const line = this.#framer.nextLine();
     if (line === null) return;
+    this.session.touch();
     // An over-long continuation line reads as empty: no handler accepts it.
     this.#resolveLine(line === 'too-long' ? Buffer.alloc(0) : line);
   }
@@ -119,6 +120,7 @@ export class Dispatcher {
   }
 
   async #handle(ev: FramerEvent): Promise<void> {
+    this.session.touch();
     if (this.#isFirstCommand) {
       this.#isFirstCommand = false;
       const head = ev.kind === 'frame' ? ev.frame.segments[0] : ev.head;
@@ -226,6 +228,8 @@ export class Dispatcher {
     const text = sanitizeText(result instanceof ImapError ? result.message : result.text);
     session.write(`${tag} ${status} ${code ? `[${code}] ` : ''}${text}\r\n`);
     await session.flush();
+    // Restarted at completion too, so a login's longer idle time applies from there.
+    if (!session.isClosed) session.touch();
     const { limits } = this.server.config;
     // Before login only a few: a browser's POST to this port must never get to a command (SPEC §10).
     const maxBad = session.state === 'not-authenticated' ? limits.preLoginBadCommands : limits.imapBadCommands;

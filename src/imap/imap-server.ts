@@ -5,6 +5,7 @@ import { MessageCache } from './message-cache.js';
 import type { ListenOptions, RunningServer, ServerContext } from '../shared/server-context.js';
 import { Dispatcher } from './dispatcher.js';
 import { ImapSession } from './session.js';
+import { AddressSlots } from '../shared/address-slots.js';
 
 /**
  * Starts an IMAP listener: plain with STARTTLS, or implicit TLS (IMAPS) when `opts.secure`.
@@ -14,12 +15,18 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
   const cache = new MessageCache();
   const secureContext = createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
   const live = new Set<ImapSession>();
+  const slots = new AddressSlots(ctx.config.limits.maxConnections);
   const onConnection = (socket: Socket | TLSSocket): void => {
     socket.setNoDelay(true);
     // IMAPS: `sockets` (every TCP connection since accept, this one included) also holds stalled handshakes.
-    if (opts.secure ? sockets.size > ctx.config.limits.maxConnections : live.size >= ctx.config.limits.maxConnections) {
+    const isFull = opts.secure ? sockets.size > ctx.config.limits.maxConnections : live.size >= ctx.config.limits.maxConnections;
+    // `slots` counts TCP connections from accept on: IMAPS's already counts this one (its handshake came first),
+    // plain IMAP's is counted just after this listener.
+    const others = slots.count(socket.remoteAddress) - (opts.secure ? 1 : 0);
+    const isAddressFull = others >= slots.perAddress;
+    if (isFull || isAddressFull) {
       socket.on('error', () => {});
-      socket.end('* BYE Too many connections, try again later\r\n');
+      socket.end(`* BYE Too many connections${isFull ? '' : ' from your address'}, try again later\r\n`);
       return;
     }
     const session = new ImapSession(ctx, socket, {
@@ -36,7 +43,7 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
   const server: Server = opts.secure ? createTlsServer({ key: ctx.tls.key, cert: ctx.tls.cert }, onConnection) : createNetServer(onConnection);
   // A failed TLS handshake is the client's problem, not the server's.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
-  const sockets = trackSockets(server, opts.secure ? 2 * ctx.config.limits.maxConnections : Infinity);
+  const sockets = trackSockets(server, opts.secure ? 2 * ctx.config.limits.maxConnections : Infinity, slots);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -54,15 +61,20 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
  * alone would let any number of stalled handshakes in: connections past the limit still get their handshake and a
  * `* BYE`, but past `hardCap` (room for those refusals) a connection is dropped before the handshake.
  */
-function trackSockets(server: Server, hardCap: number): Set<Socket> {
+function trackSockets(server: Server, hardCap: number, slots: AddressSlots): Set<Socket> {
   const sockets = new Set<Socket>();
   server.on('connection', (raw: Socket) => {
-    if (sockets.size >= hardCap) {
+    const address = raw.remoteAddress;
+    // Per address the same room: its share, plus as many again to be told `* BYE`.
+    if (sockets.size >= hardCap || !slots.tryTake(address, 2 * slots.perAddress)) {
       raw.destroy();
       return;
     }
     sockets.add(raw);
-    raw.once('close', () => sockets.delete(raw));
+    raw.once('close', () => {
+      sockets.delete(raw);
+      slots.release(address);
+    });
   });
   return sockets;
 }

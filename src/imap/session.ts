@@ -42,7 +42,7 @@ export class ImapSession {
   #outBytes = 0;
   #isClosed = false;
   #isClosing = false;
-  readonly #idleTimer: NodeJS.Timeout;
+  #idleTimer: NodeJS.Timeout | null = null;
   #onInput: (chunk: Buffer) => void = () => {};
   readonly #onClose: Array<() => void> = [];
 
@@ -54,8 +54,7 @@ export class ImapSession {
     this.#socket = socket;
     this.isTls = options.isTls;
     this.log = server.sessions.start('imap', { remoteAddress: options.remoteAddress, localPort: options.localPort, tls: options.isTls });
-    this.#idleTimer = setTimeout(() => void this.close('Autologout; idle for too long'), server.config.limits.imapIdleMs);
-    this.#idleTimer.unref?.();
+    this.touch();
     this.#attach(socket);
   }
 
@@ -79,6 +78,18 @@ export class ImapSession {
 
   get canStartTls(): boolean {
     return !this.isTls && this.options.upgradeTls !== undefined;
+  }
+
+  /**
+   * (Re)starts the idle timer. The dispatcher calls it for each complete command or continuation line, never for
+   * bare bytes, so a byte now and then can't hold a connection (SPEC §10). Before login the time is short.
+   */
+  touch(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    const { imapIdleMs, preLoginIdleMs } = this.server.config.limits;
+    const ms = this.state === 'not-authenticated' ? Math.min(imapIdleMs, preLoginIdleMs) : imapIdleMs;
+    this.#idleTimer = setTimeout(() => void this.close('Autologout; idle for too long'), ms);
+    this.#idleTimer.unref?.();
   }
 
   /** The dispatcher's input hook. */
@@ -182,7 +193,6 @@ export class ImapSession {
 
   readonly #handlers = {
     data: (chunk: Buffer): void => {
-      this.#idleTimer.refresh();
       this.#onInput(chunk);
     },
     close: (): void => {
@@ -207,7 +217,7 @@ export class ImapSession {
   }
 
   #cleanup(): void {
-    clearTimeout(this.#idleTimer);
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.view?.close();
     this.view = null;
     this.log.end();

@@ -4,6 +4,7 @@ import { createSecureContext, TLSSocket } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import type { ListenOptions, RunningServer, ServerContext } from '../shared/server-context.js';
 import { Pop3Session } from './pop3-session.js';
+import { AddressSlots } from '../shared/address-slots.js';
 
 /** How long close() lets sessions finish the command in progress before cutting them off. */
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -25,6 +26,7 @@ class Pop3Listener {
   readonly #sessions = new Set<Pop3Session>();
   /** Raw sockets, from accept to close: sessions and TLS handshakes still in progress. */
   readonly #sockets = new Set<Socket>();
+  readonly #slots: AddressSlots;
   readonly #server: Server;
   #closing: Promise<void> | null = null;
 
@@ -33,6 +35,7 @@ class Pop3Listener {
     readonly isImplicitTls: boolean,
   ) {
     this.#secureContext = createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
+    this.#slots = new AddressSlots(ctx.config.limits.maxConnections);
     // Half-open: a client may send its last commands and shut down its side; it still gets every answer.
     this.#server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
   }
@@ -58,13 +61,18 @@ class Pop3Listener {
     socket.on('error', () => socket.destroy());
     // Counted from the TCP accept, so sockets stuck before their TLS handshake use up slots too.
     if (this.#sockets.size >= this.ctx.config.limits.maxConnections) return this.#refuse(socket);
+    const address = socket.remoteAddress;
+    if (!this.#slots.tryTake(address)) return this.#refuse(socket, 'Too many connections from your address');
     this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#slots.release(address);
+    });
     socket.setNoDelay(true);
     if (!this.isImplicitTls) return this.#startSession(socket, socket);
     const secure = this.#wrapTls(socket);
     // A client that never completes the handshake is an idle client.
-    secure.setTimeout(this.ctx.config.limits.pop3IdleMs, () => secure.destroy());
+    secure.setTimeout(this.ctx.config.limits.preLoginIdleMs, () => secure.destroy());
     // The listener is half-open (allowHalfOpen), so a client that closes before finishing the handshake (a TCP
     // health probe, a port scanner) would otherwise hold its connection slot until the idle timeout.
     const closedEarly = () => secure.destroy();
@@ -88,8 +96,8 @@ class Pop3Listener {
   }
 
   /** Over the connection limit: one `-ERR` (over TLS on POP3S, so the client can read it) and goodbye. */
-  #refuse(socket: Socket): void {
-    const answer = '-ERR [SYS/TEMP] Too many connections, try again later\r\n';
+  #refuse(socket: Socket, reason = 'Too many connections'): void {
+    const answer = `-ERR [SYS/TEMP] ${reason}, try again later\r\n`;
     if (!this.isImplicitTls) {
       socket.end(answer);
       return;

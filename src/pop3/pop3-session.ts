@@ -167,11 +167,14 @@ export class Pop3Session implements SessionControl {
   }
 
   readonly #onData = (chunk: Buffer): void => {
+    if (this.#isEnding) return;
+    const queued = this.#queue.length;
+    for (const frame of this.#framer.push(chunk)) this.#queue.push(frame);
+    // Only a complete line resets the idle timer: a byte now and then must not hold a connection (SPEC §10).
+    if (this.#queue.length === queued) return;
     // While a reply is being written the timer watches the writing: a client that keeps sending but stops
     // reading must not escape it.
     if (!this.#isBusy) this.#clearIdle();
-    if (this.#isEnding) return;
-    for (const frame of this.#framer.push(chunk)) this.#queue.push(frame);
     if (this.#queue.length > QUEUE_HIGH) this.#stream.pause();
     void this.#pump();
   };
@@ -419,8 +422,14 @@ export class Pop3Session implements SessionControl {
       }
       this.#writeLine('-ERR Idle timeout, closing connection');
       this.#terminate();
-    }, this.ctx.config.limits.pop3IdleMs);
+    }, this.#idleMs);
     this.#idleTimer.unref();
+  }
+
+  /** Before login a connection gets the short pre-login idle time (SPEC §10). */
+  get #idleMs(): number {
+    const { pop3IdleMs, preLoginIdleMs } = this.ctx.config.limits;
+    return this.state === 'authorization' ? Math.min(pop3IdleMs, preLoginIdleMs) : pop3IdleMs;
   }
 
   #clearIdle(): void {

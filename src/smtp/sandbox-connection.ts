@@ -48,6 +48,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   #badCommands = 0;
   /** Failed AUTH attempts on this connection (the hooks close it past `limits.authFailures`). */
   authFailures = 0;
+  /** Our own idle timer: the socket's would be reset by any byte, in either direction (see `_armTimeout`). */
+  #idleTimer: NodeJS.Timeout | null = null;
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -74,8 +76,38 @@ export class SandboxSmtpConnection extends SMTPConnection {
         this.send(421, '4.7.0 Too many connections, try again later', false);
         return;
       }
+      if (max && this.#connectionsFromSameAddress() > Math.max(1, Math.floor(max / 2))) {
+        this.send(421, '4.7.0 Too many connections from your address, try again later', false);
+        return;
+      }
       this.connectionReady();
     });
+  }
+
+  /** One address may hold at most half of the listener's slots (SPEC §10); this connection included. */
+  #connectionsFromSameAddress(): number {
+    let n = 0;
+    for (const c of this._server.connections as Set<SMTPConnection>) if (c.remoteAddress === this.remoteAddress) n++;
+    return n;
+  }
+
+  /**
+   * Replaces the library's socket timeout, which any byte resets (a byte a minute held a slot forever), with a timer
+   * restarted only by complete commands. Until the client authenticates or starts a transaction it is the short
+   * pre-login time (SPEC §10).
+   */
+  override _armTimeout(socket?: Socket): void {
+    (socket ?? this._socket).setTimeout(0);
+    this.#armIdle();
+  }
+
+  #armIdle(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    if (this._closed) return;
+    const { smtpIdleMs, preLoginIdleMs } = this.#server.ctx.config.limits;
+    const isInUse = Boolean(this.session.user) || Boolean(this.session.envelope?.mailFrom) || this.session.transaction > 1;
+    this.#idleTimer = setTimeout(() => this._onTimeout(), isInUse ? smtpIdleMs : Math.min(smtpIdleMs, preLoginIdleMs));
+    this.#idleTimer.unref();
   }
 
   override _createParser(): SMTPStream {
@@ -94,6 +126,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const isContinuation = this._nextHandler !== false;
+    this.#armIdle();
     if (!this._upgrading) this.transcript.client(redactCommand(command.toString('utf8'), isContinuation));
     const limit = this.#server.ctx.config.limits.smtpLineLength;
     if (command.length > limit && !this._upgrading && this._ready) {
@@ -143,6 +176,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
   }
 
   override _onClose(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     const wasClosed = this._closed;
     super._onClose();
     if (wasClosed) return;
