@@ -24,9 +24,9 @@ async function start(limits: Partial<Limits>): Promise<Sandbox> {
 /** Connects from `from` and resolves with the server's first line (or '' if it closed without one). */
 function firstLine(port: number, from: string, secure: boolean): Promise<{ line: string; socket: Socket }> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = secure
-      ? tlsConnect({ host: '127.0.0.1', port, localAddress: from, rejectUnauthorized: false })
-      : netConnect({ host: '127.0.0.1', port, localAddress: from });
+    const raw = netConnect({ host: '127.0.0.1', port, localAddress: from });
+    const socket: Socket = secure ? tlsConnect({ socket: raw, rejectUnauthorized: false }) : raw;
+    if (secure) sockets.push(raw);
     sockets.push(socket);
     let text = '';
     socket.on('data', (d: Buffer) => {
