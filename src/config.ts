@@ -20,6 +20,11 @@ export interface Limits {
   imapLiteralSize: number;
   /** Concurrent connections per listener. */
   maxConnections: number;
+  /**
+   * Concurrent connections per listener from one remote address: half of the default `maxConnections`. A separate
+   * number, so lowering `maxConnections` (tests do, to reach the limit quickly) doesn't also lower it.
+   */
+  maxConnectionsPerAddress: number;
   smtpBadCommands: number;
   pop3BadCommands: number;
   imapBadCommands: number;
@@ -61,6 +66,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   imapLineLength: 64 * 1024,
   imapLiteralSize: 64 * 1024,
   maxConnections: 200,
+  maxConnectionsPerAddress: 100,
   smtpBadCommands: 10,
   pop3BadCommands: 20,
   imapBadCommands: 20,

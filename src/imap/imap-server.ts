@@ -15,7 +15,7 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
   const cache = new MessageCache();
   const secureContext = createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
   const live = new Set<ImapSession>();
-  const slots = new AddressSlots(ctx.config.limits.maxConnections);
+  const slots = new AddressSlots(ctx.config.limits.maxConnectionsPerAddress);
   const onConnection = (socket: Socket | TLSSocket): void => {
     socket.setNoDelay(true);
     // IMAPS: `sockets` (every TCP connection since accept, this one included) also holds stalled handshakes.

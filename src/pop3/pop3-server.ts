@@ -35,7 +35,7 @@ class Pop3Listener {
     readonly isImplicitTls: boolean,
   ) {
     this.#secureContext = createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
-    this.#slots = new AddressSlots(ctx.config.limits.maxConnections);
+    this.#slots = new AddressSlots(ctx.config.limits.maxConnectionsPerAddress);
     // Half-open: a client may send its last commands and shut down its side; it still gets every answer.
     this.#server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
   }

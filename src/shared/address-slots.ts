@@ -1,16 +1,12 @@
 /**
- * Connections per remote address on one listener. One address may hold at most half of the listener's slots
- * (SPEC §10): 201 idle SMTP connections from 127.0.0.2 locked every other client out.
+ * Connections per remote address on one listener. One address may hold at most `limits.maxConnectionsPerAddress`
+ * (by default half of the listener's slots, SPEC §10): 201 idle SMTP connections from 127.0.0.2 locked every other
+ * client out.
  */
 export class AddressSlots {
   readonly #counts = new Map<string, number>();
 
-  constructor(readonly maxConnections: number) {}
-
-  /** The share of one address: half the listener's slots, at least one. */
-  get perAddress(): number {
-    return Math.max(1, Math.floor(this.maxConnections / 2));
-  }
+  constructor(readonly perAddress: number) {}
 
   count(address: string | undefined): number {
     return this.#counts.get(address ?? '') ?? 0;

@@ -76,7 +76,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
         this.send(421, '4.7.0 Too many connections, try again later', false);
         return;
       }
-      if (max && this.#connectionsFromSameAddress() > Math.max(1, Math.floor(max / 2))) {
+      if (this.#connectionsFromSameAddress() > this.#server.ctx.config.limits.maxConnectionsPerAddress) {
         this.send(421, '4.7.0 Too many connections from your address, try again later', false);
         return;
       }
@@ -84,7 +84,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
     });
   }
 
-  /** One address may hold at most half of the listener's slots (SPEC §10); this connection included. */
+  /** One address may hold at most `maxConnectionsPerAddress` of the listener's slots (SPEC §10); this one included. */
   #connectionsFromSameAddress(): number {
     let n = 0;
     for (const c of this._server.connections as Set<SMTPConnection>) if (c.remoteAddress === this.remoteAddress) n++;

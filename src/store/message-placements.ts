@@ -9,24 +9,31 @@ export class MessagePlacements {
   /** In placement order. Read-only to everything but the store. */
   items: Placement[] = [];
   #seen = 0;
-  /** Placements per mailbox address, in the order the mailboxes were first placed in. */
-  readonly #perMailbox = new Map<string, number>();
+  /**
+   * Placements per mailbox address, in the order the mailboxes were first placed in. Almost every message lives in
+   * one mailbox: a Map is made only for a second one (a Map per message would cost ~100 bytes each).
+   */
+  #perMailbox: Map<string, number> | null = null;
+  /** The only mailbox while `#perMailbox` is null ('' when there are no placements). */
+  #mailbox = '';
 
   get isSeen(): boolean {
     return this.#seen > 0;
   }
 
   get mailboxes(): string[] {
-    return [...this.#perMailbox.keys()];
-  }
-
-  hasMailbox(address: string): boolean {
-    return this.#perMailbox.has(address);
+    if (this.#perMailbox) return [...this.#perMailbox.keys()];
+    return this.items.length ? [this.#mailbox] : [];
   }
 
   add(p: Placement): void {
     this.items.push(p);
     if (p.flags.has('\\Seen')) this.#seen++;
+    if (!this.#perMailbox && (this.items.length === 1 || p.mailbox === this.#mailbox)) {
+      this.#mailbox = p.mailbox;
+      return;
+    }
+    if (!this.#perMailbox) this.#perMailbox = new Map([[this.#mailbox, this.items.length - 1]]);
     this.#perMailbox.set(p.mailbox, (this.#perMailbox.get(p.mailbox) ?? 0) + 1);
   }
 
@@ -53,8 +60,10 @@ export class MessagePlacements {
 
   #forget(p: Placement): void {
     if (p.flags.has('\\Seen')) this.#seen--;
-    const n = (this.#perMailbox.get(p.mailbox) ?? 1) - 1;
-    if (n > 0) this.#perMailbox.set(p.mailbox, n);
-    else this.#perMailbox.delete(p.mailbox);
+    const counts = this.#perMailbox;
+    if (!counts) return;
+    const n = (counts.get(p.mailbox) ?? 1) - 1;
+    if (n > 0) counts.set(p.mailbox, n);
+    else counts.delete(p.mailbox);
   }
 }

@@ -49,8 +49,8 @@ const cases = [
 ] as const;
 
 describe('one remote address', () => {
-  it.each(cases)('takes at most half of the %s listener’s slots; other addresses still get in', async (name, secure, greeting, refusal) => {
-    const sb = await start({ maxConnections: 4 });
+  it.each(cases)('takes at most its share (half) of the %s listener’s slots; other addresses still get in', async (name, secure, greeting, refusal) => {
+    const sb = await start({ maxConnections: 4, maxConnectionsPerAddress: 2 });
     const port = sb.ports[name]!;
     expect((await firstLine(port, '127.0.0.2', secure)).line).toMatch(greeting);
     expect((await firstLine(port, '127.0.0.2', secure)).line).toMatch(greeting);
@@ -64,7 +64,7 @@ describe('idle connections before login', () => {
   it('get 30 s by default, reported by /api/v1/info', async () => {
     sandbox = await createSandbox({ logLevel: 'silent' });
     const info = (await (await fetch(`${sandbox.url}/api/v1/info`)).json()) as { limits: Record<string, number> };
-    expect(info.limits).toMatchObject({ preLoginIdleMs: 30_000, preLoginBadCommands: 3, authFailures: 3, authFailureDelayMs: 500 });
+    expect(info.limits).toMatchObject({ maxConnections: 200, maxConnectionsPerAddress: 100, preLoginIdleMs: 30_000, preLoginBadCommands: 3, authFailures: 3, authFailureDelayMs: 500 });
   });
 
   it.each([
