@@ -22,7 +22,7 @@ describe('a folder with 150,000 copies of one message (store without limits)', (
     const lines = view.takeUpdates(true);
     expect(lines[0]).toBe(`${copies + 1} EXISTS`);
     expect(view.exists).toBe(copies + 1);
-  });
+  }, 120_000);
 
   it('removes them all in one linear pass, with one message event and every EXPUNGE', () => {
     const { store, message, inbox, view, source } = setUp();
@@ -33,13 +33,14 @@ describe('a folder with 150,000 copies of one message (store without limits)', (
     const started = Date.now();
     store.removePlacements(inbox.placements.slice(1));
     const lines = view.takeUpdates(true);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Linear: well under a second on an idle machine; one splice per copy took minutes.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(lines).toHaveLength(copies);
     expect(lines.every((l) => l === '2 EXPUNGE')).toBe(true);
     expect(updated).toBe(1);
     expect(store.placementsOf(message)).toHaveLength(1);
     expect(store.mailboxesOf(message)).toEqual(['bob@example.test']);
-  });
+  }, 120_000);
 
   it('emits one message.updated per COPY, however many copies it makes', () => {
     const { store, inbox, source } = setUp();
