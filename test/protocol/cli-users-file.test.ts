@@ -22,7 +22,8 @@ async function runCli(args: string[]): Promise<{ code: number | null; stderr: st
   const child = spawn(process.execPath, [cliPath, ...args, ...allZero]);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  // A guard against a CLI that wrongly starts and keeps running; generous, as start-up is slow on a loaded machine.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   return { code, stderr };
@@ -39,7 +40,7 @@ describe('a --users file that lists no user', () => {
     const { code, stderr } = await runCli(['--users', file]);
     expect(code).toBe(2);
     expect(stderr).toContain(`users file ${file} lists no users`);
-  });
+  }, 90_000);
 
   it('makes createSandbox reject with a ConfigError instead of accepting every password', async () => {
     const file = join(dir, 'library.txt');
