@@ -1,6 +1,7 @@
 // SMTP ingest benchmark (`npm run bench -- smtp`). Servers run in child processes (bench/lib/server-process.mjs);
 // this process is the load generator, a pipelining-free client over raw sockets (bench/lib/smtp-client.mjs).
-// Every case runs against the sandbox and against a discard-only SMTP sink, in the same run, as the ceiling.
+// Every case runs against the sandbox, a discard-only SMTP sink (the ceiling) and bare smtp-server keeping each
+// message's bytes in an array (the floor for any server built on that library), in the same run.
 import { ensureBuilt } from './lib/build.mjs';
 import { startServerProcess } from './lib/server-process.mjs';
 import { makeDataPayload, openClients, runOneShot, runReused } from './lib/smtp-client.mjs';
@@ -34,28 +35,30 @@ async function measureCase(server, c) {
   const before = await server.call('rss');
   const result = await runCase(server.ports.smtp, c);
   const after = await server.call('rss');
-  if (server.kind === 'sandbox') await server.call('clear');
+  if (server.kind !== 'sink') await server.call('clear');
   return { ...result, cpuPerMessage: (after.cpuMicros - before.cpuMicros) / (after.stored - before.stored || c.messages) };
 }
 
+/** The servers each case runs against, in the order they alternate. */
+const KINDS = ['sink', 'bare', 'sandbox'];
+
 /**
- * Every case against the sink and the sandbox, alternating, ROUNDS times; for each server the round with the highest
+ * Every case against the sink, bare smtp-server and the sandbox, alternating, ROUNDS times; for each server the round with the highest
  * rate counts. On a shared 2-core machine one pass mostly measures what else ran at that moment; the best of
  * interleaved rounds is the closest either server got to the machine's capacity, under comparable conditions.
  * One process per server and message size (1 KB cases, then 100 KB and 1 MB).
  */
 async function runAll() {
-  const best = { sink: [], sandbox: [] };
+  const best = { sink: [], bare: [], sandbox: [] };
   let servers = null;
   for (const [i, c] of cases.entries()) {
     if (!servers || c === cases[3]) {
       await Promise.all(Object.values(servers ?? {}).map((s) => s.stop()));
-      servers = { sink: await startServerProcess('sink', sandboxOptions), sandbox: await startServerProcess('sandbox', sandboxOptions) };
-      servers.sink.kind = 'sink';
-      servers.sandbox.kind = 'sandbox';
+      servers = {};
+      for (const kind of KINDS) servers[kind] = Object.assign(await startServerProcess(kind, sandboxOptions), { kind });
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of ['sink', 'sandbox']) {
+      for (const kind of KINDS) {
         const r = await measureCase(servers[kind], c);
         if (!best[kind][i] || r.rate > best[kind][i].rate) best[kind][i] = r;
       }
@@ -141,12 +144,14 @@ async function timeFirstPage(url) {
 }
 
 /** The target table: each goal with the figure measured in this run. */
-function targetRows({ sink, sandbox, mem1k, mem100k, startup, full }) {
+function targetRows({ sink, bare, sandbox, mem1k, mem100k, startup, full }) {
   const mem100kRatio = mem100k.rss / mem100k.size;
   const p99 = percentile(sandbox[0].latencies, 99);
   const check = (ok) => (ok ? 'yes' : '**no**');
+  const cpuToBare = bare[0].cpuPerMessage / sandbox[0].cpuPerMessage;
   return [
     ['1 KB, 8 connections, ratio to sink', '≥ 0.35×', fmt(sandbox[0].rate / sink[0].rate, 2) + '×', check(sandbox[0].rate / sink[0].rate >= 0.35)],
+    ['1 KB, 8 connections, CPU per message: bare smtp-server / sandbox', '≥ 0.85×', fmt(cpuToBare, 2) + '×', check(cpuToBare >= 0.85)],
     ['100 KB, 8 connections', '≥ 900 msg/s', fmt(sandbox[3].rate), check(sandbox[3].rate >= 900)],
     ['one connection per message, 8 senders', '≥ 800 msg/s', fmt(sandbox[2].rate), check(sandbox[2].rate >= 800)],
     ['p99 transaction latency, 1 KB, 8 connections', '≤ 10 ms', fmt(p99, 2) + ' ms', check(p99 <= 10)],
@@ -172,6 +177,15 @@ function caseRows(sink, sandbox) {
   });
 }
 
+/** The sandbox against bare smtp-server, the floor for anything built on that library. */
+function bareRows(bare, sandbox) {
+  return cases.map((c, i) => {
+    const s = sandbox[i];
+    const b = bare[i];
+    return [c.name, fmt(s.rate), fmt(b.rate), fmt(s.rate / b.rate, 2), fmt(s.cpuPerMessage), fmt(b.cpuPerMessage), fmt(b.cpuPerMessage / s.cpuPerMessage, 2)];
+  });
+}
+
 function memoryRows(measures) {
   return measures.map((m) => [`${fmt(m.size)} bytes × ${fmt(m.stored)}`, fmt(m.rss), fmt(m.rss / m.size, 2) + '×', fmt(m.heap), fmt(m.external)]);
 }
@@ -191,9 +205,14 @@ export default async function run() {
     'child process. "sink" is a discard-only SMTP server (bench/lib/sink.mjs) measured in the same run: the ceiling.',
     'Latency is per transaction (MAIL FROM to the 250 after DATA; per whole connection in the one-connection case).',
     'Server CPU per message (user + system time of the server process) holds up better than msg/s when the machine is busy.',
-    `Each case ran ${ROUNDS} times, alternating sink and sandbox; each row gives each server's best round (highest msg/s).`,
+    `Each case ran ${ROUNDS} times, alternating sink, bare smtp-server and sandbox; each row gives each server's best round (highest msg/s).`,
     '',
     markdownTable(['case', 'msg/s', 'p50 ms', 'p99 ms', 'sink msg/s', 'ratio to sink', 'server CPU µs/msg', 'sink CPU µs/msg', 'CPU ratio (sink/sandbox)'], caseRows(r.sink, r.sandbox)),
+    '',
+    'Against the second baseline, bare `smtp-server` keeping each message\'s bytes in an array (bench/lib/sink.mjs), the',
+    'floor for any server built on that library, measured in the same rounds:',
+    '',
+    markdownTable(['case', 'sandbox msg/s', 'bare msg/s', 'ratio to bare', 'sandbox CPU µs/msg', 'bare CPU µs/msg', 'CPU ratio (bare/sandbox)'], bareRows(r.bare, r.sandbox)),
     '',
     'Memory per stored message (marginal: a fresh server, a warm-up of 4,000 × 1 KB or 200 × 100 KB messages over 8',
     'connections, then RSS, V8 heap and external memory before and after the measured messages, each after two GCs):',

@@ -1,16 +1,21 @@
 // Child-process side of server-process.mjs: runs one server (a sandbox from dist/, or the SMTP sink) so that the
 // load generator in the parent does not share its event loop, and RSS figures are the server's alone.
 import { importDist } from './build.mjs';
-import { startSmtpSink } from './sink.mjs';
+import { startBareSmtpServer, startSmtpSink } from './sink.mjs';
 
 let sandbox = null;
 let sink = null;
+let bare = null;
 
 const handlers = {
   async start({ kind, options }) {
     if (kind === 'sink') {
       sink = await startSmtpSink();
       return { ports: { smtp: sink.port } };
+    }
+    if (kind === 'bare') {
+      bare = await startBareSmtpServer();
+      return { ports: { smtp: bare.port } };
     }
     const { createSandbox } = await importDist('index.js');
     sandbox = await createSandbox({ logLevel: 'silent', ...options });
@@ -21,7 +26,7 @@ const handlers = {
     globalThis.gc?.();
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
-    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, cpuMicros: cpu.user + cpu.system, stored: sandbox ? sandbox.store.size : sink.messages() };
+    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, cpuMicros: cpu.user + cpu.system, stored: sandbox ? sandbox.store.size : (sink ?? bare).messages() };
   },
   /** Stores `count` messages of about `size` bytes straight into the store (to measure ingest with a full store). */
   preload({ count, size }) {
@@ -34,11 +39,13 @@ const handlers = {
   },
   clear() {
     sandbox?.clear();
+    bare?.clear();
     return { stored: 0 };
   },
   async stop() {
     await sandbox?.close();
     await sink?.close();
+    await bare?.close();
     setImmediate(() => process.exit(0));
     return {};
   },

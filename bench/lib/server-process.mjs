@@ -2,12 +2,13 @@
 import { fork } from 'node:child_process';
 
 /**
- * Starts a child process and a server in it: `kind` 'sandbox' (createSandbox(options) from dist/) or 'sink'
- * (the discard-only SMTP sink). Returns { ports, url, call(cmd, args), stop() }; call('rss') gives
- * { rss, heapUsed, external, cpuMicros (user + system so far), stored } after two GCs.
+ * Starts a child process and a server in it: `kind` 'sandbox' (createSandbox(options) from dist/), 'sink'
+ * (the discard-only SMTP sink) or 'bare' (bare smtp-server keeping each message in an array). Returns { ports, url, call(cmd, args), stop() }; call('rss') gives
+ * { rss, heapUsed, external, cpuMicros (user + system so far), stored } after two GCs. `execArgv` adds node flags
+ * to the child (e.g. `--cpu-prof`).
  */
-export async function startServerProcess(kind, options = {}) {
-  const child = fork(new URL('./server-child.mjs', import.meta.url), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startServerProcess(kind, options = {}, { execArgv = [] } = {}) {
+  const child = fork(new URL('./server-child.mjs', import.meta.url), [], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
   let nextId = 1;
   child.on('message', ({ id, result, error }) => {

@@ -1,5 +1,6 @@
 // Ceiling servers: what the same load achieves against a server that does (almost) nothing.
 import { createServer } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 
 const endOfData = Buffer.from('\r\n.\r\n');
 
@@ -63,6 +64,38 @@ export async function startSmtpSink() {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     }),
+  };
+}
+
+/**
+ * Bare `smtp-server` (the library the sandbox is built on) keeping each message's bytes in an array: the floor for
+ * any server built on that library. Library defaults throughout, except what the sandbox's own options also set
+ * (no reverse DNS, no logging, auth optional, the same size limit); its default 100 ms greeting delay for early
+ * talkers stays, which only the one-connection-per-message case feels. Returns { port, close(), messages(), clear() }.
+ */
+export async function startBareSmtpServer({ size = 25 * 1024 * 1024 } = {}) {
+  let stored = [];
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    size,
+    onData(stream, _session, callback) {
+      const chunks = [];
+      stream.on('data', (chunk) => chunks.push(chunk));
+      stream.on('end', () => {
+        stored.push(Buffer.concat(chunks));
+        callback(null, 'Ok: kept');
+      });
+    },
+  });
+  server.on('error', () => undefined);
+  const port = await listen(server.server);
+  return {
+    port,
+    messages: () => stored.length,
+    clear: () => void (stored = []),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 

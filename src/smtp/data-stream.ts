@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
  * that starts with a dot uses `Buffer.indexOf` (native, memchr-based) instead of a JavaScript loop over every byte.
  * That loop was ~12 % of the server's CPU for 100 KB messages (~130 µs a message). Everything else — the terminator
  * and escape-dot rules, the `_atDataStart` smuggling guard, byte counting, backpressure — is the library's code as it
- * is; `test/unit/qa-perf-data-stream.test.ts` fails when the installed library's version of this method changes,
+ * is; `test/unit/smtp-data-stream.test.ts` fails when the installed library's version of this method changes,
  * so a new smtp-server release can't silently diverge from this copy.
  */
 

@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import type { ConnectionInfo } from '../store/types.js';
+import { CommandLineReader, type CommandLineParser } from './command-line-reader.js';
 import { feedDataStream, type DataStreamParser } from './data-stream.js';
 import type { SandboxSmtpServer } from './sandbox-server.js';
 import { redactCommand, SmtpTranscript } from './transcript.js';
@@ -15,6 +16,10 @@ const badCommandReplies = new Set([500, 501, 502, 503, 504, 530, 535]);
 
 /** Lines stored with one message at most (the session log keeps up to limits.transcriptLines per session). */
 const maxMessageTranscriptLines = 200;
+
+/** A CR or LF that is not the line's CRLF, or a NUL: never legal in a command line (RFC 5321 §2.3.8, SPEC §10). */
+const forbiddenInLine = /[\r\n\0]/;
+const forbiddenNames: Record<string, string> = { '\r': 'bare CR', '\n': 'bare LF', '\0': 'NUL' };
 
 /** SMTPStream's private continuation slot (3.21.6): a function once DATA ended, `true` if continue() came first. */
 type ParserInternals = { _continueCallback: (() => void) | boolean };
@@ -121,13 +126,26 @@ export class SandboxSmtpConnection extends SMTPConnection {
     });
     parser.continue = () => resumeParser(parser);
     (parser as unknown as DataStreamParser)._feedDataStream = feedDataStream;
+    CommandLineReader.install(parser as unknown as CommandLineParser);
     return parser;
   }
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const isContinuation = this._nextHandler !== false;
     this.#armIdle();
-    if (!this._upgrading) this.transcript.client(redactCommand(command.toString('utf8'), isContinuation));
+    const text = command.toString('utf8');
+    const forbidden = forbiddenInLine.exec(text);
+    if (!this._upgrading) {
+      const line = redactCommand(text, isContinuation);
+      this.transcript.client(forbidden ? escapeControls(line) : line);
+    }
+    if (forbidden && !this._upgrading && this._ready) {
+      // Refused whole, whatever part of the line it is in, and an AUTH exchange in progress ends with it.
+      this._nextHandler = false;
+      this.send(501, `5.5.2 Error: ${forbiddenNames[forbidden[0]]} in command line (lines end with CRLF)`, false);
+      this._whenWritable(callback ?? (() => undefined));
+      return;
+    }
     const limit = this.#server.ctx.config.limits.smtpLineLength;
     if (command.length > limit && !this._upgrading && this._ready) {
       // Answered and skipped, so the session goes on (RFC 5321 §4.5.3.1.4 asks for a 500 on an overlong line).
@@ -153,7 +171,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
       if (context === 'DATA_OK') this.transcript.messageAccepted(lines[0]);
       else for (const line of lines) this.transcript.server(line);
     }
-    if (badCommandReplies.has(code) && ++this.#badCommands > this.#server.ctx.config.limits.smtpBadCommands) {
+    // The reply that answers the limit-th bad command is followed by the goodbye: no error reply past the limit.
+    if (badCommandReplies.has(code) && ++this.#badCommands >= this.#server.ctx.config.limits.smtpBadCommands) {
       this.#badCommands = -Infinity; // once: the 421 below must not count again
       this.send(421, '4.7.0 Error: too many bad commands, closing connection', false);
     }
@@ -183,4 +202,9 @@ export class SandboxSmtpConnection extends SMTPConnection {
     this.transcript.note('connection closed');
     this.transcript.session.end();
   }
+}
+
+/** A refused line's CR, LF and NUL made visible, so the transcript keeps it as one line. */
+function escapeControls(line: string): string {
+  return line.replace(/[\r\n\0]/g, (c) => ({ '\r': '\\r', '\n': '\\n', '\0': '\\0' })[c] ?? c);
 }

@@ -20,7 +20,9 @@ function rawExchange(bytes: string | Buffer): Promise<string> {
     let out = '';
     socket.on('data', (d) => (out += d.toString('latin1')));
     socket.on('close', () => resolve(out));
-    socket.on('error', reject);
+    // Node 24 answers a request it refuses early (431) and resets the connection while the client is still
+    // writing: the answer already arrived, so a reset after it is not a failure.
+    socket.on('error', (err) => (out ? resolve(out) : reject(err)));
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
-import { imapSandbox } from './imap-helpers.js';
+import { eml, imapSandbox } from './imap-helpers.js';
 import { RawImap } from './imap-raw-client.js';
 
 /**
@@ -112,5 +112,35 @@ describe('IMAP SEARCH keys', () => {
 
   it('answers UID SEARCH with UIDs', async () => {
     expect(await search('FLAGGED', true)).toEqual([2]);
+  });
+});
+
+describe('IMAP SENT* search keys', () => {
+  it('compares the day written in the Date header, disregarding its timezone', async () => {
+    const own = await imapSandbox();
+    const reader = await RawImap.connect(own.ports.imap!);
+    try {
+      const user = 'sent@example.test';
+      // In UTC these are 2 January 04:30 and 1 January 22:30: the reverse of the days a reader shows.
+      await own.deliver(eml('late evening', 'x').replace(/^Date: .*$/m, 'Date: Mon, 01 Jan 2024 23:30:00 -0500'), { to: user });
+      await own.deliver(eml('small hours', 'x').replace(/^Date: .*$/m, 'Date: Tue, 2 Jan 24 00:30:00 +0200'), { to: user });
+      await own.deliver(eml('obsolete zone', 'x').replace(/^Date: .*$/m, 'Date: 03 January 2024 23:59 PST'), { to: user });
+      expect(await reader.command('L', `LOGIN ${user} x`)).toMatch(/^L OK/m);
+      await reader.command('S', 'SELECT INBOX');
+      const sentSearch = async (criteria: string): Promise<string> =>
+        (await reader.command('Q', `SEARCH ${criteria}`))
+          .split('\r\n')
+          .filter((l) => l.startsWith('* '))
+          .join('');
+
+      expect(await sentSearch('SENTON 1-Jan-2024')).toBe('* SEARCH 1');
+      expect(await sentSearch('SENTON 2-Jan-2024')).toBe('* SEARCH 2');
+      expect(await sentSearch('SENTON 3-Jan-2024')).toBe('* SEARCH 3');
+      expect(await sentSearch('SENTBEFORE 2-Jan-2024')).toBe('* SEARCH 1');
+      expect(await sentSearch('SENTSINCE 2-Jan-2024')).toBe('* SEARCH 2 3');
+    } finally {
+      reader.end();
+      await own.close();
+    }
   });
 });

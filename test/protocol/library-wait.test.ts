@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/index.js';
 import { WaitTimeoutError, WaiterLimitError } from '../../src/store/message-waiter.js';
 import { compose, simpleEml } from './http-helpers.js';
@@ -10,6 +10,7 @@ beforeEach(async () => {
   sandbox = await createSandbox(allOff);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await sandbox.close();
 });
 
@@ -133,5 +134,20 @@ describe('two sandboxes in one process', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+/**
+ * A test takes `new Date()`, its app sends mail, the test waits `since` that Date. With a millisecond clock the
+ * mail is often stored in that very millisecond; freezing the clock makes that case certain. (The same over HTTP is
+ * in client.test.ts.)
+ */
+describe('waitForMessage since a Date, when the mail is stored in the same millisecond', () => {
+  it('counts it in-process', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const since = new Date();
+    await sandbox.deliver(simpleEml({ subject: 'Same millisecond' }), { to: 'ann@example.test' });
+    const msg = await sandbox.waitForMessage({ subject: 'Same millisecond' }, { since, timeout: 2_000 });
+    expect(msg.receivedAt).toBe(since.toISOString());
   });
 });
