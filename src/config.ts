@@ -87,6 +87,8 @@ export interface SandboxOptions {
   users?: Record<string, string>;
   /** `user:pass` for HTTP Basic auth on the UI and API. */
   uiAuth?: string;
+  /** Extra names the HTTP `Host` header may carry (DNS rebinding protection): `mail.example.test`, `.example.test` (a domain and its subdomains), `*` (any). */
+  allowedHosts?: string[];
   logLevel?: LogLevel;
   limits?: Partial<Limits>;
 }
@@ -106,6 +108,7 @@ export interface SandboxConfig {
   readonly usersFile?: string;
   readonly users?: Readonly<Record<string, string>>;
   readonly uiAuth?: { readonly user: string; readonly pass: string };
+  readonly allowedHosts: readonly string[];
   readonly logLevel: LogLevel;
   readonly limits: Readonly<Limits>;
 }
@@ -147,6 +150,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   const logLevel = options.logLevel ?? 'info';
   if (!logLevels.includes(logLevel)) problems.push(`log level must be one of ${logLevels.join(', ')}, got ${String(logLevel)}`);
   const uiAuth = parseUiAuth(options.uiAuth, problems);
+  const allowedHosts = checkAllowedHosts(options.allowedHosts ?? [], problems);
   if ((options.tls?.certFile === undefined) !== (options.tls?.keyFile === undefined)) problems.push('tls cert and tls key must be given together');
   const limits = { ...defaultLimits, ...options.limits };
   for (const [k, v] of Object.entries(limits)) {
@@ -154,7 +158,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   }
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, smtpAuth, usersFile: options.usersFile, users, uiAuth, logLevel, limits });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -182,6 +186,15 @@ function parseUiAuth(value: string | undefined, problems: string[]): SandboxConf
   if (i > 0) return { user: value.slice(0, i), pass: value.slice(i + 1) };
   problems.push('ui auth must be user:pass');
   return undefined;
+}
+
+/** Host names as a browser sends them: letters, digits, `-`, `_`, dots; `.domain`/`*.domain` for subdomains; `*`. */
+const allowedHostPattern = /^(\*|(\*?\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?)$/i;
+
+function checkAllowedHosts(hosts: readonly string[], problems: string[]): string[] {
+  const out = hosts.map((h) => h.trim()).filter(Boolean);
+  for (const h of out) if (!allowedHostPattern.test(h)) problems.push(`allowed hosts: ${JSON.stringify(h)} is not a host name (no port or scheme; .example.test for a domain, * for any)`);
+  return out;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -281,6 +294,12 @@ export const flagSpecs: readonly FlagSpec[] = [
     },
   },
   { flag: 'users', env: 'MAILSANDBOX_USERS', help: 'file of address:password lines (default: any password accepted)', apply: (o, v) => void (o.usersFile = v) },
+  {
+    flag: 'allowed-hosts',
+    env: 'MAILSANDBOX_ALLOWED_HOSTS',
+    help: 'comma-separated extra HTTP Host names to answer (.example.test = domain and subdomains, * = any); loopback, IPs, dotless names and this host name always pass',
+    apply: (o, v) => void (o.allowedHosts = v.split(',')),
+  },
   { flag: 'ui-auth', env: 'MAILSANDBOX_UI_AUTH', help: 'user:pass for HTTP Basic auth on the UI and API', apply: (o, v) => void (o.uiAuth = v) },
   {
     flag: 'log-level',
