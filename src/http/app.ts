@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Express } from 'express';
+import { declaredLengthGuard } from './body-limit.js';
 import { apiNotFound, errorHandler } from './errors.js';
 import type { HttpContext } from './http-context.js';
 import { registerRoutes } from './routes.js';
@@ -23,6 +24,8 @@ export function createApp(h: HttpContext, uiDir?: string): Express {
     next();
   });
   app.use('/api', crossSiteGuard);
+  // No endpoint takes more than a message; a larger declared body is refused before any route waits on it.
+  app.use('/api', declaredLengthGuard(Math.max(config.maxMessageSize, config.limits.httpJsonBody)));
   registerRoutes(app, h);
   app.use('/api', apiNotFound);
   app.use(staticUi(uiDir));
