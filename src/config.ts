@@ -28,6 +28,10 @@ export interface Limits {
   imapIdleMs: number;
   /** Bytes of a JSON request body. */
   httpJsonBody: number;
+  /** Longest an HTTP client may take to send a request's headers (idle new connections are closed after it too). */
+  httpHeadersTimeoutMs: number;
+  /** Longest an HTTP client may take to send a whole request, body included (a long-poll's wait is not counted). */
+  httpRequestTimeoutMs: number;
   /** Concurrent blocking waits (`/messages/wait` and `waitForMessage`). */
   maxWaiters: number;
   /** Longest a wait may block. */
@@ -52,6 +56,8 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   pop3IdleMs: 5 * 60_000,
   imapIdleMs: 30 * 60_000,
   httpJsonBody: 100_000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 60_000,
   maxWaiters: 1000,
   maxWaitMs: 300_000,
   sessionHistory: 500,
@@ -156,6 +162,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v <= 0) problems.push(`limit ${k} must be a positive whole number, got ${String(v)}`);
   }
+  if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) problems.push('limit httpHeadersTimeoutMs must not exceed httpRequestTimeoutMs');
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
   return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits });
