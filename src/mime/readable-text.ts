@@ -158,7 +158,8 @@ class TextSink {
 
   text(raw: string): void {
     if (!raw) return;
-    const decoded = raw.includes('&') ? decodeHTML(raw) : raw;
+    // A no-break space reads (and is searched) as a space; `&nbsp;` runs are layout.
+    const decoded = raw.includes('&') ? decodeHTML(raw).replace(/\u00a0/g, ' ') : raw;
     if (this.preformatted) return this.#write(decoded);
     const collapsed = collapsible.test(decoded) ? decoded.replace(collapsibleRuns, ' ') : decoded;
     if (collapsed === ' ') return this.space();
