@@ -144,16 +144,18 @@ function attribute(pattern: RegExp, attributes: string): string | null {
   return m ? decodeHTML((m[1] ?? m[2] ?? m[3] ?? '').trim()) : null;
 }
 
+/** A link's text longer than any URL is not the URL; no need to keep more of it. */
+const maxLinkTextCompared = 8192;
 const collapsible = /[ \t\r\n\f\u200b]/;
 const collapsibleRuns = /[ \t\r\n\f\u200b]+/g;
 
 /** Collects text with HTML's whitespace rules: runs collapse to one space, except in `<pre>`. */
 class TextSink {
-  /** The text so far; a growing string (V8 ropes) is cheaper than an array of 10^6 tiny parts joined at the end. */
-  #text = '';
+  readonly #parts: string[] = [];
   /** A pending separator: '' none, ' ', '\n' or '\n\n'; the strongest asked for since the last text wins. */
   #gap = '';
-  #link: { href: string; start: number } | null = null;
+  /** The open link and the start of its text (kept short: only compared with the href). */
+  #link: { href: string; shown: string } | null = null;
   preformatted = false;
 
   text(raw: string): void {
@@ -174,7 +176,7 @@ class TextSink {
 
   lineBreak(): void {
     // A <br> always breaks, even right after another one (an empty line is what the author wrote).
-    this.#text += this.#gap === '\n\n' ? '\n\n' : '\n';
+    this.#parts.push(this.#gap === '\n\n' ? '\n\n' : '\n');
     this.#gap = '';
   }
 
@@ -192,14 +194,14 @@ class TextSink {
   }
 
   openLink(href: string | null): void {
-    this.#link = href && /^(https?|mailto):/i.test(href) ? { href, start: this.#text.length } : null;
+    this.#link = href && /^(https?|mailto):/i.test(href) ? { href, shown: '' } : null;
   }
 
   closeLink(): void {
     const link = this.#link;
     this.#link = null;
     if (!link) return;
-    const shown = this.#text.slice(link.start).trim();
+    const shown = link.shown.trim();
     if (shown === link.href || shown === link.href.replace(/^mailto:/i, '')) return;
     this.space();
     this.#write(`[${link.href}]`);
@@ -207,15 +209,17 @@ class TextSink {
 
   #write(s: string): void {
     if (!s) return;
-    if (this.#gap && this.#text.length > 0) this.#text += this.#gap;
+    if (this.#gap && this.#parts.length > 0) this.#parts.push(this.#gap);
     this.#gap = '';
-    this.#text += s;
+    this.#parts.push(s);
+    // Slicing the output back from the link's start instead would be quadratic on many links.
+    if (this.#link && this.#link.shown.length < maxLinkTextCompared) this.#link.shown += s;
   }
 
   finish(): string {
     // Spaces at line ends and runs of blank lines are layout, not text. Lines are trimmed one by one: a regex like
     // /[ \t]+\n/ would rescan a long run of spaces from each of its positions (quadratic on a hostile <pre>).
-    const lines = this.#text.split('\n');
+    const lines = this.#parts.join('').split('\n');
     return lines.map((line) => line.trimEnd()).join('\n').replace(/\n{3,}/g, '\n\n').trim();
   }
 }
