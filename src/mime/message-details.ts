@@ -64,7 +64,7 @@ function hasText(mail: ParsedMail): boolean {
 }
 
 /** Bytes mailparser is given at a time: it parses each chunk in one go, so a 25 MiB write would block for seconds. */
-const parseSliceBytes = 16 * 1024;
+const parseSliceBytes = 64 * 1024;
 
 /** `raw` as a stream of slices with an event-loop turn between them (SPEC §10 event-loop budget). */
 function inSlices(raw: Buffer): Readable {
