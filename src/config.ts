@@ -33,6 +33,10 @@ export interface Limits {
   imapIdleMs: number;
   /** Bytes of a JSON request body. */
   httpJsonBody: number;
+  /** Longest an HTTP client may take to send a request's headers (idle new connections are closed after it too). */
+  httpHeadersTimeoutMs: number;
+  /** Longest an HTTP client may take to send a whole request, body included (a long-poll's wait is not counted). */
+  httpRequestTimeoutMs: number;
   /** Concurrent blocking waits (`/messages/wait` and `waitForMessage`). */
   maxWaiters: number;
   /** Longest a wait may block. */
@@ -74,6 +78,8 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   pop3IdleMs: 5 * 60_000,
   imapIdleMs: 30 * 60_000,
   httpJsonBody: 100_000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 60_000,
   maxWaiters: 1000,
   maxWaitMs: 300_000,
   sessionHistory: 500,
@@ -119,6 +125,8 @@ export interface SandboxOptions {
   users?: Record<string, string>;
   /** `user:pass` for HTTP Basic auth on the UI and API. */
   uiAuth?: string;
+  /** Extra names the HTTP `Host` header may carry (DNS rebinding protection): `mail.example.test`, `.example.test` (a domain and its subdomains), `*` (any). */
+  allowedHosts?: string[];
   logLevel?: LogLevel;
   limits?: Partial<Limits>;
 }
@@ -139,6 +147,7 @@ export interface SandboxConfig {
   readonly usersFile?: string;
   readonly users?: Readonly<Record<string, string>>;
   readonly uiAuth?: { readonly user: string; readonly pass: string };
+  readonly allowedHosts: readonly string[];
   readonly logLevel: LogLevel;
   readonly limits: Readonly<Limits>;
 }
@@ -184,14 +193,16 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   const logLevel = options.logLevel ?? 'info';
   if (!logLevels.includes(logLevel)) problems.push(`log level must be one of ${logLevels.join(', ')}, got ${String(logLevel)}`);
   const uiAuth = parseUiAuth(options.uiAuth, problems);
+  const allowedHosts = checkAllowedHosts(options.allowedHosts ?? [], problems);
   if ((options.tls?.certFile === undefined) !== (options.tls?.keyFile === undefined)) problems.push('tls cert and tls key must be given together');
   const limits = { ...defaultLimits, ...options.limits };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v <= 0) problems.push(`limit ${k} must be a positive whole number, got ${String(v)}`);
   }
+  if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) problems.push('limit httpHeadersTimeoutMs must not exceed httpRequestTimeoutMs');
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, logLevel, limits });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -219,6 +230,15 @@ function parseUiAuth(value: string | undefined, problems: string[]): SandboxConf
   if (i > 0) return { user: value.slice(0, i), pass: value.slice(i + 1) };
   problems.push('ui auth must be user:pass');
   return undefined;
+}
+
+/** Host names as a browser sends them: letters, digits, `-`, `_`, dots; `.domain`/`*.domain` for subdomains; `*`. */
+const allowedHostPattern = /^(\*|(\*?\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?)$/i;
+
+function checkAllowedHosts(hosts: readonly string[], problems: string[]): string[] {
+  const out = hosts.map((h) => h.trim()).filter(Boolean);
+  for (const h of out) if (!allowedHostPattern.test(h)) problems.push(`allowed hosts: ${JSON.stringify(h)} is not a host name (no port or scheme; .example.test for a domain, * for any)`);
+  return out;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -328,6 +348,12 @@ export const flagSpecs: readonly FlagSpec[] = [
     },
   },
   { flag: 'users', env: 'MAILSANDBOX_USERS', help: 'file of address:password lines (default: any password accepted)', apply: (o, v) => void (o.usersFile = v) },
+  {
+    flag: 'allowed-hosts',
+    env: 'MAILSANDBOX_ALLOWED_HOSTS',
+    help: 'comma-separated extra HTTP Host names to answer (.example.test = domain and subdomains, * = any); loopback, IPs, dotless names and this host name always pass',
+    apply: (o, v) => void (o.allowedHosts = v.split(',')),
+  },
   { flag: 'ui-auth', env: 'MAILSANDBOX_UI_AUTH', help: 'user:pass for HTTP Basic auth on the UI and API', apply: (o, v) => void (o.uiAuth = v) },
   {
     flag: 'log-level',

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext } from '../shared/server-context.js';
 import { createApp } from './app.js';
 import type { HttpContext } from './http-context.js';
+import { connectionShareOf, guardConnections } from './connection-guard.js';
 import { createLiveFeed } from './live-feed.js';
 
 export interface HttpDeps {
@@ -19,10 +20,20 @@ export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: H
     info: () => deps.info(),
     closing: closing.signal,
   };
-  const server = createServer(createApp(h));
+  const { limits } = ctx.config;
+  const server = createServer(
+    {
+      // SPEC §10: a client that dribbles its headers or body can't hold a connection forever. The check runs every
+      // second (Node's default of 30 s would let an idle socket live 40 s past a 10 s timeout).
+      headersTimeout: limits.httpHeadersTimeoutMs,
+      requestTimeout: limits.httpRequestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.httpHeadersTimeoutMs),
+    },
+    createApp(h),
+  );
   // SPEC §10 bounds connections per listener; each blocked long-poll holds one too, and those are capped separately
   // (429 past maxWaiters), so they get room of their own rather than locking the UI out.
-  server.maxConnections = ctx.config.limits.maxConnections + ctx.config.limits.maxWaiters;
+  guardConnections(server, connectionShareOf(limits.maxConnections + limits.maxWaiters));
   const feed = createLiveFeed(ctx, deps.info().version);
   server.on('upgrade', (req, socket, head) => feed.handleUpgrade(req, socket, head));
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import { toSummary } from '../store/message-view.js';
 import type { ServerContext } from '../shared/server-context.js';
 import { toSessionSummary } from './handlers/sessions.js';
-import { checkUpgrade } from './security.js';
+import { checkUpgrade, hostPolicyOf } from './security.js';
 
 export const eventsPath = '/api/v1/events';
 /** A client this far behind (bytes queued) is cut off: a stalled tab must not grow the server's memory. */
@@ -39,13 +39,14 @@ export function createLiveFeed(ctx: ServerContext, version: string): LiveFeed {
   const unsubscribe = subscribe(ctx, broadcast);
   const stopHeartbeat = startHeartbeat(wss);
   const { store } = ctx;
+  const hostPolicy = hostPolicyOf(ctx.config);
   wss.on('connection', (ws) => {
     ws.on('error', () => ws.terminate());
     send(ws, JSON.stringify({ type: 'hello', data: { version, messages: store.size, lastSeq: store.lastSeq } }));
   });
   return {
     handleUpgrade(req, socket, head) {
-      const refusal = new URL(req.url ?? '/', 'http://x').pathname === eventsPath ? checkUpgrade(req, ctx.config) : ([404, 'Not found'] as [number, string]);
+      const refusal = new URL(req.url ?? '/', 'http://x').pathname === eventsPath ? checkUpgrade(req, ctx.config, hostPolicy) : ([404, 'Not found'] as [number, string]);
       if (refusal) return refuse(socket, refusal[0], refusal[1]);
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },

@@ -1,5 +1,5 @@
-import express from 'express';
 import type { RequestHandler, Router } from 'express';
+import { jsonBody } from './body-limit.js';
 import { methodNotAllowed } from './errors.js';
 import type { HttpContext } from './http-context.js';
 import { rawMessageBody, injectMessage } from './handlers/inject.js';
@@ -14,7 +14,7 @@ type Handlers = Partial<Record<Method, RequestHandler | RequestHandler[]>>;
 
 /** Every route of SPEC §8 on one screen. The WebSocket `/api/v1/events` is handled on upgrade (live-feed.ts). */
 export function registerRoutes(app: Router, h: HttpContext): void {
-  const json = express.json({ limit: h.ctx.config.limits.httpJsonBody });
+  const json = jsonBody(h.ctx.config.limits.httpJsonBody);
   const rfc822 = rawMessageBody(h.ctx.config.maxMessageSize);
   route(app, '/healthz', { get: healthz });
   route(app, '/api/v1/info', { get: getInfo(h) });

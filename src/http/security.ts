@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import type { RequestHandler } from 'express';
 import type { SandboxConfig } from '../config.js';
 import { HttpError } from './errors.js';
@@ -24,15 +26,14 @@ export function htmlCsp(allowRemoteImages: boolean): string {
   return `sandbox; default-src 'none'; ${img}; style-src 'unsafe-inline'; frame-ancestors 'self'`;
 }
 
-/** True when the listener is bound to a loopback address only (then DNS rebinding is the threat to stop). */
-export function isLoopbackBind(host: string): boolean {
-  return isLoopbackName(host);
+function isLoopbackName(name: string): boolean {
+  // RFC 6761: "localhost" and names under ".localhost" always resolve to loopback in browsers.
+  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '::1' || name === '::ffff:127.0.0.1';
 }
 
-function isLoopbackName(name: string): boolean {
-  const h = name.toLowerCase().replace(/^\[|\]$/g, '');
-  // RFC 6761: "localhost" and names under ".localhost" always resolve to loopback in browsers.
-  return h === 'localhost' || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h) || h === '::1' || h === '::ffff:127.0.0.1';
+/** True when the listener is bound to a loopback address only: then nothing but a loopback name can reach it. */
+export function isLoopbackBind(host: string): boolean {
+  return isLoopbackName(host.toLowerCase().replace(/^\[|\]$/g, ''));
 }
 
 /** The host name of a Host header, without the port (`[::1]:8025` → `::1`). */
@@ -43,10 +44,42 @@ export function hostName(hostHeader: string): string {
   return colon >= 0 && hostHeader.indexOf(':') === colon ? hostHeader.slice(0, colon) : hostHeader;
 }
 
-/** A Host header acceptable for a server bound to `bindHost`; absent Host (HTTP/1.0 tools) is not a browser. */
-export function isAllowedHost(bindHost: string, hostHeader: string | undefined): boolean {
-  if (!isLoopbackBind(bindHost) || hostHeader === undefined) return true;
-  return isLoopbackName(hostName(hostHeader));
+/**
+ * Which names the `Host` header may carry (SPEC §8). Checked on every bind, 0.0.0.0 included: DNS rebinding
+ * points an attacker's name at 127.0.0.1 (or at the Docker host), so the browser sends that name in `Host`. Names
+ * an attacker cannot make a browser use for their own page pass: loopback names, IP literals (the page's origin
+ * would then be this very server), names without a dot (Docker/CI service aliases, resolved by the local search
+ * list, never by public DNS), the machine's host name and what the operator listed in `--allowed-hosts`.
+ */
+export interface HostPolicy {
+  /**
+   * Bound to loopback: only the canonical loopback names and literals can reach us without a proxy, so only those
+   * (and `allowed`) pass — no trailing-dot or dotless variants.
+   */
+  readonly loopbackOnly: boolean;
+  /** `os.hostname()`, lower-cased. */
+  readonly machineName: string;
+  /** `--allowed-hosts`: exact names, `.example.test`/`*.example.test` for a domain and its subdomains, `*` for any. */
+  readonly allowed: readonly string[];
+}
+
+/** A Host header acceptable under `policy`; an absent Host (HTTP/1.0 tools) is not a browser. */
+export function isAllowedHost(policy: HostPolicy, hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined) return true;
+  const raw = hostName(hostHeader.trim()).toLowerCase();
+  if (!raw || /[^a-z0-9._:%-]/.test(raw)) return false;
+  if (policy.allowed.some((entry) => matchesAllowedHost(entry.toLowerCase(), raw.replace(/\.$/, '')))) return true;
+  if (policy.loopbackOnly) return isLoopbackName(raw);
+  // A trailing dot names the same host in DNS ("localhost." is localhost).
+  const name = raw.replace(/\.$/, '');
+  return isIP(name) !== 0 || isLoopbackName(name) || !name.includes('.') || name === policy.machineName;
+}
+
+function matchesAllowedHost(entry: string, name: string): boolean {
+  if (entry === '*') return true;
+  const domain = entry.startsWith('*.') ? entry.slice(1) : entry.startsWith('.') ? entry : null;
+  if (domain) return name === domain.slice(1) || name.endsWith(domain);
+  return name === entry.replace(/\.$/, '');
 }
 
 /** `Origin` names the same scheme-less host:port as `Host`. `null` (sandboxed frames, file:) is never same-origin. */
@@ -69,10 +102,15 @@ export function hasValidBasicAuth(header: string | undefined, auth: NonNullable<
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function hostGuard(bindHost: string): RequestHandler {
+/** The policy for a config: the machine's own name plus `--allowed-hosts`. */
+export function hostPolicyOf(config: SandboxConfig): HostPolicy {
+  return { loopbackOnly: isLoopbackBind(config.host), machineName: hostname().toLowerCase(), allowed: config.allowedHosts };
+}
+
+export function hostGuard(policy: HostPolicy): RequestHandler {
   return (req, _res, next) => {
-    if (isAllowedHost(bindHost, req.headers.host)) return next();
-    next(new HttpError(403, 'forbidden_host', 'Host header is not a loopback name; this server only answers to localhost (DNS rebinding protection)'));
+    if (isAllowedHost(policy, req.headers.host)) return next();
+    next(new HttpError(403, 'forbidden_host', 'This Host is not allowed (DNS rebinding protection); add it with --allowed-hosts'));
   };
 }
 
@@ -83,18 +121,24 @@ export function basicAuth(auth: SandboxConfig['uiAuth']): RequestHandler {
   };
 }
 
-const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Refuses state-changing requests made by another site's page (CSRF); non-browser clients send neither header. */
+/**
+ * Refuses every `/api` request another site's page makes, reads included (SPEC §8): a cross-site `no-cors` GET
+ * can't read the answer but can time it, and `/messages/wait` answers at once on a match — an oracle that leaks
+ * one-time codes digit by digit. `same-site` is refused too: another port on localhost is the same site.
+ * Non-browser clients (curl, the library) send neither header and pass.
+ */
 export const crossSiteGuard: RequestHandler = (req, _res, next) => {
-  const problem = safeMethods.has(req.method) ? null : crossSiteProblem(req);
+  const problem = crossSiteProblem(req);
   next(problem ? new HttpError(403, 'cross_site', problem) : undefined);
 };
 
-function crossSiteProblem(req: IncomingMessage): string | null {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return 'Cross-site requests may not change state (Sec-Fetch-Site: cross-site)';
+const foreignFetchSites = new Set(['cross-site', 'same-site']);
+
+export function crossSiteProblem(req: IncomingMessage): string | null {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && foreignFetchSites.has(site.toLowerCase())) return `Requests from other sites are refused (Sec-Fetch-Site: ${site})`;
   const origin = req.headers.origin;
-  if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) return `Origin ${origin} may not change state here`;
+  if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) return `Requests from origin ${origin.slice(0, 200)} are refused`;
   return null;
 }
 
@@ -102,10 +146,9 @@ function crossSiteProblem(req: IncomingMessage): string | null {
  * Checks a WebSocket upgrade; browsers don't apply CORS to WebSockets, so without this any page could read the
  * live feed (cross-site WebSocket hijacking). Returns [status, reason] to refuse, or null to accept.
  */
-export function checkUpgrade(req: IncomingMessage, config: SandboxConfig): [number, string] | null {
-  if (!isAllowedHost(config.host, req.headers.host)) return [403, 'Host is not a loopback name'];
+export function checkUpgrade(req: IncomingMessage, config: SandboxConfig, policy: HostPolicy): [number, string] | null {
+  if (!isAllowedHost(policy, req.headers.host)) return [403, 'Host is not allowed'];
   if (config.uiAuth && !hasValidBasicAuth(req.headers.authorization, config.uiAuth)) return [401, 'Authentication required'];
-  const origin = req.headers.origin;
-  if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) return [403, `Origin ${origin} is not allowed`];
-  return null;
+  const problem = crossSiteProblem(req);
+  return problem ? [403, problem] : null;
 }

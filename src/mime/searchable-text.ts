@@ -1,4 +1,5 @@
 import { decodeCharset } from './header-params.js';
+import { htmlToReadableText } from './readable-text.js';
 import { paramValue, parseMimeTree, type MimeNode } from './mime-tree.js';
 import type { StoredMessage } from '../store/types.js';
 
@@ -8,6 +9,8 @@ export const maxSearchableChars = 1_000_000;
 const maxEncodedBytes = 8 * maxSearchableChars;
 /** ...and decoded bytes (or HTML characters) turned into text: enough for maxSearchableChars of 4-byte UTF-8. */
 const maxDecodedBytes = 4 * maxSearchableChars;
+/** Characters of an HTML part turned into search text: a templated mail's words are well within it. */
+export const maxSearchableHtml = 256 * 1024;
 
 /**
  * The decoded text of a message's text/* parts (nested messages included), for SEARCH BODY/TEXT and the HTTP
@@ -44,7 +47,9 @@ export function decodedTextOf(raw: Buffer, node: MimeNode): string {
   const end = Math.min(node.end, node.bodyStart + maxEncodedBytes);
   const body = transferDecode(raw.subarray(node.bodyStart, end), node.encoding);
   const text = decodeCharset(body.subarray(0, maxDecodedBytes), paramValue(node.params, 'charset') ?? 'utf-8');
-  return node.subtype === 'html' ? htmlToText(text.slice(0, maxDecodedBytes)) : text;
+  // HTML goes through the linear readable-text converter, and only its first part: search runs synchronously (IMAP
+  // SEARCH, the query language), so a 25 MiB hostile HTML part must not stall every other client (SPEC §10).
+  return node.subtype === 'html' ? htmlToReadableText(text, maxSearchableHtml) : text;
 }
 
 /** base64 and quoted-printable decoded; other encodings (7bit, 8bit, binary, unknown) returned as they are. */

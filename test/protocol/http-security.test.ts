@@ -81,9 +81,13 @@ describe('DNS rebinding', () => {
     expect((await rawRequest(port(), { path: '/api/v1/info', headers: { host } })).status).toBe(200);
   });
 
-  it('checks nothing about Host when bound to all interfaces', () => {
-    expect(isAllowedHost('0.0.0.0', 'mail.internal:8025')).toBe(true);
-    expect(isAllowedHost('127.0.0.1', 'mail.internal:8025')).toBe(false);
+  it('checks Host on every bind: a loopback bind takes only loopback names, a wildcard bind refuses foreign names too', () => {
+    const wildcard = { loopbackOnly: false, machineName: 'ci-runner', allowed: [] };
+    const loopback = { ...wildcard, loopbackOnly: true };
+    expect(isAllowedHost(wildcard, 'mail.internal:8025')).toBe(false);
+    expect(isAllowedHost(wildcard, 'mailsandbox:8025')).toBe(true);
+    expect(isAllowedHost(loopback, 'mail.internal:8025')).toBe(false);
+    expect(isAllowedHost(loopback, 'mailsandbox:8025')).toBe(false);
     expect(hostName('[::1]:80')).toBe('::1');
     expect(hostName('localhost:80')).toBe('localhost');
   });

@@ -1,4 +1,3 @@
-import express from 'express';
 import type { RequestHandler } from 'express';
 import { toSummary } from '../../store/message-view.js';
 import { summarizeHeaders } from '../../mime/header-summary.js';
@@ -6,13 +5,14 @@ import { toCrlf } from '../../mime/crlf.js';
 import { defaultFolders, normalizeAddress, normalizeFolderName } from '../../store/mailbox.js';
 import { StoreError } from '../../store/message-store.js';
 import { InvalidFlagError, normalizeFlags } from '../../store/flags.js';
+import { rawBody } from '../body-limit.js';
 import { HttpError, badRequest } from '../errors.js';
 import type { HttpContext } from '../http-context.js';
 import { stringParam } from '../params.js';
 
-/** Parses a `message/rfc822` body up to the message size limit (413 past it); any other type is a 415. */
+/** Reads a `message/rfc822` body up to the message size limit (413 past it, at once); any other type is a 415. */
 export function rawMessageBody(maxMessageSize: number): RequestHandler {
-  const parse = express.raw({ type: 'message/rfc822', limit: maxMessageSize });
+  const parse = rawBody(maxMessageSize);
   return (req, res, next) => {
     if (!req.is('message/rfc822')) return next(new HttpError(415, 'unsupported_media_type', 'Send the message as Content-Type: message/rfc822'));
     parse(req, res, next);
