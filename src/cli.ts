@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { ConfigError, cliDefaultPorts, formatHelp, parseCli } from './config.js';
+import { listenerLabels } from './api/listen-problem.js';
 import { createSandbox, version } from './api/create-sandbox.js';
 import type { Sandbox } from './api/create-sandbox.js';
 import type { SandboxInfo } from './shared/server-context.js';
 
-const labels: Record<string, string> = { smtp: 'SMTP', smtps: 'SMTPS', pop3: 'POP3', pop3s: 'POP3S', imap: 'IMAP', imaps: 'IMAPS', http: 'HTTP' };
 const tlsLabels: Record<string, string> = { starttls: '(STARTTLS)', implicit: '(TLS)', none: '' };
 /** POP3 calls its upgrade STLS (RFC 2595). */
 const upgradeLabel = (name: string, tls: string) => (name === 'pop3' && tls === 'starttls' ? '(STLS)' : tlsLabels[tls]);
@@ -14,9 +14,12 @@ const shutdownGraceMs = 10_000;
 
 export function formatBanner(info: SandboxInfo): string {
   const lines = [`mailsandbox ${info.version} — everything is kept in memory; stopping the process loses it`];
-  for (const l of info.listeners) lines.push(`  ${labels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
+  for (const l of info.listeners) lines.push(`  ${listenerLabels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
   const http = info.listeners.find((l) => l.name === 'http');
   if (http) lines.push(`  UI     ${http.url}/`);
+  // A client that verifies certificates needs this one; the fingerprint lets a user check what they downloaded.
+  lines.push(`  TLS    certificate SHA-256 ${info.tlsFingerprint256}`);
+  if (http) lines.push(`         download: ${http.url}/api/v1/tls/certificate`);
   return lines.join('\n') + '\n';
 }
 

@@ -14,12 +14,15 @@ import { Maildrop } from './maildrop.js';
 import { OutputArena, waitForDrain, writeStuffed } from './body-writer.js';
 import { encodeLines, formatError, ok, Pop3Error } from './responses.js';
 import type { Reply } from './responses.js';
+import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 
 export interface Pop3SessionOptions {
   /** The stream is already encrypted (POP3S). */
   isTls: boolean;
   /** Offered through STLS while the session is not encrypted; absent on a listener without STLS. */
   secureContext?: SecureContext;
+  /** `--starttls required`: logins are refused until the session is encrypted. */
+  isTlsRequired?: boolean;
   remoteAddress?: string;
   localPort?: number;
 }
@@ -55,6 +58,8 @@ export class Pop3Session implements SessionControl {
   #idleTimer: NodeJS.Timeout | null = null;
   #isBusy = false;
   #isUpgrading = false;
+  /** STLS was answered and no command has come over TLS yet: a hang-up now means a refused certificate. */
+  #isAwaitingTlsCommand = false;
   /** No more input is processed: QUIT, a limit, idle or shutdown. */
   #isEnding = false;
   #isClosed = false;
@@ -66,7 +71,7 @@ export class Pop3Session implements SessionControl {
   constructor(
     readonly ctx: ServerContext,
     stream: Duplex,
-    options: Pop3SessionOptions,
+    readonly options: Pop3SessionOptions,
   ) {
     this.#stream = stream;
     this.#isTls = options.isTls;
@@ -86,6 +91,10 @@ export class Pop3Session implements SessionControl {
 
   get canStartTls(): boolean {
     return !this.#isTls && this.#secureContext !== undefined;
+  }
+
+  get isTlsRequired(): boolean {
+    return !this.#isTls && this.options.isTlsRequired === true;
   }
 
   get maildrop(): Maildrop {
@@ -179,6 +188,7 @@ export class Pop3Session implements SessionControl {
     this.#clearIdle();
     // A connection that ends without QUIT commits nothing (RFC 1939 §6); it only gives up the lock.
     this.#releaseLock();
+    if (this.#isAwaitingTlsCommand) reportTlsHangup('pop3', 'STLS', (line) => this.#log.line('*', line), this.ctx.logger, this.id);
     this.#log.line('*', 'connection closed');
     this.#log.end();
     this.#resolveClosed();
@@ -218,6 +228,7 @@ export class Pop3Session implements SessionControl {
       this.#continuation = null;
       return this.#fail(new Pop3Error('Invalid characters in command'));
     }
+    this.#isAwaitingTlsCommand = false;
     const continuation = this.#continuation;
     if (continuation) {
       this.#continuation = null;
@@ -328,6 +339,7 @@ export class Pop3Session implements SessionControl {
     this.#log.line('S', status);
     await new Promise<void>((resolve) => raw.write(status + '\r\n', () => resolve()));
     if (this.#isClosed) return;
+    this.#isAwaitingTlsCommand = true;
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.#secureContext });
     this.#stream = secure;
     secure.on('error', this.#onError);

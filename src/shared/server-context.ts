@@ -1,4 +1,4 @@
-import type { ListenerName, SandboxConfig } from '../config.js';
+import type { ListenerName, SandboxConfig, StartTlsMode } from '../config.js';
 import { MessageDetailsCache } from '../mime/message-details.js';
 import { MessageStore } from '../store/message-store.js';
 import { MessageWaiters } from '../store/message-waiter.js';
@@ -54,6 +54,8 @@ export interface ListenOptions {
   port: number;
   /** Implicit TLS (SMTPS, POP3S, IMAPS). */
   secure: boolean;
+  /** On a plain listener: whether STARTTLS/STLS is offered, and whether mail and logins need it first. */
+  starttls: StartTlsMode;
 }
 
 /** A listening server. `close()` stops accepting, ends sessions (bounded) and resolves when closed. */
@@ -84,4 +86,8 @@ export interface SandboxInfo {
   maxMessages: number;
   smtpAuth: string;
   tlsSelfSigned: boolean;
+  /** `--starttls`: whether the plain SMTP, POP3 and IMAP ports offer an upgrade. */
+  starttls: StartTlsMode;
+  /** SHA-256 fingerprint of the certificate in use (colon-separated hex, as `openssl x509 -fingerprint` prints it). */
+  tlsFingerprint256: string;
 }

@@ -6,6 +6,7 @@ import type { ConnectionInfo } from '../store/types.js';
 import { feedDataStream, type DataStreamParser } from './data-stream.js';
 import type { SandboxSmtpServer } from './sandbox-server.js';
 import { redactCommand, SmtpTranscript } from './transcript.js';
+import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 
 /**
  * Replies that answer a bad command (syntax, sequence, unknown command, missing or failed AUTH). They count towards
@@ -46,6 +47,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   /** The connection facts stored with this session's last message, shared by the next one when unchanged. */
   lastConnectionInfo: ConnectionInfo | undefined;
   #badCommands = 0;
+  /** STARTTLS was accepted and no command has come over TLS yet: a hang-up now means a refused certificate. */
+  #isAwaitingTlsCommand = false;
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -93,6 +96,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   override _onCommand(command: Buffer, callback?: () => void): void {
     const isContinuation = this._nextHandler !== false;
     if (!this._upgrading) this.transcript.client(redactCommand(command.toString('utf8'), isContinuation));
+    if (this.secure) this.#isAwaitingTlsCommand = false;
+    else if (!this._upgrading && !isContinuation && /^STARTTLS\s*$/i.test(command.toString('latin1'))) this.#isAwaitingTlsCommand = true;
     const limit = this.#server.ctx.config.limits.smtpLineLength;
     if (command.length > limit && !this._upgrading && this._ready) {
       // Answered and skipped, so the session goes on (RFC 5321 §4.5.3.1.4 asks for a 500 on an overlong line).
@@ -107,6 +112,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    // The library's non-standard 538 for AUTH before STARTTLS (`--starttls required`) is RFC 3207's 530.
+    if (code === 538) code = 530;
     // Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake.
     const socket = this._socket;
     const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';
@@ -142,6 +149,10 @@ export class SandboxSmtpConnection extends SMTPConnection {
     const wasClosed = this._closed;
     super._onClose();
     if (wasClosed) return;
+    if (this.#isAwaitingTlsCommand) {
+      const { ctx } = this.#server;
+      reportTlsHangup('smtp', 'STARTTLS', (line) => this.transcript.note(line), ctx.logger, this.transcript.session.id);
+    }
     this.transcript.note('connection closed');
     this.transcript.session.end();
   }
