@@ -32,7 +32,7 @@ type PortOf<L> = L extends { port: false } ? null : L extends { port?: infer P }
 export type Ports<O extends SandboxOptions = SandboxOptions> = { [K in ListenerName]: K extends keyof O ? PortOf<O[K]> : number };
 
 /** The sandbox `createSandbox(options)` returns, for a variable declared before it: `let s: SandboxWith<typeof opts>`. */
-export type SandboxWith<O extends SandboxOptions> = Sandbox<Ports<O>>;
+export type SandboxWith<O extends SandboxOptions> = Sandbox<{ [K in ListenerName]: K extends keyof O ? PortOf<O[K]> : number }>;
 
 /** Any sandbox's ports: `null` for a listener that is off. */
 export type AnyPorts = Record<ListenerName, number | null>;
@@ -245,7 +245,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
     );
   }
   const servers: Array<[ListenerName, RunningServer]> = [];
-  const sandbox = new Sandbox<Ports<O>>(context, servers);
+  const sandbox: SandboxWith<O> = new Sandbox(context, servers);
   // Every listener is tried before giving up, so all busy ports are named in one run (SPEC §3).
   const problems = new Set<string>();
   for (const name of listenerNames) {
