@@ -30,6 +30,9 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
     { type: 2, value: 'localhost' },
     { type: 7, ip: '127.0.0.1' },
     { type: 7, ip: '::1' },
+    // Also as a DNS name: fetchmail (6.4) and some other clients match the host they were given only against DNS
+    // names, so `poll 127.0.0.1 ... sslcertck` would fail on the IP entry alone.
+    { type: 2, value: '127.0.0.1' },
   ];
   if (host && host !== 'localhost') altNames.push({ type: 2, value: host });
   const notAfter = new Date();
