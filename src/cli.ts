@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fstatSync } from 'node:fs';
 import { ConfigError, cliDefaultPorts, formatHelp, parseCli } from './config.js';
 import { listenerLabels } from './api/listen-problem.js';
 import { createSandbox, version } from './api/create-sandbox.js';
@@ -44,10 +45,13 @@ async function main(): Promise<number> {
     return 0;
   }
   // Handlers go in before anything is printed: a supervisor may signal as soon as it sees the banner.
+  let requestStop: (reason: string) => void = () => {};
   const stopRequested = new Promise<string>((resolve) => {
+    requestStop = resolve;
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  stopWhenStdinCloses(requestStop);
   let sandbox: Sandbox;
   try {
     sandbox = await createSandbox(settings.options, (name) => cliDefaultPorts[name]);
@@ -66,6 +70,26 @@ async function main(): Promise<number> {
   timer.unref();
   await sandbox.close();
   return 0;
+}
+
+/**
+ * Started by a tool with stdin a pipe (Node's spawn default), the pipe closing means the tool is gone — even one
+ * killed without cleaning up — so the sandbox stops too instead of living on as an orphan. A terminal, /dev/null
+ * (a shell's background job) or a file is never watched: those never close for that reason.
+ */
+function stopWhenStdinCloses(stop: (reason: string) => void): void {
+  let stat;
+  try {
+    stat = fstatSync(0);
+  } catch {
+    return;
+  }
+  if (!stat.isFIFO() && !stat.isSocket()) return;
+  process.stdin.on('data', () => {}); // whatever the tool writes is ignored; only the end matters
+  process.stdin.once('end', () => stop('stdin closed'));
+  process.stdin.on('error', () => stop('stdin closed'));
+  // Watching must not keep the process alive once the sandbox has closed after a signal.
+  (process.stdin as { unref?: () => void }).unref?.();
 }
 
 function fail(err: unknown): number {
