@@ -10,7 +10,7 @@ import '../../src/vitest/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = `${root}dist/cli.js`;
-const everyPortZero = ['smtp', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'].flatMap((l) => [`--${l}-port`, '0']);
+const everyPortZero = ['smtp', 'submission', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'].flatMap((l) => [`--${l}-port`, '0']);
 
 interface ReadyLine {
   event: 'ready';
