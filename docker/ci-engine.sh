@@ -32,7 +32,7 @@ cmd_start() {
   if engine_up; then log "engine already running ($("$DOCKER" version --format '{{.Server.Version}}'))"; return 0; fi
   command -v dockerd >/dev/null || die "dockerd not found: apt-get install -y docker.io"
   mkdir -p "$STATE_DIR"
-  sysctl -w net.ipv4.ip_forward=0 >/dev/null || log "could not set net.ipv4.ip_forward=0"
+  # --ip-forward=false keeps dockerd from turning forwarding on; the machine's own setting is left as it was.
   log "starting dockerd (log: $STATE_DIR/dockerd.log)"
   dockerd --storage-driver=overlay2 --ip-forward=false --ip-masq=false --ip=127.0.0.1 \
     --pidfile="$STATE_DIR/dockerd.pidfile" >"$STATE_DIR/dockerd.log" 2>&1 &
@@ -154,6 +154,8 @@ EOF
 cmd_cleanup() {
   engine_up || return 0
   local ids; ids=$("$DOCKER" ps -aq --filter label=org.testcontainers=true)
+  # Only the containers this run made: those that existed before it (someone else's) stay.
+  if [ -s "$STATE_DIR/containers-before" ]; then ids=$(printf '%s\n' $ids | grep -vxF -f "$STATE_DIR/containers-before" || true); fi
   [ -n "$ids" ] || return 0
   # shellcheck disable=SC2086 # one id per word
   "$DOCKER" rm -f $ids >/dev/null && log "removed test containers: $(echo $ids)"
@@ -164,6 +166,7 @@ cmd_run() {
   [ $# -gt 0 ] || die "usage: $0 run -- COMMAND..."
   trap 'cmd_cleanup; cmd_stop' EXIT
   cmd_start
+  mkdir -p "$STATE_DIR" && "$DOCKER" ps -aq --filter label=org.testcontainers=true >"$STATE_DIR/containers-before"
   cmd_build_image
   eval "$(cmd_env)"
   "$@"

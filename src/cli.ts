@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { fstatSync } from 'node:fs';
 import { ConfigError, cliDefaultPorts, formatHelp, parseCli } from './config.js';
+import { listenerLabels } from './api/listen-problem.js';
 import { createSandbox, version } from './api/create-sandbox.js';
 import type { Sandbox } from './api/create-sandbox.js';
 import type { SandboxInfo } from './shared/server-context.js';
 
-const labels: Record<string, string> = { smtp: 'SMTP', smtps: 'SMTPS', pop3: 'POP3', pop3s: 'POP3S', imap: 'IMAP', imaps: 'IMAPS', http: 'HTTP' };
 const tlsLabels: Record<string, string> = { starttls: '(STARTTLS)', implicit: '(TLS)', none: '' };
 /** POP3 calls its upgrade STLS (RFC 2595). */
 const upgradeLabel = (name: string, tls: string) => (name === 'pop3' && tls === 'starttls' ? '(STLS)' : tlsLabels[tls]);
@@ -14,9 +15,12 @@ const shutdownGraceMs = 10_000;
 
 export function formatBanner(info: SandboxInfo): string {
   const lines = [`mailsandbox ${info.version} — everything is kept in memory; stopping the process loses it`];
-  for (const l of info.listeners) lines.push(`  ${labels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
+  for (const l of info.listeners) lines.push(`  ${listenerLabels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
   const http = info.listeners.find((l) => l.name === 'http');
   if (http) lines.push(`  UI     ${http.url}/`);
+  // A client that verifies certificates needs this one; the fingerprint lets a user check what they downloaded.
+  lines.push(`  TLS    certificate SHA-256 ${info.tlsFingerprint256}`);
+  if (http) lines.push(`         download: ${http.url}/api/v1/tls/certificate`);
   return lines.join('\n') + '\n';
 }
 
@@ -41,10 +45,13 @@ async function main(): Promise<number> {
     return 0;
   }
   // Handlers go in before anything is printed: a supervisor may signal as soon as it sees the banner.
+  let requestStop: (reason: string) => void = () => {};
   const stopRequested = new Promise<string>((resolve) => {
+    requestStop = resolve;
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  stopWhenStdinCloses(requestStop);
   let sandbox: Sandbox;
   try {
     sandbox = await createSandbox(settings.options, (name) => cliDefaultPorts[name]);
@@ -63,6 +70,26 @@ async function main(): Promise<number> {
   timer.unref();
   await sandbox.close();
   return 0;
+}
+
+/**
+ * Started by a tool with stdin a pipe (Node's spawn default), the pipe closing means the tool is gone — even one
+ * killed without cleaning up — so the sandbox stops too instead of living on as an orphan. A terminal, /dev/null
+ * (a shell's background job) or a file is never watched: those never close for that reason.
+ */
+function stopWhenStdinCloses(stop: (reason: string) => void): void {
+  let stat;
+  try {
+    stat = fstatSync(0);
+  } catch {
+    return;
+  }
+  if (!stat.isFIFO() && !stat.isSocket()) return;
+  process.stdin.on('data', () => {}); // whatever the tool writes is ignored; only the end matters
+  process.stdin.once('end', () => stop('stdin closed'));
+  process.stdin.on('error', () => stop('stdin closed'));
+  // Watching must not keep the process alive once the sandbox has closed after a signal.
+  (process.stdin as { unref?: () => void }).unref?.();
 }
 
 function fail(err: unknown): number {

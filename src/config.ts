@@ -1,10 +1,19 @@
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
 import type { LogLevel } from './shared/logger.js';
+import { parseSize } from './shared/parse-size.js';
 
-export const listenerNames = ['smtp', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'] as const;
+export const listenerNames = ['smtp', 'submission', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'] as const;
 export type ListenerName = (typeof listenerNames)[number];
 
 export type SmtpAuthMode = 'off' | 'optional' | 'required';
+
+/**
+ * Whether the plain SMTP, POP3 and IMAP ports offer STARTTLS/STLS (SPEC §3). Off by default: a client that upgrades
+ * whenever it is offered and verifies the certificate (nodemailer's default) fails against a self-signed one.
+ * `required` refuses mail and logins until the client has upgraded.
+ */
+export type StartTlsMode = 'off' | 'on' | 'required';
 
 /** Every bound on what a client may send (SPEC §10). All reported by `/api/v1/info`. */
 export interface Limits {
@@ -105,6 +114,8 @@ export type PortOption = number | false;
 export interface SandboxOptions {
   host?: string;
   smtp?: { port?: PortOption };
+  /** SMTP submission: always offers STARTTLS, as port 587 does (CLI default 1587). */
+  submission?: { port?: PortOption };
   smtps?: { port?: PortOption };
   pop3?: { port?: PortOption };
   pop3s?: { port?: PortOption };
@@ -112,6 +123,8 @@ export interface SandboxOptions {
   imaps?: { port?: PortOption };
   http?: { port?: PortOption };
   tls?: { certFile?: string; keyFile?: string };
+  /** STARTTLS/STLS on the plain SMTP, POP3 and IMAP ports: `off` (default), `on` or `required`. */
+  starttls?: StartTlsMode;
   /** Bytes; default 25 MiB. */
   maxMessageSize?: number;
   /** Retention cap; oldest evicted first; 0 = unlimited. Default 10,000. */
@@ -140,6 +153,7 @@ export interface SandboxConfig {
   readonly host: string;
   readonly listeners: Readonly<Record<ListenerName, ListenerConfig>>;
   readonly tls: { readonly certFile?: string; readonly keyFile?: string };
+  readonly starttls: StartTlsMode;
   readonly maxMessageSize: number;
   readonly maxMessages: number;
   readonly maxSize: number;
@@ -154,6 +168,7 @@ export interface SandboxConfig {
 
 export const cliDefaultPorts: Readonly<Record<ListenerName, number>> = {
   smtp: 1025,
+  submission: 1587,
   smtps: 1465,
   pop3: 1110,
   pop3s: 1995,
@@ -172,15 +187,23 @@ export class ConfigError extends Error {
 
 const logLevels: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
 const authModes: readonly SmtpAuthMode[] = ['off', 'optional', 'required'];
+const startTlsModes: readonly StartTlsMode[] = ['off', 'on', 'required'];
+
+/** An IP literal, or a host name made of DNS labels (`0.0.0.0.0` is neither: all-numeric labels must be an IPv4). */
+function isValidHost(host: string): boolean {
+  if (isIP(host)) return true;
+  if (/^[\d.]+$/.test(host)) return false;
+  return host.length <= 253 && host.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(label));
+}
 
 /** Validates options and fills defaults; throws one ConfigError listing every problem. */
 export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: ListenerName) => number = () => 0): SandboxConfig {
   const problems: string[] = [];
   const listeners = resolveListeners(options, defaultPort, problems);
   const host = options.host ?? '127.0.0.1';
-  if (!host || /[\s/]/.test(host)) problems.push(`host must be an address or host name, got ${JSON.stringify(host)}`);
+  if (!isValidHost(host)) problems.push(`host must be an IP address or host name, got ${JSON.stringify(host)}`);
   const maxMessageSize = options.maxMessageSize ?? 25 * 1024 * 1024;
-  if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1024) problems.push(`max message size must be a whole number of bytes >= 1024, got ${String(maxMessageSize)}`);
+  if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1024) problems.push(`max message size must be a whole number of bytes, at least 1024 (1KiB), got ${String(maxMessageSize)}`);
   const maxMessages = options.maxMessages ?? 10_000;
   if (!Number.isInteger(maxMessages) || maxMessages < 0) problems.push(`max messages must be a whole number >= 0, got ${String(maxMessages)}`);
   const maxSize = options.maxSize ?? 1024 ** 3;
@@ -190,7 +213,10 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   // smtpAuth 'required' without users is allowed: accept-any with AUTH required tests that a client authenticates.
   const smtpAuth = options.smtpAuth ?? 'optional';
   if (!authModes.includes(smtpAuth)) problems.push(`smtp auth must be one of ${authModes.join(', ')}, got ${String(smtpAuth)}`);
-  const logLevel = options.logLevel ?? 'info';
+  const starttls = options.starttls ?? 'off';
+  if (!startTlsModes.includes(starttls)) problems.push(`starttls must be one of ${startTlsModes.join(', ')}, got ${String(starttls)}`);
+  // The library is quiet by default (a line per stored message would fill test output); the CLI sets info.
+  const logLevel = options.logLevel ?? 'warn';
   if (!logLevels.includes(logLevel)) problems.push(`log level must be one of ${logLevels.join(', ')}, got ${String(logLevel)}`);
   const uiAuth = parseUiAuth(options.uiAuth, problems);
   const allowedHosts = checkAllowedHosts(options.allowedHosts ?? [], problems);
@@ -202,7 +228,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) problems.push('limit httpHeadersTimeoutMs must not exceed httpRequestTimeoutMs');
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -276,46 +302,60 @@ interface FlagSpec {
   flag: string;
   env: string;
   help: string;
-  apply(o: SandboxOptions, v: string, problems: string[]): void;
+  /** Set on a listener's port flag, so `--ports 0` knows which listeners were given their own port. */
+  listener?: ListenerName;
+  /** `from` is what the user typed the value into (`--smtp-port` or `MAILSANDBOX_SMTP_PORT`): problems name it. */
+  apply(o: SandboxOptions, v: string, problems: string[], from: string): void;
 }
 
 const portFlag = (name: ListenerName, what: string): FlagSpec => ({
   flag: `${name}-port`,
   env: `MAILSANDBOX_${name.toUpperCase()}_PORT`,
   help: `${what} port, 0 = any free port, off = disabled (default ${cliDefaultPorts[name]})`,
-  apply(o, v, problems) {
+  listener: name,
+  apply(o, v, problems, from) {
     if (v === 'off') o[name] = { port: false };
     else if (/^\d+$/.test(v)) o[name] = { port: Number(v) };
-    else problems.push(`--${name}-port must be a port number or off, got ${JSON.stringify(v)}`);
+    else problems.push(`${from} must be a port number or off, got ${JSON.stringify(v)}`);
   },
 });
 
-const sizeFlag = (v: string): number | undefined => {
-  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(v.trim());
-  if (!m) return undefined;
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
-  return Number(m[1]) * mult;
-};
-
 export const flagSpecs: readonly FlagSpec[] = [
   { flag: 'host', env: 'MAILSANDBOX_HOST', help: 'bind address for every listener (default 127.0.0.1)', apply: (o, v) => void (o.host = v) },
-  portFlag('smtp', 'SMTP (plain + STARTTLS)'),
+  portFlag('smtp', 'SMTP (plain; STARTTLS with --starttls)'),
+  portFlag('submission', 'SMTP submission (STARTTLS always offered)'),
   portFlag('smtps', 'SMTPS (implicit TLS)'),
-  portFlag('pop3', 'POP3 (plain + STLS)'),
+  portFlag('pop3', 'POP3 (plain; STLS with --starttls)'),
   portFlag('pop3s', 'POP3S (implicit TLS)'),
-  portFlag('imap', 'IMAP (plain + STARTTLS)'),
+  portFlag('imap', 'IMAP (plain; STARTTLS with --starttls)'),
   portFlag('imaps', 'IMAPS (implicit TLS)'),
   portFlag('http', 'HTTP (UI, REST, WebSocket)'),
+  {
+    flag: 'ports',
+    env: 'MAILSANDBOX_PORTS',
+    help: '0 = every listener not given its own port on a free port',
+    apply(_o, v, problems, from) {
+      if (v !== '0') problems.push(`${from} only takes 0 (every listener on a free port), got ${JSON.stringify(v)}`);
+    },
+  },
+  {
+    flag: 'starttls',
+    env: 'MAILSANDBOX_STARTTLS',
+    help: 'STARTTLS/STLS on the plain SMTP, POP3 and IMAP ports: off | on | required (default off)',
+    apply(o, v, problems, from) {
+      if ((startTlsModes as readonly string[]).includes(v)) o.starttls = v as StartTlsMode;
+      else problems.push(`${from} must be off, on or required, got ${JSON.stringify(v)}`);
+    },
+  },
   { flag: 'tls-cert', env: 'MAILSANDBOX_TLS_CERT', help: 'PEM certificate file (default: self-signed, generated at start)', apply: (o, v) => void (o.tls = { ...o.tls, certFile: v }) },
   { flag: 'tls-key', env: 'MAILSANDBOX_TLS_KEY', help: 'PEM private key file', apply: (o, v) => void (o.tls = { ...o.tls, keyFile: v }) },
   {
     flag: 'max-message-size',
     env: 'MAILSANDBOX_MAX_MESSAGE_SIZE',
-    help: 'largest message accepted, bytes or 10MB/25MiB (default 25MiB)',
-    apply(o, v, problems) {
-      const n = sizeFlag(v);
-      if (n === undefined) problems.push(`--max-message-size must be a size like 26214400 or 25MiB, got ${JSON.stringify(v)}`);
+    help: 'largest message accepted: bytes, or 10MB (decimal), 25MiB (binary), 2.5MiB; at least 1KiB (default 25MiB)',
+    apply(o, v, problems, from) {
+      const n = parseSize(v);
+      if (n === undefined) problems.push(`${from} must be a size like 26214400, 10MB or 25MiB, got ${JSON.stringify(v)}`);
       else o.maxMessageSize = n;
     },
   },
@@ -323,18 +363,18 @@ export const flagSpecs: readonly FlagSpec[] = [
     flag: 'max-messages',
     env: 'MAILSANDBOX_MAX_MESSAGES',
     help: 'messages kept, oldest evicted first, 0 = unlimited (default 10000)',
-    apply(o, v, problems) {
+    apply(o, v, problems, from) {
       if (/^\d+$/.test(v)) o.maxMessages = Number(v);
-      else problems.push(`--max-messages must be a whole number, got ${JSON.stringify(v)}`);
+      else problems.push(`${from} must be a whole number, got ${JSON.stringify(v)}`);
     },
   },
   {
     flag: 'max-size',
     env: 'MAILSANDBOX_MAX_SIZE',
     help: 'bytes of messages kept, oldest evicted first, 0 = unlimited (default 1GiB)',
-    apply(o, v, problems) {
-      const n = sizeFlag(v);
-      if (n === undefined) problems.push(`--max-size must be a size like 1073741824 or 1GiB, got ${JSON.stringify(v)}`);
+    apply(o, v, problems, from) {
+      const n = parseSize(v);
+      if (n === undefined) problems.push(`${from} must be a size like 1073741824, 5GB or 1GiB, got ${JSON.stringify(v)}`);
       else o.maxSize = n;
     },
   },
@@ -342,9 +382,9 @@ export const flagSpecs: readonly FlagSpec[] = [
     flag: 'smtp-auth',
     env: 'MAILSANDBOX_SMTP_AUTH',
     help: 'off | optional | required (default optional)',
-    apply(o, v, problems) {
+    apply(o, v, problems, from) {
       if ((authModes as readonly string[]).includes(v)) o.smtpAuth = v as SmtpAuthMode;
-      else problems.push(`--smtp-auth must be off, optional or required, got ${JSON.stringify(v)}`);
+      else problems.push(`${from} must be off, optional or required, got ${JSON.stringify(v)}`);
     },
   },
   { flag: 'users', env: 'MAILSANDBOX_USERS', help: 'file of address:password lines (default: any password accepted)', apply: (o, v) => void (o.usersFile = v) },
@@ -359,9 +399,9 @@ export const flagSpecs: readonly FlagSpec[] = [
     flag: 'log-level',
     env: 'MAILSANDBOX_LOG_LEVEL',
     help: 'silent | error | warn | info | debug (default info)',
-    apply(o, v, problems) {
+    apply(o, v, problems, from) {
       if ((logLevels as readonly string[]).includes(v)) o.logLevel = v as LogLevel;
-      else problems.push(`--log-level must be one of ${logLevels.join(', ')}, got ${JSON.stringify(v)}`);
+      else problems.push(`${from} must be one of ${logLevels.join(', ')}, got ${JSON.stringify(v)}`);
     },
   },
 ];
@@ -386,17 +426,26 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
     else if (def.type === 'boolean' && typeof value !== 'boolean') problems.push(`${name} takes no value`);
   }
   for (const p of positionals) problems.push(`unexpected argument ${JSON.stringify(p)}`);
-  const options: SandboxOptions = {};
+  // The CLI logs each stored message (info); the library defaults to warn.
+  const options: SandboxOptions = { logLevel: 'info' };
   for (const name of listenerNames) options[name] = { port: cliDefaultPorts[name] };
+  const given = new Set<ListenerName>();
   for (const s of flagSpecs) {
     const fromEnv = env[s.env];
-    if (fromEnv !== undefined && fromEnv !== '') s.apply(options, fromEnv, problems);
+    if (fromEnv === undefined || fromEnv === '') continue;
+    s.apply(options, fromEnv, problems, s.env);
+    if (s.listener) given.add(s.listener);
   }
   for (const s of flagSpecs) {
     const v = values[s.flag];
-    if (typeof v === 'string') s.apply(options, v, problems);
+    if (typeof v !== 'string') continue;
+    s.apply(options, v, problems, `--${s.flag}`);
+    if (s.listener) given.add(s.listener);
   }
   for (const name of listenerNames) if (values[`no-${name}`]) options[name] = { port: false };
+  if ((values.ports ?? env.MAILSANDBOX_PORTS) === '0') {
+    for (const name of listenerNames) if (!given.has(name) && !values[`no-${name}`]) options[name] = { port: 0 };
+  }
   if (problems.length) {
     // Also list what the values that did parse get wrong (a port out of range, ui auth without a colon, ...).
     try {

@@ -1,7 +1,7 @@
 export { createSandbox, Sandbox, version } from './api/create-sandbox.js';
-export type { Ports } from './api/create-sandbox.js';
+export type { Ports, AnyPorts, SandboxWith } from './api/create-sandbox.js';
 export { ConfigError, defaultLimits } from './config.js';
-export type { SandboxOptions, SandboxConfig, Limits, SmtpAuthMode, ListenerName, PortOption } from './config.js';
+export type { SandboxOptions, SandboxConfig, Limits, SmtpAuthMode, StartTlsMode, ListenerName, PortOption } from './config.js';
 // What waitForMessage rejects with, so a test can tell a timeout from a refused wait with `instanceof`.
 export { WaitTimeoutError, WaiterLimitError, WaitAbortedError } from './store/message-waiter.js';
 export type {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConfigError, listenerNames, parseUsersFile, resolveConfig } from '../config.js';
-import type { ListenerName, SandboxConfig, SandboxOptions } from '../config.js';
+import type { ListenerName, SandboxConfig, SandboxOptions, StartTlsMode } from '../config.js';
 import type { MessageStore } from '../store/message-store.js';
 import { compileFilter } from '../store/query.js';
 import { normalizeFlags } from '../store/flags.js';
@@ -16,13 +16,33 @@ import { startImapServer } from '../imap/imap-server.js';
 import { startHttpServer } from '../http/http-server.js';
 import { toMailMessage, toSummary } from '../store/message-view.js';
 import { waitForMessages } from './wait-for.js';
+import { describeListenError } from './listen-problem.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
 
-/** Actual port numbers; `null` for a listener that is off. */
-export type Ports = Record<ListenerName, number | null>;
+/**
+ * A listener's port type from its options: `null` only when turned off (`{ port: false }`), `number` when on (the
+ * default), `number | null` when the options are not known at compile time.
+ */
+type PortOf<L> = L extends { port: false } ? null : L extends { port?: infer P } ? (false extends P ? number | null : number) : number;
+
+/**
+ * Actual port numbers. With default options every one is a `number`, so `sandbox.ports.smtp` goes straight into
+ * nodemailer's `port` under `strict`; a listener turned off in the options is `null`.
+ */
+export type Ports<O extends SandboxOptions = SandboxOptions> = { [K in ListenerName]: K extends keyof O ? PortOf<O[K]> : number };
+
+/** The sandbox `createSandbox(options)` returns, for a variable declared before it: `let s: SandboxWith<typeof opts>`. */
+export type SandboxWith<O extends SandboxOptions> = Sandbox<{ [K in ListenerName]: K extends keyof O ? PortOf<O[K]> : number }>;
+
+/** Any sandbox's ports: `null` for a listener that is off. */
+export type AnyPorts = Record<ListenerName, number | null>;
+
+/** `string` when HTTP is on, `null` when it was turned off. */
+type UrlOf<P> = P extends number ? string : null;
 
 const tlsModes: Record<ListenerName, TlsMode> = {
   smtp: 'starttls',
+  submission: 'starttls',
   smtps: 'implicit',
   pop3: 'starttls',
   pop3s: 'implicit',
@@ -33,6 +53,7 @@ const tlsModes: Record<ListenerName, TlsMode> = {
 
 const schemes: Record<ListenerName, string> = {
   smtp: 'smtp',
+  submission: 'smtp',
   smtps: 'smtps',
   pop3: 'pop3',
   pop3s: 'pop3s',
@@ -48,8 +69,12 @@ export const version: string = (createRequire(import.meta.url)('../../package.js
 /**
  * A running sandbox: SMTP, POP3, IMAP and HTTP over one in-memory store.
  * Create it with {@link createSandbox}.
+ *
+ * `P` is its port types, from the options it was created with: the sandbox `createSandbox()` returns has a `number`
+ * for every listener that is on and `null` for one turned off. A bare `Sandbox` is any sandbox (ports
+ * `number | null`); `Sandbox<Ports<{}>>` (or `SandboxWith<typeof options>`) names one with known options.
  */
-export class Sandbox {
+export class Sandbox<P extends AnyPorts = AnyPorts> {
   readonly #servers: Array<[ListenerName, RunningServer]>;
   readonly #startedAt = new Date();
   #closed: Promise<void> | null = null;
@@ -72,16 +97,16 @@ export class Sandbox {
   }
 
   /** The actual port of every listener (`null` when off). */
-  get ports(): Ports {
-    const ports = Object.fromEntries(listenerNames.map((n) => [n, null])) as Ports;
+  get ports(): P {
+    const ports: AnyPorts = Object.fromEntries(listenerNames.map((n) => [n, null])) as Record<ListenerName, null>;
     for (const [name, server] of this.#servers) ports[name] = server.port;
-    return ports;
+    return ports as P;
   }
 
   /** Base URL of the HTTP server (UI and REST API), e.g. `http://127.0.0.1:8025`; null when HTTP is off. */
-  get url(): string | null {
-    const port = this.ports.http;
-    return port === null ? null : `http://${urlHost(this.config.host)}:${port}`;
+  get url(): UrlOf<P['http']> {
+    const port: number | null = this.ports.http;
+    return (port === null ? null : `http://${urlHost(this.config.host)}:${port}`) as UrlOf<P['http']>;
   }
 
   info(): SandboxInfo {
@@ -91,7 +116,7 @@ export class Sandbox {
       version,
       startedAt: this.#startedAt.toISOString(),
       host: this.config.host,
-      listeners: this.#servers.map(([name, s]) => ({ name, port: s.port, tls: tlsModes[name], url: `${schemes[name]}://${host}:${s.port}` })),
+      listeners: this.#servers.map(([name, s]) => ({ name, port: s.port, tls: this.#tlsMode(name), url: `${schemes[name]}://${host}:${s.port}` })),
       counts: { ...this.store.stats(), sessions: this.context.sessions.list().length },
       limits: { ...this.config.limits },
       maxMessageSize: this.config.maxMessageSize,
@@ -99,7 +124,15 @@ export class Sandbox {
       maxSize: this.config.maxSize,
       smtpAuth: this.config.smtpAuth,
       tlsSelfSigned: this.context.tls.isSelfSigned,
+      starttls: this.config.starttls,
+      tlsFingerprint256: this.context.tls.fingerprint256,
     };
+  }
+
+  /** The plain SMTP, POP3 and IMAP ports offer an upgrade only with `starttls` on (SPEC §3). */
+  #tlsMode(name: ListenerName): TlsMode {
+    const mode = tlsModes[name];
+    return mode === 'starttls' && name !== 'submission' && this.config.starttls === 'off' ? 'none' : mode;
   }
 
   /**
@@ -185,6 +218,7 @@ export class Sandbox {
 
 const starters: Record<ListenerName, [Starter, boolean]> = {
   smtp: [startSmtpServer, false],
+  submission: [startSmtpServer, false],
   smtps: [startSmtpServer, true],
   pop3: [startPop3Server, false],
   pop3s: [startPop3Server, true],
@@ -202,7 +236,7 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
  * const msg = await sandbox.waitForMessage({ to: 'ann@example.test' });
  * await sandbox.close();
  */
-export async function createSandbox(options: SandboxOptions = {}, defaultPort?: (l: ListenerName) => number): Promise<Sandbox> {
+export async function createSandbox<const O extends SandboxOptions = {}>(options?: O, defaultPort?: (l: ListenerName) => number): Promise<SandboxWith<O>> {
   const config = resolveConfig(options, defaultPort);
   const context = createServerContext(config, await loadTls(config), await loadUsers(config));
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
@@ -212,25 +246,36 @@ export async function createSandbox(options: SandboxOptions = {}, defaultPort?: 
     );
   }
   const servers: Array<[ListenerName, RunningServer]> = [];
-  try {
-    for (const name of listenerNames) {
-      const port = config.listeners[name].port;
-      if (port === null || name === 'http') continue;
-      const [start, secure] = starters[name];
-      servers.push([name, await start(context, { host: config.host, port, secure })]);
+  const sandbox: SandboxWith<O> = new Sandbox(context, servers);
+  // Every listener is tried before giving up, so all busy ports are named in one run (SPEC §3).
+  const problems = new Set<string>();
+  for (const name of listenerNames) {
+    const port = config.listeners[name].port;
+    if (port === null) continue;
+    const listen: ListenOptions = { host: config.host, port, secure: starters[name][1], starttls: startTlsOf(name, config.starttls) };
+    try {
+      const server = name === 'http' ? await startHttpServer(context, listen, { info: () => sandbox.info() }) : await starters[name][0](context, listen);
+      servers.push([name, server]);
+    } catch (err) {
+      const problem = describeListenError(name, config.host, port, err as NodeJS.ErrnoException);
+      if (problem === undefined) {
+        await Promise.allSettled(servers.map(([, s]) => s.close()));
+        throw err;
+      }
+      problems.add(problem);
     }
-    const sandbox = new Sandbox(context, servers);
-    const httpPort = config.listeners.http.port;
-    if (httpPort !== null) {
-      servers.push(['http', await startHttpServer(context, { host: config.host, port: httpPort, secure: false }, { info: () => sandbox.info() })]);
-    }
-    return sandbox;
-  } catch (err) {
-    await Promise.allSettled(servers.map(([, s]) => s.close()));
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') throw new ConfigError([`cannot listen: ${e.message}`]);
-    throw err;
   }
+  if (problems.size) {
+    await Promise.allSettled(servers.map(([, s]) => s.close()));
+    throw new ConfigError([...problems]);
+  }
+  return sandbox;
+}
+
+/** What a listener offers: the submission port always STARTTLS (the 587 convention), plain ports per `--starttls`. */
+function startTlsOf(name: ListenerName, mode: StartTlsMode): StartTlsMode {
+  if (name === 'submission') return mode === 'required' ? 'required' : 'on';
+  return name === 'smtp' || name === 'pop3' || name === 'imap' ? mode : 'off';
 }
 
 /** `users` given directly, merged with the `--users` file. */

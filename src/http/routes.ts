@@ -7,6 +7,7 @@ import { deleteMailbox, listMailboxes } from './handlers/mailboxes.js';
 import * as messages from './handlers/messages.js';
 import { getSession, listSessions } from './handlers/sessions.js';
 import { getInfo, healthz } from './handlers/system.js';
+import { getCertificate } from './handlers/tls.js';
 import { waitForMessages } from './handlers/wait.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -30,6 +31,7 @@ export function registerRoutes(app: Router, h: HttpContext): void {
   route(app, '/api/v1/sessions/:id', { get: getSession(h) });
   route(app, '/api/v1/mailboxes', { get: listMailboxes(h) });
   route(app, '/api/v1/mailboxes/:address', { delete: deleteMailbox(h) });
+  route(app, '/api/v1/tls/certificate', { get: getCertificate(h) });
 }
 
 /** One path, its methods, and a 405 with `Allow` for every other method. */

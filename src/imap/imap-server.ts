@@ -34,7 +34,9 @@ export function startImapServer(ctx: ServerContext, opts: ListenOptions): Promis
       localPort: socket.localPort,
       isTls: opts.secure,
       cache,
-      upgradeTls: opts.secure ? undefined : (plain) => upgrade(plain, secureContext),
+      // STARTTLS only where `--starttls` offers it (SPEC §3).
+      upgradeTls: opts.secure || opts.starttls === 'off' ? undefined : (plain) => upgrade(plain, secureContext),
+      isTlsRequired: !opts.secure && opts.starttls === 'required',
     });
     live.add(session);
     session.onClose(() => live.delete(session));

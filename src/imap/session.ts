@@ -3,6 +3,7 @@ import type { ServerContext } from '../shared/server-context.js';
 import type { SessionHandle } from '../store/session-log.js';
 import type { MimeCache } from '../mime/mime-cache.js';
 import type { MessageCache } from './message-cache.js';
+import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 import type { MailboxView } from './mailbox-view.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -14,6 +15,8 @@ export interface SessionOptions {
   isTls: boolean;
   /** Wraps the plain connection in TLS for STARTTLS; absent where that is impossible (IMAPS, in-memory tests). */
   upgradeTls?: (plain: Duplex) => Promise<Duplex>;
+  /** `--starttls required`: LOGIN and AUTHENTICATE are refused until STARTTLS (LOGINDISABLED is advertised). */
+  isTlsRequired?: boolean;
   /** Parsed MIME trees, search text and formatted FETCH items, shared by the server's sessions. */
   cache: MessageCache;
 }
@@ -43,6 +46,8 @@ export class ImapSession {
   #isClosed = false;
   #isClosing = false;
   #idleTimer: NodeJS.Timeout | null = null;
+  /** STARTTLS was answered and nothing has come over TLS yet: a hang-up now means a refused certificate. */
+  #isAwaitingTlsCommand = false;
   #onInput: (chunk: Buffer) => void = () => {};
   readonly #onClose: Array<() => void> = [];
 
@@ -90,6 +95,11 @@ export class ImapSession {
     const ms = this.state === 'not-authenticated' ? Math.min(imapIdleMs, preLoginIdleMs) : imapIdleMs;
     this.#idleTimer = setTimeout(() => void this.close('Autologout; idle for too long'), ms);
     this.#idleTimer.unref?.();
+  }
+
+  /** Logins wait for TLS: `--starttls required` on a connection not yet encrypted. */
+  get isTlsRequired(): boolean {
+    return !this.isTls && this.options.isTlsRequired === true;
   }
 
   /** The dispatcher's input hook. */
@@ -174,6 +184,7 @@ export class ImapSession {
     this.#socket = await this.options.upgradeTls(plain);
     this.#attach(this.#socket);
     this.isTls = true;
+    this.#isAwaitingTlsCommand = true;
     this.log.setTls();
     this.log.line('*', 'TLS started');
   }
@@ -193,6 +204,7 @@ export class ImapSession {
 
   readonly #handlers = {
     data: (chunk: Buffer): void => {
+      this.#isAwaitingTlsCommand = false;
       this.#onInput(chunk);
     },
     close: (): void => {
@@ -220,6 +232,7 @@ export class ImapSession {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.view?.close();
     this.view = null;
+    if (this.#isAwaitingTlsCommand) reportTlsHangup('imap', 'STARTTLS', (line) => this.log.line('*', line), this.server.logger, this.log.id);
     this.log.end();
     for (const fn of this.#onClose.splice(0)) fn();
   }

@@ -15,7 +15,7 @@ const SHUTDOWN_GRACE_MS = 2_000;
  * @example const pop3 = await startPop3Server(ctx, { host: '127.0.0.1', port: 0, secure: false });
  */
 export async function startPop3Server(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
-  const listener = new Pop3Listener(ctx, opts.secure);
+  const listener = new Pop3Listener(ctx, opts);
   const port = await listener.listen(opts.host, opts.port);
   return { port, close: () => listener.close() };
 }
@@ -30,10 +30,13 @@ class Pop3Listener {
   readonly #server: Server;
   #closing: Promise<void> | null = null;
 
+  readonly isImplicitTls: boolean;
+
   constructor(
     readonly ctx: ServerContext,
-    readonly isImplicitTls: boolean,
+    readonly opts: ListenOptions,
   ) {
+    this.isImplicitTls = opts.secure;
     this.#secureContext = createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
     this.#slots = new AddressSlots(ctx.config.limits.maxConnectionsPerAddress);
     // Half-open: a client may send its last commands and shut down its side; it still gets every answer.
@@ -87,7 +90,9 @@ class Pop3Listener {
   #startSession(stream: Socket, raw: Socket): void {
     const session = new Pop3Session(this.ctx, stream, {
       isTls: this.isImplicitTls,
-      secureContext: this.isImplicitTls ? undefined : this.#secureContext,
+      // STLS only where `--starttls` offers it (SPEC §3).
+      secureContext: this.isImplicitTls || this.opts.starttls === 'off' ? undefined : this.#secureContext,
+      isTlsRequired: !this.isImplicitTls && this.opts.starttls === 'required',
       remoteAddress: raw.remoteAddress,
       localPort: raw.localPort,
     });

@@ -16,12 +16,15 @@ import { encodeLines, formatError, ok, Pop3Error } from './responses.js';
 import { authFailureDelay, sleep } from '../shared/auth-throttle.js';
 import { isHttpRequestLine } from '../shared/http-request-line.js';
 import type { Reply } from './responses.js';
+import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 
 export interface Pop3SessionOptions {
   /** The stream is already encrypted (POP3S). */
   isTls: boolean;
   /** Offered through STLS while the session is not encrypted; absent on a listener without STLS. */
   secureContext?: SecureContext;
+  /** `--starttls required`: logins are refused until the session is encrypted. */
+  isTlsRequired?: boolean;
   remoteAddress?: string;
   localPort?: number;
 }
@@ -60,6 +63,8 @@ export class Pop3Session implements SessionControl {
   #idleTimer: NodeJS.Timeout | null = null;
   #isBusy = false;
   #isUpgrading = false;
+  /** STLS was answered and no command has come over TLS yet: a hang-up now means a refused certificate. */
+  #isAwaitingTlsCommand = false;
   /** No more input is processed: QUIT, a limit, idle or shutdown. */
   #isEnding = false;
   #isClosed = false;
@@ -71,7 +76,7 @@ export class Pop3Session implements SessionControl {
   constructor(
     readonly ctx: ServerContext,
     stream: Duplex,
-    options: Pop3SessionOptions,
+    readonly options: Pop3SessionOptions,
   ) {
     this.#stream = stream;
     this.#isTls = options.isTls;
@@ -91,6 +96,10 @@ export class Pop3Session implements SessionControl {
 
   get canStartTls(): boolean {
     return !this.#isTls && this.#secureContext !== undefined;
+  }
+
+  get isTlsRequired(): boolean {
+    return !this.#isTls && this.options.isTlsRequired === true;
   }
 
   get maildrop(): Maildrop {
@@ -197,6 +206,7 @@ export class Pop3Session implements SessionControl {
     this.#clearIdle();
     // A connection that ends without QUIT commits nothing (RFC 1939 §6); it only gives up the lock.
     this.#releaseLock();
+    if (this.#isAwaitingTlsCommand) reportTlsHangup('pop3', 'STLS', (line) => this.#log.line('*', line), this.ctx.logger, this.id);
     this.#log.line('*', 'connection closed');
     this.#log.end();
     this.#resolveClosed();
@@ -238,6 +248,7 @@ export class Pop3Session implements SessionControl {
       this.#continuation = null;
       return this.#fail(new Pop3Error('Invalid characters in command'));
     }
+    this.#isAwaitingTlsCommand = false;
     const continuation = this.#continuation;
     if (continuation) {
       this.#continuation = null;
@@ -369,6 +380,7 @@ export class Pop3Session implements SessionControl {
     this.#log.line('S', status);
     await new Promise<void>((resolve) => raw.write(status + '\r\n', () => resolve()));
     if (this.#isClosed) return;
+    this.#isAwaitingTlsCommand = true;
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.#secureContext });
     this.#stream = secure;
     secure.on('error', this.#onError);

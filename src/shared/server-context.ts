@@ -1,4 +1,4 @@
-import type { ListenerName, SandboxConfig } from '../config.js';
+import type { ListenerName, SandboxConfig, StartTlsMode } from '../config.js';
 import { MessageDetailsCache } from '../mime/message-details.js';
 import { MessageStore } from '../store/message-store.js';
 import { MessageWaiters } from '../store/message-waiter.js';
@@ -55,6 +55,8 @@ export interface ListenOptions {
   port: number;
   /** Implicit TLS (SMTPS, POP3S, IMAPS). */
   secure: boolean;
+  /** On a plain listener: whether STARTTLS/STLS is offered, and whether mail and logins need it first. */
+  starttls: StartTlsMode;
 }
 
 /** A listening server. `close()` stops accepting, ends sessions (bounded) and resolves when closed. */
@@ -86,4 +88,8 @@ export interface SandboxInfo {
   maxSize: number;
   smtpAuth: string;
   tlsSelfSigned: boolean;
+  /** `--starttls`: whether the plain SMTP, POP3 and IMAP ports offer an upgrade. */
+  starttls: StartTlsMode;
+  /** SHA-256 fingerprint of the certificate in use (colon-separated hex, as `openssl x509 -fingerprint` prints it). */
+  tlsFingerprint256: string;
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { generate } from 'selfsigned';
 
@@ -8,6 +9,8 @@ export interface TlsMaterial {
   cert: string;
   /** True when generated at start-up rather than loaded from `--tls-cert`/`--tls-key`. */
   isSelfSigned: boolean;
+  /** SHA-256 fingerprint of the (first) certificate, `AB:CD:...`, printed in the banner so users can check what they trust. */
+  fingerprint256: string;
 }
 
 /** Loads the PEM files given, or generates a self-signed certificate for localhost, 127.0.0.1, ::1 and the host name. */
@@ -20,13 +23,16 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
     } catch (err) {
       throw new Error(`${certFile} and ${keyFile} are not a matching PEM certificate and private key (${(err as Error).message})`);
     }
-    return { cert, key, isSelfSigned: false };
+    return { cert, key, isSelfSigned: false, fingerprint256: new X509Certificate(cert).fingerprint256 };
   }
   const host = hostname();
   const altNames: Array<{ type: number; value?: string; ip?: string }> = [
     { type: 2, value: 'localhost' },
     { type: 7, ip: '127.0.0.1' },
     { type: 7, ip: '::1' },
+    // Also as a DNS name: fetchmail (6.4) and some other clients match the host they were given only against DNS
+    // names, so `poll 127.0.0.1 ... sslcertck` would fail on the IP entry alone.
+    { type: 2, value: '127.0.0.1' },
   ];
   if (host && host !== 'localhost') altNames.push({ type: 2, value: host });
   const notAfter = new Date();
@@ -43,5 +49,5 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
       { name: 'subjectAltName', altNames },
     ],
   } as Parameters<typeof generate>[1]);
-  return { cert: pems.cert, key: pems.private, isSelfSigned: true };
+  return { cert: pems.cert, key: pems.private, isSelfSigned: true, fingerprint256: new X509Certificate(pems.cert).fingerprint256 };
 }

@@ -7,6 +7,7 @@ import { CommandLineReader, type CommandLineParser } from './command-line-reader
 import { feedDataStream, type DataStreamParser } from './data-stream.js';
 import type { SandboxSmtpServer } from './sandbox-server.js';
 import { redactCommand, SmtpTranscript } from './transcript.js';
+import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 
 /**
  * Replies that answer a bad command (syntax, sequence, unknown command, missing or failed AUTH). They count towards
@@ -55,6 +56,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   authFailures = 0;
   /** Our own idle timer: the socket's would be reset by any byte, in either direction (see `_armTimeout`). */
   #idleTimer: NodeJS.Timeout | null = null;
+  /** STARTTLS was accepted and no command has come over TLS yet: a hang-up now means a refused certificate. */
+  #isAwaitingTlsCommand = false;
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -139,6 +142,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
       const line = redactCommand(text, isContinuation);
       this.transcript.client(forbidden ? escapeControls(line) : line);
     }
+    if (this.secure) this.#isAwaitingTlsCommand = false;
+    else if (!this._upgrading && !isContinuation && /^STARTTLS\s*$/i.test(command.toString('latin1'))) this.#isAwaitingTlsCommand = true;
     if (forbidden && !this._upgrading && this._ready) {
       // Refused whole, whatever part of the line it is in, and an AUTH exchange in progress ends with it.
       this._nextHandler = false;
@@ -162,6 +167,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
     // A hook's reply that names its own enhanced status code (`452 4.2.2 ...`) must not get a second one.
     if (context === undefined && typeof data === 'string' && /^[245]\.\d{1,3}\.\d{1,3} /.test(data)) context = false;
+    // The library's non-standard 538 for AUTH before STARTTLS (`--starttls required`) is RFC 3207's 530.
+    if (code === 538) code = 530;
     // Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake.
     const socket = this._socket;
     const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';
@@ -199,6 +206,10 @@ export class SandboxSmtpConnection extends SMTPConnection {
     const wasClosed = this._closed;
     super._onClose();
     if (wasClosed) return;
+    if (this.#isAwaitingTlsCommand) {
+      const { ctx } = this.#server;
+      reportTlsHangup('smtp', 'STARTTLS', (line) => this.transcript.note(line), ctx.logger, this.transcript.session.id);
+    }
     this.transcript.note('connection closed');
     this.transcript.session.end();
   }

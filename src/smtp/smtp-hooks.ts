@@ -41,7 +41,7 @@ const unsafeAddress = /[\r\n\0]/;
  * All of them answer synchronously where they can: the library's defaults defer with setImmediate, which costs a
  * turn of the event loop per command.
  */
-export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLookup) {
+export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLookup, isTlsRequired = false) {
   return {
     onConnect: (_session: SMTPServerSession, done: Done) => done(),
 
@@ -67,7 +67,9 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
       done(null, { user });
     },
 
-    onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
+    onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      // `--starttls required` (RFC 3207 §4): no mail transaction before the upgrade.
+      if (isTlsRequired && !session.secure) return done(new SmtpError(530, 'Error: Must issue a STARTTLS command first'));
       if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
       done();
     },

@@ -13,8 +13,8 @@ const closeGraceMs = 3_000;
  */
 export function startSmtpServer(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
   let server: SandboxSmtpServer | undefined = undefined;
-  const hooks = createSmtpHooks(ctx, (session) => server?.connectionOf(session));
-  server = new SandboxSmtpServer(ctx, { ...smtpOptions(ctx, opts.secure), ...hooks });
+  const hooks = createSmtpHooks(ctx, (session) => server?.connectionOf(session), opts.starttls === 'required');
+  server = new SandboxSmtpServer(ctx, { ...smtpOptions(ctx, opts), ...hooks });
   const running = server;
   // Connection-level errors (a client vanishing mid-transaction, a failed TLS handshake) are reported here;
   // without a listener they would crash the process.
@@ -48,8 +48,12 @@ function recordFailedHandshake(ctx: ServerContext, err: ServerError): void {
 }
 
 /** smtp-server options from the sandbox config. */
-function smtpOptions(ctx: ServerContext, secure: boolean): SMTPServerOptions {
+function smtpOptions(ctx: ServerContext, opts: ListenOptions): SMTPServerOptions {
   const { config } = ctx;
+  const { secure } = opts;
+  const disabledCommands = config.smtpAuth === 'off' ? ['AUTH'] : [];
+  // Not offered means not there: an unadvertised STARTTLS gets the unknown-command answer (SPEC §3).
+  if (!secure && opts.starttls === 'off') disabledCommands.push('STARTTLS');
   const { limits } = config;
   return {
     secure,
@@ -66,9 +70,10 @@ function smtpOptions(ctx: ServerContext, secure: boolean): SMTPServerOptions {
     hideENHANCEDSTATUSCODES: false,
     authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'],
     authOptional: config.smtpAuth !== 'required',
-    disabledCommands: config.smtpAuth === 'off' ? ['AUTH'] : [],
-    // Development clients often AUTH on the plain port; the sandbox's passwords are test passwords.
-    allowInsecureAuth: true,
+    disabledCommands,
+    // Development clients often AUTH on the plain port; the sandbox's passwords are test passwords. With
+    // `--starttls required` the library refuses AUTH before TLS (answered 530 by SandboxSmtpConnection).
+    allowInsecureAuth: opts.starttls !== 'required',
     // Bad commands are counted by SandboxSmtpConnection against limits.smtpBadCommands instead.
     maxAllowedUnauthenticatedCommands: false,
     maxClients: limits.maxConnections,

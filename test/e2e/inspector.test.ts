@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
@@ -110,7 +111,18 @@ describe.skipIf(!hasChromium)(suiteName('the sessions view, connect panel, theme
     const panel = await page.getByTestId('connect-panel').textContent();
     expect(panel).toContain(`port: ${sb.ports.smtp}`);
     expect(panel).toContain(`smtplib.SMTP('127.0.0.1', ${sb.ports.smtp})`);
-    expect(panel).toContain(`IMAP server: 127.0.0.1  port ${sb.ports.imap}`);
+    expect(panel).toContain(`IMAP server: 127.0.0.1  port ${sb.ports.imap}  (none)`);
+  });
+
+  it('offers the TLS certificate as a PEM download, with the fingerprint the API reports', async () => {
+    const { page, sandbox: sb } = await open({ hash: '#/connect' });
+    const link = page.getByTestId('certificate-download');
+    await link.waitFor();
+    expect(await page.getByTestId('tls-certificate').textContent()).toContain(sb.info().tlsFingerprint256);
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('mailsandbox.pem');
+    const path = await download.path();
+    expect(readFileSync(path, 'utf8')).toBe(sb.context.tls.cert.endsWith('\n') ? sb.context.tls.cert : `${sb.context.tls.cert}\n`);
   });
 
   it('switches to the dark theme, remembers it, and follows prefers-color-scheme on auto', async () => {

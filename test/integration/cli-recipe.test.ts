@@ -10,7 +10,7 @@ import '../../src/vitest/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = `${root}dist/cli.js`;
-const everyPortZero = ['smtp', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'].flatMap((l) => [`--${l}-port`, '0']);
+const everyPortZero = ['smtp', 'submission', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'].flatMap((l) => [`--${l}-port`, '0']);
 
 interface ReadyLine {
   event: 'ready';
@@ -76,7 +76,8 @@ describe('the CLI as a background process in a CI job', () => {
   it('ends the human banner with the JSON line when stdout is not a terminal', async () => {
     const { child, lines } = startCli(everyPortZero);
     const { ready, before } = await readUntilReady(lines, child);
-    expect(before.join('\n')).toContain(`SMTP   smtp://127.0.0.1:${ready.ports.smtp} (STARTTLS)`);
+    expect(before.join("\n")).toContain(`SMTP   smtp://127.0.0.1:${ready.ports.smtp}\n`); // no upgrade offered by default
+    expect(before.join("\n")).toContain(`SUBMIT smtp://127.0.0.1:${ready.ports.submission} (STARTTLS)`);
     expect(before.join('\n')).toContain(`UI     ${ready.ui}/`);
     child.kill('SIGTERM');
     expect(await exitOf(child)).toEqual({ code: 0, signal: null });

@@ -22,7 +22,7 @@ function runCurl(args: string[]): Promise<string> {
 
 describe.skipIf(!curl)('IMAP with curl', () => {
   it('lists folders and fetches a message by UID, byte for byte, over STARTTLS', async () => {
-    sandbox = await imapSandbox();
+    sandbox = await imapSandbox({ starttls: 'on' }); // STARTTLS on the plain port only with `starttls` (SPEC §3)
     const raw = eml('curl me', 'Hello from curl');
     await sandbox.deliver(raw, { to: 'curl@example.test' });
     const base = `imap://127.0.0.1:${sandbox.ports.imap}`;

@@ -36,7 +36,7 @@ def ok(r):
 
 describe.skipIf(!python)('IMAP with Python imaplib', () => {
   it('logs in after STARTTLS and runs SELECT, FETCH, SEARCH, STORE, COPY, EXPUNGE, APPEND and UID commands', async () => {
-    sandbox = await imapSandbox();
+    sandbox = await imapSandbox({ starttls: 'on' }); // STARTTLS on the plain port only with `starttls` (SPEC §3)
     for (const s of ['first', 'second', 'third']) await sandbox.deliver(eml(s, `Body ${s}`), { to: 'py@example.test' });
     const script = `${prelude}
 m = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))

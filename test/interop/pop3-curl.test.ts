@@ -22,7 +22,8 @@ describe.skipIf(!hasCurl)('POP3 interop: curl', () => {
   let sandbox: Sandbox;
   let raws: Buffer[];
   beforeEach(async () => {
-    sandbox = await pop3Sandbox({ users: { [bob]: 'pw' } });
+    // curl --ssl-reqd needs STLS, offered on the plain port only with `starttls` (SPEC §3).
+    sandbox = await pop3Sandbox({ users: { [bob]: 'pw' }, starttls: 'on' });
     raws = [dottyMessage('first'), dottyMessage('second message')];
     for (const raw of raws) await sandbox.deliver(raw, { to: bob });
   });

@@ -38,7 +38,8 @@ describe.skipIf(!hasPython)('POP3 interop: Python poplib', () => {
   let sandbox: Sandbox;
   let raws: Buffer[];
   beforeEach(async () => {
-    sandbox = await pop3Sandbox({ users: { [bob]: 'pw' } });
+    // STLS is offered on the plain port only with `starttls` (SPEC §3); poplib's stls() needs it.
+    sandbox = await pop3Sandbox({ users: { [bob]: 'pw' }, starttls: 'on' });
     raws = [dottyMessage('first'), dottyMessage('second')];
     for (const raw of raws) await sandbox.deliver(raw, { to: bob });
   });

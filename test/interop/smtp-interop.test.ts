@@ -63,7 +63,7 @@ describe('SMTP interoperability with real clients', () => {
   it.skipIf(!hasPython)('python smtplib delivers over STARTTLS with login [needs python3 on PATH, skipped without it]', async () => {
     const raw = makeMessage('python starttls', '.leading dot\r\nGrüße\r\n');
     const added = nextMessage(sandbox);
-    await run('python3', ['-c', pythonSender, 'starttls', String(sandbox.ports.smtp), file('py1.eml', raw), 'py@example.test', 'pw']);
+    await run('python3', ['-c', pythonSender, 'starttls', String(sandbox.ports.submission), file('py1.eml', raw), 'py@example.test', 'pw']);
     const message = await added;
     expect(message.raw.equals(raw)).toBe(true);
     expect(message.envelope.rcptTo).toEqual(['ann@example.test', 'bob@example.test']);
@@ -82,7 +82,7 @@ describe('SMTP interoperability with real clients', () => {
   it.skipIf(!hasCurl)('curl smtp:// --ssl-reqd delivers over STARTTLS [needs curl on PATH, skipped without it]', async () => {
     const raw = makeMessage('curl starttls');
     const added = nextMessage(sandbox);
-    await run('curl', ['-sS', '--ssl-reqd', '-k', `smtp://127.0.0.1:${sandbox.ports.smtp}`, '--mail-from', 'curl@example.test', '--mail-rcpt', 'ann@example.test', '-T', file('curl.eml', raw)]);
+    await run('curl', ['-sS', '--ssl-reqd', '-k', `smtp://127.0.0.1:${sandbox.ports.submission}`, '--mail-from', 'curl@example.test', '--mail-rcpt', 'ann@example.test', '-T', file('curl.eml', raw)]);
     const message = await added;
     expect(message.raw.equals(raw)).toBe(true);
     expect(message.connection.tls).toBe(true);
@@ -108,7 +108,7 @@ describe('SMTP interoperability with real clients', () => {
   it.skipIf(!hasSwaks)('swaks delivers over STARTTLS with AUTH CRAM-MD5 [needs swaks on PATH, skipped without it]', async () => {
     const added = nextMessage(sandbox);
     await run('swaks', [
-      '--server', `127.0.0.1:${sandbox.ports.smtp}`, '--tls', '--auth', 'CRAM-MD5', '--auth-user', 'swaks@example.test', '--auth-password', 'pw',
+      '--server', `127.0.0.1:${sandbox.ports.submission}`, '--tls', '--auth', 'CRAM-MD5', '--auth-user', 'swaks@example.test', '--auth-password', 'pw',
       '--from', 'swaks@example.test', '--to', 'ann@example.test', '--header', 'Subject: swaks tls',
     ]);
     const message = await added;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const allZero = ['--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
+const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
 const children: ChildProcessWithoutNullStreams[] = [];
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
@@ -60,19 +60,23 @@ describe('the mailsandbox CLI', () => {
     const child = run(allZero);
     const done = finish(child);
     const ready = await readyLine(child);
-    for (const name of ['smtp', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http']) expect(ready.ports[name]).toBeGreaterThan(0);
+    for (const name of ['smtp', 'submission', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http']) expect(ready.ports[name]).toBeGreaterThan(0);
     expect(ready.ui).toBe(`http://127.0.0.1:${ready.ports.http}`);
     child.kill('SIGTERM');
     const { code, stdout, stderr } = await done;
     expect(stderr).toContain('SIGTERM: shutting down');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/SMTP\s+smtp:\/\/127\.0\.0\.1:\d+ \(STARTTLS\)/);
+    // The plain ports offer no upgrade by default; the submission port always does (SPEC §3).
+    expect(stdout).toMatch(/SMTP\s+smtp:\/\/127\.0\.0\.1:\d+\n/);
+    expect(stdout).toMatch(/SUBMIT\s+smtp:\/\/127\.0\.0\.1:\d+ \(STARTTLS\)/);
+    expect(stdout).toMatch(/TLS\s+certificate SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}\n/);
+    expect(stdout).toContain(`download: http://127.0.0.1:${ready.ports.http}/api/v1/tls/certificate`);
     expect(stdout).toMatch(/IMAPS\s+imaps:\/\/127\.0\.0\.1:\d+ \(TLS\)/);
     expect(stdout).toMatch(/UI\s+http:\/\/127\.0\.0\.1:\d+\//);
   });
 
   it('takes settings from env vars and turns listeners off', async () => {
-    const child = run(['--json-banner', '--smtp-port', '0', '--imap-port', '0', '--pop3s-port', '0', '--http-port', '0', '--no-imaps'], { MAILSANDBOX_POP3_PORT: 'off', MAILSANDBOX_SMTPS_PORT: 'off', MAILSANDBOX_SMTP_PORT: '1' });
+    const child = run(['--json-banner', '--smtp-port', '0', '--submission-port', '0', '--imap-port', '0', '--pop3s-port', '0', '--http-port', '0', '--no-imaps'], { MAILSANDBOX_POP3_PORT: 'off', MAILSANDBOX_SMTPS_PORT: 'off', MAILSANDBOX_SMTP_PORT: '1' });
     const done = finish(child);
     const ready = await readyLine(child);
     expect(ready.ports.pop3).toBeNull();
@@ -90,9 +94,61 @@ describe('the mailsandbox CLI', () => {
     try {
       const { code, stderr } = await finish(run([...allZero, '--smtp-port', String(port)]));
       expect(code).toBe(2);
-      expect(stderr).toMatch(/cannot listen: .*EADDRINUSE/);
+      expect(stderr).toContain(`SMTP port ${port} (--smtp-port) is in use: another mailsandbox? Use --smtp-port 0 or --ports 0`);
     } finally {
       blocker.close();
     }
+  });
+
+  it('names every busy port at once, each with its flag and a hint, and exits 2', async () => {
+    const blockers = [createServer().listen(0, '127.0.0.1'), createServer().listen(0, '127.0.0.1')];
+    await Promise.all(blockers.map((b) => once(b, 'listening')));
+    const [smtp, imaps] = blockers.map((b) => (b.address() as { port: number }).port);
+    try {
+      const { code, stderr } = await finish(run(['--ports', '0', '--smtp-port', String(smtp), '--imaps-port', String(imaps)]));
+      expect(code).toBe(2);
+      expect(stderr).toContain(`SMTP port ${smtp} (--smtp-port) is in use`);
+      expect(stderr).toContain(`IMAPS port ${imaps} (--imaps-port) is in use: another mailsandbox? Use --imaps-port 0 or --ports 0`);
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      for (const b of blockers) b.close();
+    }
+  });
+
+  it('puts every listener not given its own port on a free port with --ports 0 (and MAILSANDBOX_PORTS=0)', async () => {
+    for (const [args, env] of [[['--ports', '0', '--no-pop3s'], {}], [['--no-pop3s'], { MAILSANDBOX_PORTS: '0' }]] as const) {
+      const child = run(['--json-banner', ...args], env);
+      const done = finish(child);
+      const ready = await readyLine(child);
+      for (const name of ['smtp', 'submission', 'smtps', 'pop3', 'imap', 'imaps', 'http']) {
+        expect(ready.ports[name]).toBeGreaterThan(0);
+        expect(ready.ports[name]).not.toBe({ smtp: 1025, submission: 1587, smtps: 1465, pop3: 1110, imap: 1143, imaps: 1993, http: 8025 }[name]);
+      }
+      expect(ready.ports.pop3s).toBeNull();
+      child.kill('SIGTERM');
+      expect((await done).code).toBe(0);
+    }
+  });
+
+  it('names the environment variable a bad value came from', async () => {
+    const { code, stderr } = await finish(run(['--ports', '0'], { MAILSANDBOX_SMTP_PORT: 'abc', MAILSANDBOX_MAX_MESSAGE_SIZE: 'big' }));
+    expect(code).toBe(2);
+    expect(stderr).toContain('MAILSANDBOX_SMTP_PORT must be a port number or off, got "abc"');
+    expect(stderr).toContain('MAILSANDBOX_MAX_MESSAGE_SIZE must be a size');
+    expect(stderr).not.toContain('--smtp-port must');
+  });
+
+  it.each([['0.0.0.0.0'], ['256.1.1.1'], ['bad host']])('refuses --host %s with a clear message and exit 2, no stack trace', async (host) => {
+    const { code, stderr } = await finish(run(['--ports', '0', '--host', host]));
+    expect(code).toBe(2);
+    expect(stderr).toContain(`host must be an IP address or host name, got ${JSON.stringify(host)}`);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a host name that does not resolve with the --host flag named and exit 2', async () => {
+    const { code, stderr } = await finish(run(['--ports', '0', '--host', 'no-such-host.invalid']));
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot listen on host "no-such-host.invalid" (--host)');
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

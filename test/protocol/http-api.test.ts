@@ -347,6 +347,7 @@ describe('sessions, mailboxes, info and health', () => {
     const info = await apiJson(sandbox, '/api/v1/info');
     expect(info.body).toMatchObject({ name: 'mailsandbox', counts: { messages: 1 } });
     expect(info.body.listeners).toEqual([expect.objectContaining({ name: 'http', port: sandbox.ports.http })]);
+    expect(info.body).toMatchObject({ starttls: 'off', tlsFingerprint256: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/) });
     const health = await apiJson(sandbox, '/healthz');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
   });

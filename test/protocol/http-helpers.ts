@@ -8,6 +8,7 @@ import type { SandboxOptions } from '../../src/config.js';
 export function httpSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return createSandbox({
     smtp: { port: false },
+    submission: { port: false },
     smtps: { port: false },
     pop3: { port: false },
     pop3s: { port: false },

@@ -6,6 +6,7 @@ import type { SandboxOptions } from '../../src/config.js';
 export function imapSandbox(extra: SandboxOptions = {}): Promise<Sandbox> {
   return createSandbox({
     smtp: { port: false },
+    submission: { port: false },
     smtps: { port: false },
     pop3: { port: false },
     pop3s: { port: false },

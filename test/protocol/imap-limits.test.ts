@@ -11,9 +11,11 @@ afterEach(async () => {
   sandbox = null;
 });
 
-async function start(limits: Partial<Limits> = {}, maxMessageSize?: number): Promise<Sandbox> {
+async function start(limits: Partial<Limits> = {}, maxMessageSize?: number, starttls: 'off' | 'on' = 'off'): Promise<Sandbox> {
   sandbox = await createSandbox({
+    starttls,
     smtp: { port: false },
+    submission: { port: false },
     smtps: { port: false },
     pop3: { port: false },
     pop3s: { port: false },
@@ -231,7 +233,7 @@ describe('IMAP under arbitrary byte streams', () => {
 
 describe('IMAP STARTTLS', () => {
   it('discards plaintext pipelined after STARTTLS', async () => {
-    const sb = await start();
+    const sb = await start({}, undefined, 'on');
     const plain = await RawImap.connect(sb.ports.imap!);
     plain.write('A1 STARTTLS\r\nA2 LOGIN bob@example.test x\r\n');
     await plain.until(/^A1 OK.*\r\n/m);

@@ -3,7 +3,7 @@ import { createSandbox, type Sandbox } from '../../src/index.js';
 import { WaitTimeoutError, WaiterLimitError } from '../../src/store/message-waiter.js';
 import { compose, simpleEml } from './http-helpers.js';
 
-const allOff = { smtp: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false }, logLevel: 'silent' } as const;
+const allOff = { smtp: { port: false }, submission: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false }, logLevel: 'silent' } as const;
 
 let sandbox: Sandbox;
 beforeEach(async () => {

@@ -31,6 +31,8 @@ async function start(limits: Partial<Limits> = {}): Promise<Sandbox> {
     imap: { port: 0 },
     imaps: { port: 0 },
     http: { port: false },
+    // The STARTTLS cases below need the upgrade offered on the plain ports.
+    starttls: 'on',
     logLevel: 'silent',
     limits,
   });

@@ -11,6 +11,7 @@ import { LineClient } from '../session/pop3-harness.js';
 export function pop3Sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return createSandbox({
     smtp: { port: false },
+    submission: { port: false },
     smtps: { port: false },
     pop3: { port: 0 },
     pop3s: { port: 0 },

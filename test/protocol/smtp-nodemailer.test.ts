@@ -14,7 +14,8 @@ function transport(port: number, options: Record<string, unknown> = {}) {
 /** Sends raw bytes (nodemailer dot-stuffs them) and returns the stored message. */
 async function sendRaw(sandbox: Sandbox, options: Record<string, unknown>, raw: Buffer, envelope = { from: 'sender@example.test', to: ['ann@example.test'] }) {
   const added = nextMessage(sandbox);
-  const port = options.secure ? sandbox.ports.smtps : sandbox.ports.smtp;
+  // The plain port offers no STARTTLS by default (SPEC §3); a client that requires TLS uses the submission port.
+  const port = options.secure ? sandbox.ports.smtps : options.requireTLS ? sandbox.ports.submission : sandbox.ports.smtp;
   const info = await transport(port as number, options).sendMail({ envelope, raw });
   const message = await added;
   expect(info.response).toBe(`250 2.6.0 Ok: queued as ${message.id}`);

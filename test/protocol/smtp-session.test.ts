@@ -5,16 +5,19 @@ import { dataPayload, makeMessage, nextMessage, RawSmtpClient, smtpSandbox } fro
 describe('SMTP session: greeting, EHLO and STARTTLS', () => {
   let sandbox: Sandbox;
   let port: number;
+  /** The submission port: STARTTLS is always offered there (the plain port offers it only with `starttls`). */
+  let submission: number;
 
   beforeAll(async () => {
     sandbox = await smtpSandbox({ maxMessageSize: 1_000_000 });
     port = sandbox.ports.smtp as number;
+    submission = sandbox.ports.submission as number;
   });
   afterAll(() => sandbox.close());
   afterEach(() => void vi.useRealTimers());
 
-  it('advertises PIPELINING, 8BITMIME, SMTPUTF8, SIZE, ENHANCEDSTATUSCODES, STARTTLS and AUTH PLAIN LOGIN CRAM-MD5', async () => {
-    const client = await RawSmtpClient.connect(port);
+  it('advertises PIPELINING, 8BITMIME, SMTPUTF8, SIZE, ENHANCEDSTATUSCODES, STARTTLS and AUTH PLAIN LOGIN CRAM-MD5 on the submission port', async () => {
+    const client = await RawSmtpClient.connect(submission);
     const ehlo = (await client.hello()) as string;
     const keywords = ehlo.split('\n').slice(1).map((l) => l.slice(4));
     expect(keywords).toEqual(
@@ -44,7 +47,7 @@ describe('SMTP session: greeting, EHLO and STARTTLS', () => {
   });
 
   it('discards commands pipelined after STARTTLS before the handshake', async () => {
-    const client = await RawSmtpClient.connect(port);
+    const client = await RawSmtpClient.connect(submission);
     await client.hello();
     client.write('STARTTLS\r\nMAIL FROM:<evil@example.test>\r\nRCPT TO:<victim@example.test>\r\n');
     expect(await client.reply()).toMatch(/^220 /);
@@ -56,7 +59,7 @@ describe('SMTP session: greeting, EHLO and STARTTLS', () => {
   });
 
   it('requires EHLO again after STARTTLS (RFC 3207 §4.2)', async () => {
-    const client = await RawSmtpClient.connect(port);
+    const client = await RawSmtpClient.connect(submission);
     await client.hello();
     expect(await client.command('STARTTLS')).toMatch(/^220 /);
     await client.startTls();

@@ -42,7 +42,8 @@ describe('SMTP transcripts', () => {
     const added = nextMessage(sandbox);
     const raw = makeMessage(`transcript ${method}`, 'the body must not appear in the transcript\r\n');
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp as number, auth: { user: 'ann@example.test', pass: password }, authMethod: method, tls: { rejectUnauthorized: false } })
+      // The submission port, where STARTTLS is offered: the transcript shows the upgrade.
+      .createTransport({ host: '127.0.0.1', port: sandbox.ports.submission as number, auth: { user: 'ann@example.test', pass: password }, authMethod: method, tls: { rejectUnauthorized: false } })
       .sendMail({ envelope: { from: 'sender@example.test', to: ['ann@example.test'] }, raw });
     const message = await added;
     const session = sandbox.context.sessions.get(message.connection.sessionId as string) as SessionRecord;

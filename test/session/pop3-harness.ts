@@ -34,7 +34,7 @@ export function duplexPair(): [Duplex, Duplex] {
 
 export function createTestContext(opts: { users?: Record<string, string>; limits?: Partial<Limits>; tls?: TlsMaterial } = {}): ServerContext {
   const config = resolveConfig({ users: opts.users, limits: opts.limits, logLevel: 'silent' });
-  return createServerContext(config, opts.tls ?? { key: '', cert: '', isSelfSigned: true }, opts.users);
+  return createServerContext(config, opts.tls ?? { key: '', cert: '', isSelfSigned: true, fingerprint256: '' }, opts.users);
 }
 
 /** A line-oriented client end of a duplex pair: reads CRLF lines in order, waits for them without sleeping. */

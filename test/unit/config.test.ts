@@ -43,9 +43,60 @@ describe('configuration', () => {
     expect(cli([...argv]).listeners[name].port).toBeNull();
   });
 
-  it('parses sizes with units', () => {
-    expect(cli(['--max-message-size', '10MB']).maxMessageSize).toBe(10 * 1024 * 1024);
-    expect(cli(['--max-message-size=2048']).maxMessageSize).toBe(2048);
+  it.each([
+    ['2048', 2048],
+    ['10MB', 10_000_000],
+    ['10MiB', 10 * 1024 * 1024],
+    ['2.5MiB', 2.5 * 1024 * 1024],
+    ['1.5 MB', 1_500_000],
+    ['64kB', 64_000],
+    ['64KiB', 65_536],
+    ['10M', 10 * 1024 * 1024],
+    ['1GiB', 1024 ** 3],
+  ])('reads the size %s as %i bytes (MB decimal, MiB binary, decimals accepted)', (text, bytes) => {
+    expect(cli(['--max-message-size', text]).maxMessageSize).toBe(bytes);
+  });
+
+  it.each(['10 parsecs', '-5MB', 'MB', '1e6'])('refuses the size %j, naming the flag', (text) => {
+    expect(problemsOf(() => cli(['--max-message-size', text])).join('\n')).toContain('--max-message-size must be a size like');
+  });
+
+  it('states the minimum message size', () => {
+    expect(problemsOf(() => cli(['--max-message-size', '1000']))).toEqual(['max message size must be a whole number of bytes, at least 1024 (1KiB), got 1000']);
+  });
+
+  it('names the environment variable a bad value came from, and the flag when it came from the command line', () => {
+    expect(problemsOf(() => cli([], { MAILSANDBOX_SMTP_PORT: 'abc' }))).toEqual(['MAILSANDBOX_SMTP_PORT must be a port number or off, got "abc"']);
+    expect(problemsOf(() => cli([], { MAILSANDBOX_STARTTLS: 'yes' }))).toEqual(['MAILSANDBOX_STARTTLS must be off, on or required, got "yes"']);
+    expect(problemsOf(() => cli(['--smtp-port', 'abc']))).toEqual(['--smtp-port must be a port number or off, got "abc"']);
+  });
+
+  it('puts every listener not given its own port on port 0 with --ports 0 or MAILSANDBOX_PORTS=0', () => {
+    const c = cli(['--ports', '0', '--imap-port', '2143', '--no-pop3s'], { MAILSANDBOX_SMTP_PORT: '2525' });
+    expect(c.listeners).toMatchObject({ smtp: { port: 2525 }, imap: { port: 2143 }, pop3s: { port: null }, submission: { port: 0 }, http: { port: 0 } });
+    expect(cli([], { MAILSANDBOX_PORTS: '0' }).listeners.http.port).toBe(0);
+    expect(problemsOf(() => cli(['--ports', '1']))).toEqual(['--ports only takes 0 (every listener on a free port), got "1"']);
+  });
+
+  it('defaults the submission listener to 1587 and --starttls to off; reads on and required', () => {
+    expect(cli([]).listeners.submission.port).toBe(1587);
+    expect(cli([]).starttls).toBe('off');
+    expect(cli(['--starttls', 'required']).starttls).toBe('required');
+    expect(cli([], { MAILSANDBOX_STARTTLS: 'on', MAILSANDBOX_SUBMISSION_PORT: '2587' })).toMatchObject({ starttls: 'on', listeners: { submission: { port: 2587 } } });
+  });
+
+  it.each(['0.0.0.0.0', '256.0.0.1', '1.2.3', 'bad host', 'a/b', '-lead.example', ''])('refuses the host %j', (host) => {
+    expect(problemsOf(() => resolveConfig({ host }))).toEqual([`host must be an IP address or host name, got ${JSON.stringify(host)}`]);
+  });
+
+  it.each(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'mail-sandbox', 'ci.example.test'])('accepts the host %j', (host) => {
+    expect(resolveConfig({ host }).host).toBe(host);
+  });
+
+  it('logs at warn in the library and at info from the CLI', () => {
+    expect(resolveConfig({}).logLevel).toBe('warn');
+    expect(cli([]).logLevel).toBe('info');
+    expect(cli(['--log-level', 'debug']).logLevel).toBe('debug');
   });
 
   it('lists every problem at once', () => {

@@ -24,7 +24,7 @@ describe('seeding flags', () => {
   });
 
   it('normalises flags given to sandbox.deliver() and refuses invalid ones before storing anything', async () => {
-    const sandbox = await createSandbox({ logLevel: 'silent', smtp: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false } });
+    const sandbox = await createSandbox({ logLevel: 'silent', smtp: { port: false }, submission: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false } });
     try {
       const summary = await sandbox.deliver('Subject: x\n\nbody\n', { to: 'ann@example.test', flags: ['\\seen', '$Label1'] });
       expect(summary.seen).toBe(true);

@@ -83,7 +83,7 @@ describe('MessageDetailsCache', () => {
 
   it('drops a message when the store deletes it, and is separate per sandbox', async () => {
     const config = resolveConfig({ logLevel: 'silent' });
-    const tls = { key: '', cert: '', isSelfSigned: true };
+    const tls = { key: '', cert: '', isSelfSigned: true, fingerprint256: '' };
     const one = createServerContext(config, tls);
     const two = createServerContext(config, tls);
     const m = one.store.deliver({ raw: fixture('plain-text.eml'), envelope: { mailFrom: '', rcptTo: ['a@x.test'] }, source: 'api' });

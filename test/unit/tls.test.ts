@@ -18,7 +18,8 @@ describe('TLS material', () => {
     await writeFile(join(dir, 'cert.pem'), own.cert);
     await writeFile(join(dir, 'key.pem'), own.key);
     const tls = await loadTlsMaterial(join(dir, 'cert.pem'), join(dir, 'key.pem'));
-    expect(tls).toEqual({ cert: own.cert, key: own.key, isSelfSigned: false });
+    expect(tls).toEqual({ cert: own.cert, key: own.key, isSelfSigned: false, fingerprint256: own.fingerprint256 });
+    expect(own.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   });
 
   it('refuses swapped or non-PEM files at start-up with a config error naming them', async () => {

@@ -5,7 +5,7 @@ import { createSandbox } from '../../src/api/create-sandbox.js';
 import type { Sandbox } from '../../src/api/create-sandbox.js';
 import '../../src/vitest/index.js';
 
-const onlyHttp = { smtp: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: 0 } } as const;
+const onlyHttp = { smtp: { port: false }, submission: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: 0 } } as const;
 
 function eml(to: string, subject: string): string {
   return `From: app@example.test\nTo: ${to}\nSubject: ${subject}\n\nHello\n`;

@@ -3,7 +3,7 @@ import { createSandbox } from '../../src/api/create-sandbox.js';
 import type { Sandbox } from '../../src/api/create-sandbox.js';
 import { formatFilter, mailMatchers } from '../../src/vitest/index.js';
 
-const allOff = { smtp: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false } } as const;
+const allOff = { smtp: { port: false }, submission: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false } } as const;
 
 function eml(from: string, to: string, subject: string, body = 'Hello'): string {
   return `From: ${from}\nTo: ${to}\nSubject: ${subject}\nMessage-ID: <${Math.random().toString(36).slice(2)}@example.test>\n\n${body}\n`;

@@ -33,7 +33,10 @@ export const login = defineCommand({
     expectArgCount(args, 2);
     return { user: getAstring(args, 0, 'user name'), password: getAstring(args, 1, 'password') };
   },
-  run: (ctx, { user, password }) => logIn(ctx.session, user, password, 'LOGIN'),
+  run: (ctx, { user, password }) => {
+    refuseBeforeTls(ctx.session);
+    return logIn(ctx.session, user, password, 'LOGIN');
+  },
 });
 
 // AUTHENTICATE PLAIN [initial-response] — RFC 3501 §6.2.2, RFC 4616 PLAIN, RFC 4959 SASL-IR.
@@ -47,6 +50,7 @@ export const authenticate = defineCommand({
     return { mechanism: getKeyword(args, 0, 'mechanism'), initial: args.length === 2 ? getAstring(args, 1, 'initial response') : null };
   },
   async run(ctx, { mechanism, initial }) {
+    refuseBeforeTls(ctx.session);
     if (mechanism !== 'PLAIN') throw no(`Unsupported mechanism ${mechanism}; use PLAIN`);
     let response = initial;
     if (response === null) {
@@ -66,6 +70,11 @@ export const authenticate = defineCommand({
     return logIn(ctx.session, user, password, 'AUTHENTICATE');
   },
 });
+
+/** `--starttls required` (RFC 3501 §6.2.3, RFC 9051 §7.1 PRIVACYREQUIRED): no credentials before STARTTLS. */
+function refuseBeforeTls(session: ImapSession): void {
+  if (session.isTlsRequired) throw no('Log in after STARTTLS', 'PRIVACYREQUIRED');
+}
 
 async function logIn(session: ImapSession, user: string, password: string, what: string): Promise<CommandResult> {
   const server = session.server;

@@ -16,6 +16,11 @@ export function parseLoginName(name: string): string {
   return name;
 }
 
+/** `--starttls required`: no login (and so no password on the wire) before STLS. Not a bad command. */
+function refuseBeforeTls(session: SessionControl): void {
+  if (session.isTlsRequired) throw new Pop3Error('TLS required: issue STLS first', undefined, false);
+}
+
 function authFailed(): Pop3Error {
   return new Pop3Error('Authentication failed', 'AUTH');
 }
@@ -33,6 +38,7 @@ export const userCommand = defineCommand({
   args: [1, 1],
   usage: 'USER name',
   run(session, [name]) {
+    refuseBeforeTls(session);
     session.pendingUser = parseLoginName(name);
     return ok(`Send PASS for ${session.pendingUser}`);
   },
@@ -48,6 +54,7 @@ export const passCommand = defineCommand({
     const user = session.pendingUser;
     // Whatever happens next, a failed PASS needs a new USER (RFC 1939 §7: "may either issue a new authentication command").
     session.pendingUser = null;
+    refuseBeforeTls(session);
     if (user === null) throw new Pop3Error('USER first');
     return loginWithPassword(session, user, password);
   },
@@ -61,6 +68,7 @@ export const apopCommand = defineCommand({
   redact: ([name]) => `${name} ****`,
   run(session, [name, digest]) {
     session.pendingUser = null;
+    refuseBeforeTls(session);
     if (!/^[0-9a-fA-F]{32}$/.test(digest)) throw new Pop3Error('Invalid APOP digest', 'AUTH');
     const user = parseLoginName(name);
     if (!session.ctx.credentials.verifyApop(user, session.apopTimestamp, digest)) throw authFailed();
@@ -78,6 +86,7 @@ export const authCommand = defineCommand({
   run(session, [mechanism, initial]) {
     session.pendingUser = null;
     if (mechanism === undefined) return ok('Supported mechanisms follow', { lines: [...saslMechanisms] });
+    refuseBeforeTls(session);
     return continueSasl(session, startSasl(mechanism, initial));
   },
 });

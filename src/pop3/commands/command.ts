@@ -13,6 +13,8 @@ export interface SessionControl {
   readonly isTls: boolean;
   /** True on the plain listener before TLS: STLS is offered. */
   readonly canStartTls: boolean;
+  /** `--starttls required` and not yet encrypted: logins are refused until STLS. */
+  readonly isTlsRequired: boolean;
   /** The `<pid.clock@host>` of the greeting, the APOP salt (RFC 1939 §7). */
   readonly apopTimestamp: string;
   /** The name given by USER, waiting for PASS. */

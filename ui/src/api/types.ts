@@ -90,7 +90,7 @@ export interface MailboxInfo {
 }
 
 export interface ListenerInfo {
-  name: 'smtp' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'http';
+  name: 'smtp' | 'submission' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'http';
   port: number;
   tls: 'starttls' | 'implicit' | 'none';
   url: string;
@@ -104,6 +104,8 @@ export interface SandboxInfo {
   maxMessageSize: number;
   smtpAuth: string;
   tlsSelfSigned: boolean;
+  /** SHA-256 of the certificate served at /api/v1/tls/certificate. */
+  tlsFingerprint256: string;
 }
 
 /** WebSocket frames from `/api/v1/events`. */

@@ -22,7 +22,14 @@ export function ConnectPanel() {
       <h1>Connect</h1>
       <p class="muted">
         mailsandbox {info.version} · {plural(info.counts.messages, 'message')} in {plural(info.counts.mailboxes, 'mailbox', 'mailboxes')} · SMTP AUTH {info.smtpAuth}
-        {info.tlsSelfSigned ? ' · self-signed TLS certificate (clients must not verify it)' : ''}
+        {info.tlsSelfSigned ? ' · self-signed TLS certificate' : ''}
+      </p>
+      <p class="muted" data-testid="tls-certificate">
+        TLS certificate SHA-256 <code>{info.tlsFingerprint256}</code> ·{' '}
+        <a href="/api/v1/tls/certificate" download="mailsandbox.pem" data-testid="certificate-download">
+          Download the certificate (PEM)
+        </a>{' '}
+        for clients that verify it (nodemailer with <code>tls: {'{ ca }'}</code>, mbsync, fetchmail, curl <code>--cacert</code>)
       </p>
       <table class="kv listeners" data-testid="listeners">
         <thead>
@@ -38,7 +45,7 @@ export function ConnectPanel() {
             <tr key={l.name}>
               <th scope="row">{l.name.toUpperCase()}</th>
               <td>{l.port}</td>
-              <td>{tlsText[l.tls]}</td>
+              <td>{l.name === 'pop3' && l.tls === 'starttls' ? 'plain + STLS' : tlsText[l.tls]}</td>
               <td>
                 <code>{l.url}</code>
               </td>
@@ -46,7 +53,7 @@ export function ConnectPanel() {
           ))}
         </tbody>
       </table>
-      {snippets(host, port).map(([title, code]) => (
+      {snippets(host, port, (n) => info.listeners.find((l) => l.name === n)?.tls ?? null).map(([title, code]) => (
         <section class="snippet" key={title}>
           <h2>
             {title} <CopyButton text={code} label={`Copy ${title} settings`} />
@@ -62,7 +69,8 @@ function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function snippets(host: string, port: (n: ListenerInfo['name']) => number | null): Array<[string, string]> {
+function snippets(host: string, port: (n: ListenerInfo['name']) => number | null, tls: (n: ListenerInfo['name']) => ListenerInfo['tls'] | null): Array<[string, string]> {
+  const security = (n: 'imap' | 'pop3' | 'smtp') => (tls(n) === 'starttls' ? `none or ${n === 'pop3' ? 'STLS' : 'STARTTLS'}` : 'none');
   const out: Array<[string, string]> = [];
   const smtp = port('smtp');
   const imap = port('imap') ?? port('imaps');
@@ -70,7 +78,7 @@ function snippets(host: string, port: (n: ListenerInfo['name']) => number | null
   if (smtp !== null) {
     out.push([
       'Node.js (nodemailer)',
-      `const transport = nodemailer.createTransport({\n  host: '${host}',\n  port: ${smtp},\n  secure: false, // STARTTLS is offered; any credentials are accepted\n  tls: { rejectUnauthorized: false },\n});`,
+      `// The plain port offers no STARTTLS unless the sandbox runs with --starttls on; any credentials are accepted.\nconst transport = nodemailer.createTransport({ host: '${host}', port: ${smtp} });`,
     ]);
     out.push([
       'Python (smtplib)',
@@ -79,9 +87,10 @@ function snippets(host: string, port: (n: ListenerInfo['name']) => number | null
     out.push(['Environment (.env)', `SMTP_HOST=${host}\nSMTP_PORT=${smtp}\nSMTP_SECURE=false`]);
   }
   const client = [
-    imap !== null && `IMAP server: ${host}  port ${imap}  (${port('imap') !== null ? 'none or STARTTLS' : 'SSL/TLS'})`,
-    pop3 !== null && `POP3 server: ${host}  port ${pop3}  (${port('pop3') !== null ? 'none or STARTTLS' : 'SSL/TLS'})`,
-    smtp !== null && `SMTP server: ${host}  port ${smtp}  (none or STARTTLS)`,
+    imap !== null && `IMAP server: ${host}  port ${imap}  (${port('imap') !== null ? security('imap') : 'SSL/TLS'})`,
+    pop3 !== null && `POP3 server: ${host}  port ${pop3}  (${port('pop3') !== null ? security('pop3') : 'SSL/TLS'})`,
+    smtp !== null && `SMTP server: ${host}  port ${smtp}  (${security('smtp')})`,
+    port('submission') !== null && `SMTP submission: ${host}  port ${port('submission')}  (STARTTLS)`,
     'User name:   the mailbox address, e.g. ann@example.test',
     'Password:    anything (unless the sandbox was started with --users)',
   ].filter(Boolean);
