@@ -5,6 +5,7 @@ import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { createMailbox, createFolder, defaultFolders, normalizeAddress, normalizeFolderName, uidIndex } from './mailbox.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
+import { FaultRuleSet } from './fault-rules.js';
 import { NoFlags, StoreError, type DeliveryInput, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 
 export { StoreError } from './types.js';
@@ -36,6 +37,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   #nextUidValidity = randomInt(1, 2 ** 31);
   #received = 0;
   #evicted = 0;
+  /** Fault injection rules (SPEC §13): kept with the store so a durable backend keeps them too. */
+  readonly faults = new FaultRuleSet();
 
   constructor(readonly options: StoreOptions) {
     super();
@@ -297,6 +300,21 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       mailbox.folders.set(f.name, f);
       this.emit('folder.renamed', f, oldName);
     }
+  }
+
+  /**
+   * Gives a folder a new, greater UIDVALIDITY and renumbers its messages from UID 1 (SPEC §13, a mail-client
+   * state fault). Sessions with the folder selected hear of it through `folder.uidvalidity` and must end.
+   */
+  renewUidValidity(address: string, name: string): Folder {
+    const folder = this.getFolder(address, name);
+    if (!folder) throw new StoreError('NONEXISTENT', `No folder ${normalizeFolderName(name)} in ${normalizeAddress(address)}`);
+    this.#nextUidValidity = Math.max(this.#nextUidValidity, folder.uidValidity + 1);
+    (folder as { uidValidity: number }).uidValidity = this.#nextUidValidity++;
+    folder.placements.forEach((p, i) => ((p as { uid: number }).uid = i + 1));
+    folder.uidNext = folder.placements.length + 1;
+    this.emit('folder.uidvalidity', folder);
+    return folder;
   }
 
   setSubscribed(folder: Folder, subscribed: boolean): void {
