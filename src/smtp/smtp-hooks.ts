@@ -11,6 +11,10 @@ import type { ServerContext } from '../shared/server-context.js';
 import type { ConnectionInfo } from '../store/types.js';
 import { newMessageId } from '../store/message-id.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
+import { refusedExtension } from './extension-guard.js';
+import { runSmtpFault, smtpFault } from './smtp-faults.js';
+import type { FaultFacts } from '../store/fault-rules.js';
+import { summarizeHeaders } from '../mime/header-summary.js';
 
 type Done = (err?: Error | null) => void;
 type DataDone = (err?: Error | null, message?: string) => void;
@@ -54,6 +58,28 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
     },
 
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: AuthDone) {
+      const onAuth = () => checkAuth(auth, session, done);
+      withFault(ctx, connectionOf(session), 'auth', () => ({ user: auth.username }), onAuth, (code, text) => done(new SmtpError(code, text)));
+    },
+
+    onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      const onMailFrom = () => checkMailFrom(address, done);
+      const facts = () => ({ from: address.address, user: userOf(session) });
+      withFault(ctx, connectionOf(session), 'mail', facts, onMailFrom, (code, text) => done(new SmtpError(code, text)));
+    },
+
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      const onRcptTo = () => checkRcptTo(address, done);
+      const facts = () => ({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: address.address, user: userOf(session) });
+      withFault(ctx, connectionOf(session), 'rcpt', facts, onRcptTo, (code, text) => done(new SmtpError(code, text)));
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, done: DataDone) {
+      receiveMessage(ctx, connectionOf(session), stream, session, done);
+    },
+  };
+
+  function checkAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: AuthDone): void {
       const user = auth.username ?? '';
       const { credentials } = ctx;
       const isValid =
@@ -63,22 +89,30 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
       if (!isValid) return done(null, { responseCode: 535, message: 'Error: authentication credentials invalid' });
       connectionOf(session)?.transcript.session.setUser(user);
       done(null, { user });
-    },
+  }
 
-    onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
-      if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
-      done();
-    },
+  function checkMailFrom(address: SMTPServerAddress, done: Done): void {
+    if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+    const refused = refusedExtension(ctx.config.smtpExtensions, 'mail', address);
+    if (refused) return done(new SmtpError(555, refused));
+    done();
+  }
 
-    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
-      if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
-      done();
-    },
+  function checkRcptTo(address: SMTPServerAddress, done: Done): void {
+    if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+    const refused = refusedExtension(ctx.config.smtpExtensions, 'rcpt', address);
+    if (refused) return done(new SmtpError(555, refused));
+    done();
+  }
+}
 
-    onData(stream: SMTPServerDataStream, session: SMTPServerSession, done: DataDone) {
-      receiveMessage(ctx, connectionOf(session), stream, session, done);
-    },
-  };
+const userOf = (session: SMTPServerSession): string | undefined => (typeof session.user === 'string' ? session.user : undefined);
+
+/** Runs a hook's stage through the fault rules: with none firing (the usual case) `proceed` runs at once. */
+function withFault(ctx: ServerContext, connection: SandboxSmtpConnection | undefined, stage: string, facts: () => FaultFacts, proceed: () => void, answer: (code: number, text: string) => void): void {
+  const rule = connection && smtpFault(ctx, connection, stage, facts);
+  if (!rule) return proceed();
+  runSmtpFault(connection, stage, rule, { proceed, answer });
 }
 
 /**
@@ -102,6 +136,12 @@ function receiveMessage(
     done(err, message);
   };
   stream.on('data', (chunk: Buffer) => {
+    if (connection?.isDroppingMidData) {
+      // A `data` + `partial` fault: the server goes away while the message is coming in; nothing is stored.
+      connection.isDroppingMidData = false;
+      settle(new SmtpError(451, 'Error: connection dropped by fault'));
+      return connection.drop();
+    }
     // The SIZE parameter is only a claim: the limit is on the bytes that actually arrive. Past it, keep draining
     // (the client is still sending) but hold nothing.
     if (stream.sizeExceeded) chunks = [];
@@ -113,17 +153,36 @@ function receiveMessage(
   // The client went away mid-DATA: smtp-server destroys the stream; drop what we hold, store nothing.
   stream.once('error', () => settle(new SmtpError(451, 'Error: connection lost during DATA')));
   stream.once('end', () => {
+    if (isSettled) return; // dropped mid-DATA by a fault: nothing to store
     connection?.transcript.client(`<${stream.byteLength} bytes of message data>`);
     if (stream.sizeExceeded) {
       return settle(new SmtpError(552, `Error: message exceeds the maximum size of ${ctx.config.maxMessageSize} bytes`));
     }
-    try {
-      settle(null, deliver(ctx, connection, session, joinUnpooled(chunks, size)));
-    } catch (err) {
-      ctx.logger.error('smtp: could not store a message', { session: session.id, err });
-      settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
-    }
+    const raw = joinUnpooled(chunks, size);
+    const store = () => {
+      try {
+        settle(null, deliver(ctx, connection, session, raw));
+      } catch (err) {
+        ctx.logger.error('smtp: could not store a message', { session: session.id, err });
+        settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
+      }
+    };
+    const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
+    if (!rule) return store();
+    // A message refused or cut off by a fault is never stored: a cut reply is the `250` that never fully arrived.
+    const isCut = rule.action === 'disconnect' && rule.partial;
+    const proceed = isCut ? () => settle(null, 'Ok: message not stored (reply cut off by fault)') : store;
+    runSmtpFault(connection, 'message', rule, { proceed, answer: (code, text) => settle(new SmtpError(code, text)) });
   });
+}
+
+function messageFacts(session: SMTPServerSession, raw: Buffer): FaultFacts {
+  return {
+    from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    to: session.envelope.rcptTo.map((r) => r.address),
+    user: userOf(session),
+    subject: () => summarizeHeaders(raw).subject,
+  };
 }
 
 /**
