@@ -163,7 +163,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
       return true;
     }
     const stage = commandStages[command.toString('latin1').split(' ', 1)[0].toUpperCase()];
-    if (!stage) return false;
+    // A DATA the library refuses anyway (no accepted recipient, e.g. pipelined after a refused RCPT) is no stage.
+    if (!stage || (stage === 'data' && !this.session.envelope?.rcptTo.length)) return false;
     const rule = smtpFault(ctx, this, stage, () => ({
       from: this.session.envelope?.mailFrom ? this.session.envelope.mailFrom.address : undefined,
       to: this.session.envelope?.rcptTo.map((r) => r.address),

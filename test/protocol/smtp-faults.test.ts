@@ -254,3 +254,17 @@ describe('SMTP extension profile (--smtp-extensions)', () => {
     await plain.close();
   });
 });
+
+describe('the smtp-server internals the fault seam overrides (pinned 3.21.6)', () => {
+  it('are still there, so the overrides keep applying', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    expect((require('smtp-server/package.json') as { version: string }).version).toBe('3.21.6');
+    const { SMTPConnection } = await import('smtp-server/lib/smtp-connection.js');
+    const { SMTPStream } = await import('smtp-server/lib/smtp-stream.js');
+    for (const method of ['init', '_setListeners', 'connectionReady', '_onCommand', '_whenWritable', 'send', '_createParser']) {
+      expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[method], method).toBe('function');
+    }
+    expect(typeof (SMTPStream.prototype as unknown as Record<string, unknown>)._write).toBe('function');
+  });
+});
