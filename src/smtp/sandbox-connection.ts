@@ -162,6 +162,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
       this._whenWritable(callback);
       return true;
     }
+    if (!ctx.store.faults.has('smtp')) return false; // the hot path: no rule, nothing to look at
     const stage = commandStages[command.toString('latin1').split(' ', 1)[0].toUpperCase()];
     // A DATA the library refuses anyway (no accepted recipient, e.g. pipelined after a refused RCPT) is no stage.
     if (!stage || (stage === 'data' && !this.session.envelope?.rcptTo.length)) return false;

@@ -177,11 +177,13 @@ function receiveMessage(
 }
 
 function messageFacts(session: SMTPServerSession, raw: Buffer): FaultFacts {
+  let subject: string | undefined;
   return {
     from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
     to: session.envelope.rcptTo.map((r) => r.address),
     user: userOf(session),
-    subject: () => summarizeHeaders(raw).subject,
+    // Read once, and only if a rule asks for it.
+    subject: () => (subject ??= summarizeHeaders(raw).subject),
   };
 }
 

@@ -32,6 +32,8 @@ export interface FaultRuleEvents {
 const maxKeysPerRule = 100_000;
 
 interface CompiledRule {
+  /** Insertion order: when several rules could fire, the oldest does. */
+  seq: number;
   rule: FaultRule;
   matchers: Array<[FaultMatchField, (value: string) => boolean]>;
   counts: Map<string, { seen: number; fired: number }>;
@@ -45,6 +47,9 @@ interface CompiledRule {
  */
 export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
   readonly #rules = new Map<string, CompiledRule>();
+  /** Rules by `protocol` + `on`: an event looks only at the rules of its own stage or command. */
+  readonly #byEvent = new Map<string, CompiledRule[]>();
+  #seq = 0;
   readonly #perProtocol: Record<FaultProtocol, number> = { smtp: 0, pop3: 0, imap: 0 };
   /** Faults fired since start, by protocol: the `mailsandbox_faults_fired_total` counter. */
   readonly fired: Record<FaultProtocol, number> = { smtp: 0, pop3: 0, imap: 0 };
@@ -85,6 +90,10 @@ export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
     const c = this.#rules.get(id);
     if (!c) return false;
     this.#rules.delete(id);
+    const key = eventKey(c.rule.protocol, c.rule.on);
+    const list = (this.#byEvent.get(key) ?? []).filter((x) => x !== c);
+    if (list.length) this.#byEvent.set(key, list);
+    else this.#byEvent.delete(key);
     this.#perProtocol[c.rule.protocol]--;
     this.emit('fault.removed', c.rule);
     return true;
@@ -94,6 +103,7 @@ export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
   clear(): number {
     const n = this.#rules.size;
     this.#rules.clear();
+    this.#byEvent.clear();
     this.#perProtocol.smtp = this.#perProtocol.pop3 = this.#perProtocol.imap = 0;
     this.emit('fault.cleared');
     return n;
@@ -105,10 +115,9 @@ export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
    */
   check(protocol: FaultProtocol, names: readonly string[], sessionId: string, facts: FaultFacts = {}): FaultRule | null {
     if (this.#perProtocol[protocol] === 0) return null;
-    for (const c of this.#rules.values()) {
+    for (const c of this.#candidates(protocol, names)) {
       const { rule } = c;
-      if (rule.protocol !== protocol || rule.spent || !names.includes(rule.on)) continue;
-      if (!matches(c, facts)) continue;
+      if (rule.spent || !matches(c, facts)) continue;
       if (!this.#counts(c, keyOf(rule, sessionId, facts))) continue;
       rule.hits++;
       this.fired[protocol]++;
@@ -117,6 +126,13 @@ export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
       return rule;
     }
     return null;
+  }
+
+  /** The rules listening for any of `names`, oldest first. */
+  #candidates(protocol: FaultProtocol, names: readonly string[]): readonly CompiledRule[] {
+    if (names.length === 1) return this.#byEvent.get(eventKey(protocol, names[0])) ?? [];
+    const all = names.flatMap((n) => this.#byEvent.get(eventKey(protocol, n)) ?? []);
+    return all.sort((a, b) => a.seq - b.seq);
   }
 
   /** skip, then times, then probability: only events that pass all three fire. */
@@ -138,10 +154,15 @@ export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
 
   #insert(rule: FaultRule): void {
     const matchers = Object.entries(rule.match ?? {}).map(([field, pattern]) => [field, compilePattern(pattern)] as [FaultMatchField, (v: string) => boolean]);
-    this.#rules.set(rule.id, { rule, matchers, counts: new Map(), random: seededRandom(rule.seed ?? 0) });
+    const c: CompiledRule = { seq: this.#seq++, rule, matchers, counts: new Map(), random: seededRandom(rule.seed ?? 0) };
+    this.#rules.set(rule.id, c);
+    const key = eventKey(rule.protocol, rule.on);
+    this.#byEvent.set(key, [...(this.#byEvent.get(key) ?? []), c]);
     this.#perProtocol[rule.protocol]++;
   }
 }
+
+const eventKey = (protocol: FaultProtocol, on: string): string => `${protocol} ${on}`;
 
 function matches(c: CompiledRule, facts: FaultFacts): boolean {
   for (const [field, test] of c.matchers) {
