@@ -29,26 +29,32 @@ export default async function run() {
   const best = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of ['none', 'rules']) {
+      const before = await servers[kind].call('rss');
       const r = await runReused({ port: servers[kind].ports.smtp, connections: CONNECTIONS, messages: MESSAGES, payload });
+      const after = await servers[kind].call('rss');
       await servers[kind].call('clear');
-      if (!best[kind] || r.rate > best[kind].rate) best[kind] = r;
+      // Server CPU per message is far less sensitive than throughput to what else runs on a shared machine.
+      r.cpuPerMessage = (after.cpuMicros - before.cpuMicros) / MESSAGES;
+      if (!best[kind] || r.rate > best[kind].rate) best[kind] = { ...r, cpuPerMessage: Math.min(r.cpuPerMessage, best[kind]?.cpuPerMessage ?? Infinity) };
+      else best[kind].cpuPerMessage = Math.min(best[kind].cpuPerMessage, r.cpuPerMessage);
     }
   }
   await Promise.all(Object.values(servers).map((s) => s.stop()));
   const ratio = best.rules.rate / best.none.rate;
+  const cpuRatio = best.none.cpuPerMessage / best.rules.cpuPerMessage;
   return [
     '## Fault injection overhead',
     '',
     `Command: \`npm run bench -- faults\`. SMTP ingest of ${MESSAGES.toLocaleString('en')} × 1 KB over ${CONNECTIONS} connections, best of ${ROUNDS} alternating rounds per sandbox.`,
     '',
     markdownTable(
-      ['sandbox', 'messages/s', 'ratio to no rules', 'target'],
+      ['sandbox', 'messages/s', 'ratio to no rules', 'server CPU µs/message', 'CPU ratio (no rules / rules)', 'target'],
       [
-        ['no fault rules', fmt(best.none.rate), '1.00', ''],
-        ['100 rules that match nothing', fmt(best.rules.rate), fmt(ratio, 2), '>= 0.95'],
+        ['no fault rules', fmt(best.none.rate), '1.00', fmt(best.none.cpuPerMessage), '1.00', ''],
+        ['100 rules that match nothing', fmt(best.rules.rate), fmt(ratio, 2), fmt(best.rules.cpuPerMessage), fmt(cpuRatio, 2), '>= 0.95'],
       ],
     ),
     '',
-    `Result: ${ratio >= 0.95 ? 'meets' : 'MISSES'} the target.`,
+    `Result: throughput ratio ${fmt(ratio, 2)}, CPU ratio ${fmt(cpuRatio, 2)}: ${Math.min(ratio, cpuRatio) >= 0.95 ? 'meets' : 'MISSES'} the 0.95 target.`,
   ].join('\n');
 }

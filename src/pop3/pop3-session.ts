@@ -14,11 +14,8 @@ import { Maildrop } from './maildrop.js';
 import { OutputArena, waitForDrain, writeStuffed } from './body-writer.js';
 import { encodeLines, formatError, ok, Pop3Error } from './responses.js';
 import type { Reply } from './responses.js';
-import { actOutFault, checkFault } from '../shared/fault-check.js';
-import type { FaultFacts } from '../store/fault-rules.js';
-
-/** POP3 commands that check credentials: a fault rule `on: "auth"` fires on them. */
-const authCommands = new Set(['PASS', 'APOP', 'AUTH']);
+import { actOutFault } from '../shared/fault-check.js';
+import { pop3Fault } from './pop3-faults.js';
 
 export interface Pop3SessionOptions {
   /** The stream is already encrypted (POP3S). */
@@ -85,41 +82,22 @@ export class Pop3Session implements SessionControl {
     this.#armIdle();
   }
 
-  /** How fault rules see this session: its id, and a transcript mark. */
-  readonly #faultSession = { id: '', mark: (line: string) => this.#log.line('*', line) };
-
+  /** The greeting, through the fault rules: a `connect` fault may delay, throttle, replace or cut it. */
   #greet(): void {
     const greeting = `+OK mailsandbox POP3 server ready ${this.apopTimestamp}`;
-    this.#faultSession.id = this.id;
-    const rule = checkFault(this.ctx, 'pop3', ['connect'], this.#faultSession);
+    const rule = pop3Fault(this.ctx, this.#log, 'connect');
     if (!rule) return this.#writeLine(greeting);
-    // Input that arrives meanwhile waits in the queue until the (delayed, throttled) greeting is out.
-    this.#isBusy = true;
-    void actOutFault(rule, {
-      stream: this.#stream,
-      isWholeSession: true,
-      proceed: () => this.#writeLine(greeting),
-      answer: (reply) => {
-        this.#writeLine(reply);
-        this.#terminate();
-      },
-      drop: () => this.#drop(),
-    }).finally(() => {
+    this.#isBusy = true; // input waits in the queue until the greeting (or the fault) is done
+    const terminate = (reply: string) => (this.#writeLine(reply), this.#terminate());
+    const control = { stream: this.#stream, isWholeSession: true, proceed: () => this.#writeLine(greeting), answer: terminate, drop: this.#drop };
+    void actOutFault(rule, control).finally(() => {
       this.#isBusy = false;
       void this.#pump();
     });
   }
 
   /** A fault's disconnect: no goodbye, the connection just goes away. */
-  #drop(): void {
-    this.#log.line('*', 'connection dropped by fault');
-    this.#stream.destroy();
-  }
-
-  #faultFacts(name: string, args: readonly string[]): FaultFacts {
-    const user = this.#mailbox?.address ?? (name === 'USER' || name === 'APOP' ? args[0] : this.pendingUser) ?? undefined;
-    return { user, mailbox: user };
-  }
+  #drop = (): void => void (this.#log.line('*', 'connection dropped by fault'), this.#stream.destroy());
 
   get isTls(): boolean {
     return this.#isTls;
@@ -281,15 +259,10 @@ export class Pop3Session implements SessionControl {
     if (!spec.states.includes(this.state)) return this.#fail(new Pop3Error(`${name} not valid in this state`));
     const [min, max] = spec.args === 'rest' ? [1, 1] : spec.args;
     if (args.length < min || args.length > max) return this.#fail(new Pop3Error(`Syntax: ${spec.usage}`));
-    const names = authCommands.has(name) ? [name, 'auth'] : [name];
-    const rule = checkFault(this.ctx, 'pop3', names, this.#faultSession, () => this.#faultFacts(name, args));
-    if (!rule) return this.#respond(() => spec.run(this, args));
-    return actOutFault(rule, {
-      stream: this.#stream,
-      proceed: () => this.#respond(() => spec.run(this, args)),
-      answer: (reply) => this.#writeLine(reply),
-      drop: () => this.#drop(),
-    });
+    const rule = pop3Fault(this.ctx, this.#log, name, () => ({ args, mailbox: this.#mailbox?.address, pendingUser: this.pendingUser }));
+    const run = () => this.#respond(() => spec.run(this, args));
+    if (!rule) return run();
+    return actOutFault(rule, { stream: this.#stream, proceed: run, answer: (reply) => this.#writeLine(reply), drop: this.#drop });
   }
 
   async #respond(run: () => Reply): Promise<void> {
