@@ -14,7 +14,7 @@ import type { SandboxSmtpConnection } from './sandbox-connection.js';
 import { refusedExtension } from './extension-guard.js';
 import { runSmtpFault, smtpFault } from './smtp-faults.js';
 import type { FaultFacts } from '../store/fault-rules.js';
-import { summarizeHeaders } from '../mime/header-summary.js';
+import { findBodyStart, summarizeHeaders } from '../mime/header-summary.js';
 
 type Done = (err?: Error | null) => void;
 type DataDone = (err?: Error | null, message?: string) => void;
@@ -176,6 +176,15 @@ function receiveMessage(
   });
 }
 
+/** The Subject for a rule's `match.subject`: a scan of the header; only an encoded one goes through the full parser. */
+function subjectOf(raw: Buffer): string {
+  const header = raw.subarray(0, findBodyStart(raw)).toString('latin1');
+  const m = /^subject:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(header);
+  if (!m) return '';
+  if (m[1].includes('=?')) return summarizeHeaders(raw).subject;
+  return Buffer.from(m[1].replace(/\r?\n[ \t]/g, ' '), 'latin1').toString('utf8');
+}
+
 function messageFacts(session: SMTPServerSession, raw: Buffer): FaultFacts {
   let subject: string | undefined;
   return {
@@ -183,7 +192,7 @@ function messageFacts(session: SMTPServerSession, raw: Buffer): FaultFacts {
     to: session.envelope.rcptTo.map((r) => r.address),
     user: userOf(session),
     // Read once, and only if a rule asks for it.
-    subject: () => (subject ??= summarizeHeaders(raw).subject),
+    subject: () => (subject ??= subjectOf(raw)),
   };
 }
 

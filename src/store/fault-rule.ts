@@ -165,6 +165,7 @@ export function compilePattern(pattern: string): (value: string) => boolean {
     const re = new RegExp(m[1], m[2].replace(/[gy]/g, ''));
     return (value) => re.test(value);
   }
-  const needle = pattern.toLowerCase();
-  return (value) => value.toLowerCase().includes(needle);
+  // A case-insensitive literal RegExp: no lower-cased copy of the value per rule and event.
+  const re = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+  return (value) => re.test(value);
 }
