@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import type { LogLevel } from './shared/logger.js';
 import { parseSize } from './shared/parse-size.js';
+import { defaultSmtpExtensions, parseSmtpExtensions, type SmtpExtensionProfile } from './shared/smtp-extensions.js';
 
 export const listenerNames = ['smtp', 'submission', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'] as const;
 export type ListenerName = (typeof listenerNames)[number];
@@ -142,6 +143,12 @@ export interface SandboxOptions {
   allowedHosts?: string[];
   logLevel?: LogLevel;
   limits?: Partial<Limits>;
+  /** Fault rules to load at start (SPEC §13), given directly. */
+  faults?: unknown[];
+  /** A JSON file holding an array of fault rules (`--faults FILE`). */
+  faultsFile?: string;
+  /** The SMTP extension profile, e.g. `'-PIPELINING,+DSN'` (SPEC §13). */
+  smtpExtensions?: string;
 }
 
 export interface ListenerConfig {
@@ -164,6 +171,9 @@ export interface SandboxConfig {
   readonly allowedHosts: readonly string[];
   readonly logLevel: LogLevel;
   readonly limits: Readonly<Limits>;
+  readonly faults?: readonly unknown[];
+  readonly faultsFile?: string;
+  readonly smtpExtensions: SmtpExtensionProfile;
 }
 
 export const cliDefaultPorts: Readonly<Record<ListenerName, number>> = {
@@ -226,9 +236,12 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
     if (!Number.isInteger(v) || v <= 0) problems.push(`limit ${k} must be a positive whole number, got ${String(v)}`);
   }
   if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) problems.push('limit httpHeadersTimeoutMs must not exceed httpRequestTimeoutMs');
+  const smtpExtensions = options.smtpExtensions === undefined ? defaultSmtpExtensions : parseSmtpExtensions(options.smtpExtensions, problems, '--smtp-extensions');
+  if (options.faults !== undefined && !Array.isArray(options.faults)) problems.push('faults must be an array of fault rules');
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits });
+  const faultOptions = { faults: options.faults, faultsFile: options.faultsFile, smtpExtensions };
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -395,6 +408,13 @@ export const flagSpecs: readonly FlagSpec[] = [
     apply: (o, v) => void (o.allowedHosts = v.split(',')),
   },
   { flag: 'ui-auth', env: 'MAILSANDBOX_UI_AUTH', help: 'user:pass for HTTP Basic auth on the UI and API', apply: (o, v) => void (o.uiAuth = v) },
+  { flag: 'faults', env: 'MAILSANDBOX_FAULTS', help: 'JSON file with an array of fault rules to load at start', apply: (o, v) => void (o.faultsFile = v) },
+  {
+    flag: 'smtp-extensions',
+    env: 'MAILSANDBOX_SMTP_EXTENSIONS',
+    help: 'SMTP extensions to offer or hide, e.g. -PIPELINING,-SMTPUTF8,+DSN',
+    apply: (o, v) => void (o.smtpExtensions = v),
+  },
   {
     flag: 'log-level',
     env: 'MAILSANDBOX_LOG_LEVEL',

@@ -22,3 +22,5 @@ export type { SandboxInfo, ListenerInfo } from './shared/server-context.js';
 export { createClient, MailSandboxHttpError } from './api/client.js';
 export type { MailSandboxClient, ClientOptions } from './api/client.js';
 export type { SessionSummary } from './api/types.js';
+export { FaultRuleError } from './store/fault-rule.js';
+export type { FaultsApi, FaultRuleHandle, FaultRule, FaultRuleInput, FaultProtocol, FaultAction, FaultPer } from './api/faults.js';

@@ -2,6 +2,7 @@ import type { SandboxInfo } from '../shared/server-context.js';
 import type { Protocol } from '../store/session-log.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageDetails, MessageFilter, MessageSummary, SessionSummary, WaitOptions } from './types.js';
 import { describeFilter, splitFilter } from './client-filter.js';
+import { remoteFaults, type FaultsApi } from './faults.js';
 
 export interface ClientOptions {
   /** HTTP Basic credentials (`--ui-auth`), as `user:pass` or an object. Credentials in the URL work too. */
@@ -40,6 +41,8 @@ export interface MailSandboxClient {
   deleteMessage(id: string): Promise<boolean>;
   info(): Promise<SandboxInfo>;
   sessions(protocol?: Protocol): Promise<SessionSummary[]>;
+  /** Fault injection rules (SPEC §13): `const rule = await client.faults.add({...})`, `await rule.refresh()`, `rule.hits`. */
+  readonly faults: FaultsApi;
 }
 
 /**
@@ -71,6 +74,7 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): Mail
 class HttpMailClient implements MailSandboxClient {
   readonly baseUrl: string;
   readonly #authorization?: string;
+  readonly faults: FaultsApi = remoteFaults({ request: (method, path, body) => this.#jsonRequest(method, path, body) });
 
   constructor(baseUrl: string, options: ClientOptions) {
     const url = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
@@ -232,6 +236,24 @@ class HttpMailClient implements MailSandboxClient {
 
   async sessions(protocol?: Protocol): Promise<SessionSummary[]> {
     return (await this.#json<{ sessions: SessionSummary[] }>('GET', '/api/v1/sessions', protocol ? { protocol } : {})).sessions;
+  }
+
+  /** A JSON request for the faults API: undefined on 404, `true` on 204. */
+  async #jsonRequest<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.#authorization) headers.authorization = this.#authorization;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new Error(`Cannot reach mailsandbox at ${this.baseUrl} (${method} ${path}): ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`, { cause: err });
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    await this.#ok(res);
+    return res.status === 204 ? (true as T) : ((await res.json()) as T);
   }
 
   async #details(id: string): Promise<MessageDetails | undefined> {

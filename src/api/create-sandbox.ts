@@ -18,6 +18,8 @@ import { toMailMessage, toSummary } from '../store/message-view.js';
 import { waitForMessages } from './wait-for.js';
 import { describeListenError } from './listen-problem.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
+import { localFaults, type FaultsApi } from './faults.js';
+import { loadFaultRules } from './load-fault-rules.js';
 
 /**
  * A listener's port type from its options: `null` only when turned off (`{ port: false }`), `number` when on (the
@@ -78,6 +80,11 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
   readonly #servers: Array<[ListenerName, RunningServer]>;
   readonly #startedAt = new Date();
   #closed: Promise<void> | null = null;
+  /**
+   * Fault injection (SPEC §13): rules that make SMTP, POP3 or IMAP misbehave on purpose.
+   * @example const rule = await sandbox.faults.add({ protocol: 'imap', on: 'FETCH', action: 'reply', reply: 'NO [UNAVAILABLE] busy', times: 1 });
+   */
+  readonly faults: FaultsApi;
 
   /** @internal use {@link createSandbox} */
   constructor(
@@ -85,6 +92,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
     servers: Array<[ListenerName, RunningServer]>,
   ) {
     this.#servers = servers;
+    this.faults = localFaults(context.store.faults, (address, folder) => context.store.renewUidValidity(address, folder).uidValidity);
   }
 
   /** The store itself, for advanced assertions (read it; mutate through the sandbox's methods). */
@@ -239,6 +247,7 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
 export async function createSandbox<const O extends SandboxOptions = {}>(options?: O, defaultPort?: (l: ListenerName) => number): Promise<SandboxWith<O>> {
   const config = resolveConfig(options, defaultPort);
   const context = createServerContext(config, await loadTls(config), await loadUsers(config));
+  await loadFaultRules(config, context.store.faults);
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
     // One line per stored message, so someone running the CLI sees mail arrive without opening the UI.
     context.store.on('message.added', (m) =>

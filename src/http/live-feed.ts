@@ -26,7 +26,8 @@ export interface LiveFeed {
  * - `hello` `{ version, messages, lastSeq }` first, so a reconnecting UI knows to refetch the list;
  * - `message.added` / `message.updated` (summary), `message.deleted` `{ id }`, `store.cleared` `{}`,
  *   `mailbox.added` / `mailbox.removed` `{ address }`;
- * - `session.started` / `session.updated` / `session.ended` (session summary), `session.line` `{ sessionId, line }`.
+ * - `session.started` / `session.updated` / `session.ended` (session summary), `session.line` `{ sessionId, line }`;
+ * - `fault.hit` `{ ruleId, protocol, on, sessionId }`, `fault.added` (rule), `fault.removed` `{ id }`, `fault.cleared` `{}`.
  * Client frames are ignored.
  */
 export function createLiveFeed(ctx: ServerContext, version: string): LiveFeed {
@@ -77,6 +78,11 @@ function subscribe({ store, sessions }: ServerContext, broadcast: Broadcast): Ar
     sessions.on('session.updated', (s) => broadcast('session.updated', () => toSessionSummary(s))),
     sessions.on('session.ended', (s) => broadcast('session.ended', () => toSessionSummary(s))),
     sessions.on('session.line', (s, line) => broadcast('session.line', () => ({ sessionId: s.id, line }))),
+    // Fault injection (SPEC §13): `fault.hit` is the contract; the others keep the UI's Faults page current.
+    store.faults.on('fault.hit', (hit) => broadcast('fault.hit', () => hit)),
+    store.faults.on('fault.added', (rule) => broadcast('fault.added', () => rule)),
+    store.faults.on('fault.removed', (rule) => broadcast('fault.removed', () => ({ id: rule.id }))),
+    store.faults.on('fault.cleared', () => broadcast('fault.cleared', () => ({}))),
   ];
 }
 

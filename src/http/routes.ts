@@ -4,6 +4,7 @@ import { methodNotAllowed } from './errors.js';
 import type { HttpContext } from './http-context.js';
 import { rawMessageBody, injectMessage } from './handlers/inject.js';
 import { deleteMailbox, listMailboxes } from './handlers/mailboxes.js';
+import * as faults from './handlers/faults.js';
 import * as messages from './handlers/messages.js';
 import { getSession, listSessions } from './handlers/sessions.js';
 import { getInfo, healthz } from './handlers/system.js';
@@ -32,6 +33,9 @@ export function registerRoutes(app: Router, h: HttpContext): void {
   route(app, '/api/v1/mailboxes', { get: listMailboxes(h) });
   route(app, '/api/v1/mailboxes/:address', { delete: deleteMailbox(h) });
   route(app, '/api/v1/tls/certificate', { get: getCertificate(h) });
+  route(app, '/api/v1/mailboxes/:address/folders/:folder/uidvalidity', { post: faults.renewUidValidity(h) });
+  route(app, '/api/v1/faults', { get: faults.listFaults(h), post: [json, faults.addFault(h)], delete: faults.clearFaults(h) });
+  route(app, '/api/v1/faults/:id', { get: faults.getFault(h), delete: faults.deleteFault(h) });
 }
 
 /** One path, its methods, and a 405 with `Allow` for every other method. */

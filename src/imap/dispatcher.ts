@@ -9,6 +9,7 @@ import type { ImapSession } from './session.js';
 import { sanitizeText } from './wire/encoder.js';
 import { ImapFramer, type Frame, type FramerEvent } from './wire/framer.js';
 import { ImapSyntaxError, tokenize, type Token } from './wire/tokenizer.js';
+import { imapFault, runImapFault } from './imap-faults.js';
 
 /** Stop reading from a client that sends faster than commands complete once this much input is waiting. */
 const inputHighWater = 1024 * 1024;
@@ -45,8 +46,18 @@ export class Dispatcher {
   }
 
   start(): void {
-    this.session.write(`* OK [CAPABILITY ${capabilities(this.session)}] mailsandbox IMAP4rev1 ready\r\n`);
-    void this.session.flush();
+    const greet = () => {
+      this.session.write(`* OK [CAPABILITY ${capabilities(this.session)}] mailsandbox IMAP4rev1 ready\r\n`);
+      return this.session.flush();
+    };
+    const rule = imapFault(this.server, this.session, ['connect']);
+    if (!rule) return void greet();
+    // Commands that arrive meanwhile wait: the dispatcher is busy until the greeting (or the fault) is done.
+    this.#isBusy = true;
+    void runImapFault(this.session, rule, '*', greet, true).finally(() => {
+      this.#isBusy = false;
+      void this.#pump();
+    });
   }
 
   /** The next raw client line, for AUTHENTICATE and IDLE continuations; null when the connection closed. */
@@ -60,6 +71,10 @@ export class Dispatcher {
 
   /** Called when the selected folder changed: inside IDLE the client hears of it at once. */
   onViewUpdate(): void {
+    if (this.session.view?.isUidValidityChanged) {
+      void this.session.close('UIDVALIDITY changed, please reconnect');
+      return;
+    }
     if (!this.session.isIdling || this.#isPushScheduled) return;
     this.#isPushScheduled = true;
     // Batched: one store operation (an EXPUNGE of 100 messages) emits many events synchronously.
@@ -202,9 +217,13 @@ export class Dispatcher {
       onViewUpdate: () => this.onViewUpdate(),
       discardInput: () => this.#framer.reset(),
     };
-    const result = await this.#run(spec, ctx, parsed.args);
-    if (!this.session.isClosed) await this.flushUpdates(!(spec.usesSequenceNumbers && !parsed.isUid));
-    await this.#complete(parsed.tag, result);
+    const execute = async (): Promise<void> => {
+      const result = await this.#run(spec, ctx, parsed.args);
+      if (!this.session.isClosed) await this.flushUpdates(!(spec.usesSequenceNumbers && !parsed.isUid));
+      await this.#complete(parsed.tag, result);
+    };
+    const rule = imapFault(this.server, this.session, faultNames(parsed.name), () => faultFacts(this.session, parsed));
+    return rule ? runImapFault(this.session, rule, parsed.tag, execute) : execute();
   }
 
   async #run(spec: CommandSpec, ctx: CommandContext, args: Token[]): Promise<CommandResult | ImapError> {
@@ -239,6 +258,25 @@ export class Dispatcher {
     }
     if (!(result instanceof ImapError) && result.after) await result.after();
   }
+}
+
+/** A command's names for fault rules: `UID FETCH` also answers to `FETCH`, LOGIN and AUTHENTICATE to `auth`. */
+function faultNames(name: string): string[] {
+  const names = [name];
+  if (name.startsWith('UID ')) names.push(name.slice(4));
+  if (name === 'LOGIN' || name === 'AUTHENTICATE') names.push('auth');
+  return names;
+}
+
+/** Commands whose first argument is a mailbox name (a rule's `match.mailbox` is tested against it). */
+const mailboxCommands = new Set(['SELECT', 'EXAMINE', 'STATUS', 'APPEND', 'CREATE', 'DELETE', 'RENAME', 'SUBSCRIBE', 'UNSUBSCRIBE']);
+
+function faultFacts(session: ImapSession, cmd: ParsedCommand): { user?: string; mailbox?: string } {
+  const first = cmd.args[0];
+  const firstText = first && (first.type === 'atom' ? first.value : first.type === 'string' || first.type === 'literal' ? first.value.toString('utf8') : undefined);
+  const user = session.user ?? (cmd.name === 'LOGIN' ? firstText : undefined);
+  const mailbox = mailboxCommands.has(cmd.name) ? firstText : session.view?.folder.name;
+  return { user, mailbox };
 }
 
 function parseCommand(tokens: Token[]): ParsedCommand {

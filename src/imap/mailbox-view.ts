@@ -33,6 +33,8 @@ export class MailboxView {
   readonly #keywords = new Set<string>();
   readonly #unsubscribe: Array<() => void>;
   #isFolderGone = false;
+  /** The folder's UIDVALIDITY changed since SELECT: the session is closed at once. */
+  isUidValidityChanged = false;
 
   constructor(
     readonly store: MessageStore,
@@ -53,6 +55,7 @@ export class MailboxView {
       store.on('placement.flags', (p, origin) => this.#onFlags(p, origin)),
       store.on('folder.removed', (f) => this.#onFolderGone(f === folder)),
       store.on('mailbox.removed', (m) => this.#onFolderGone(m.address === folder.mailbox)),
+      store.on('folder.uidvalidity', (f) => this.#onUidValidity(f === folder)),
     ];
   }
 
@@ -198,6 +201,13 @@ export class MailboxView {
     // The session reports its own changes in the command's own responses (STORE, FETCH BODY[]).
     if (p.folder !== this.folder || origin === this.origin) return;
     this.#flagsChanged.add(p);
+    this.onUpdate();
+  }
+
+  /** Every UID changed under the client (SPEC §13): the session must end with `* BYE`, as Dovecot's does. */
+  #onUidValidity(isMine: boolean): void {
+    if (!isMine) return;
+    this.isUidValidityChanged = true;
     this.onUpdate();
   }
 

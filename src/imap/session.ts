@@ -176,6 +176,18 @@ export class ImapSession {
     this.#cleanup();
   }
 
+  /** The stream responses are written to: fault injection taps it to throttle or cut them (SPEC §13). */
+  get socket(): Duplex {
+    return this.#socket;
+  }
+
+  /** A fault's disconnect: no `* BYE`, the connection just goes away. */
+  drop(): void {
+    this.log.line('*', 'connection dropped by fault');
+    this.#isClosing = true;
+    this.#socket.destroy();
+  }
+
   /** STARTTLS: after the tagged OK, the same connection continues encrypted. */
   async upgradeTls(): Promise<void> {
     if (!this.options.upgradeTls) throw new Error('TLS is not available on this connection');

@@ -17,6 +17,8 @@ import { authFailureDelay, sleep } from '../shared/auth-throttle.js';
 import { isHttpRequestLine } from '../shared/http-request-line.js';
 import type { Reply } from './responses.js';
 import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
+import { actOutFault } from '../shared/fault-check.js';
+import { pop3Fault } from './pop3-faults.js';
 
 export interface Pop3SessionOptions {
   /** The stream is already encrypted (POP3S). */
@@ -86,9 +88,26 @@ export class Pop3Session implements SessionControl {
     this.id = this.#log.id;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#attach(stream);
-    this.#writeLine(`+OK mailsandbox POP3 server ready ${this.apopTimestamp}`);
+    this.#greet();
     this.#armIdle();
   }
+
+  /** The greeting, through the fault rules: a `connect` fault may delay, throttle, replace or cut it. */
+  #greet(): void {
+    const greeting = `+OK mailsandbox POP3 server ready ${this.apopTimestamp}`;
+    const rule = pop3Fault(this.ctx, this.#log, 'connect');
+    if (!rule) return this.#writeLine(greeting);
+    this.#isBusy = true; // input waits in the queue until the greeting (or the fault) is done
+    const terminate = (reply: string) => (this.#writeLine(reply), this.#terminate());
+    const control = { stream: this.#stream, isWholeSession: true, proceed: () => this.#writeLine(greeting), answer: terminate, drop: this.#drop };
+    void actOutFault(rule, control).finally(() => {
+      this.#isBusy = false;
+      void this.#pump();
+    });
+  }
+
+  /** A fault's disconnect: no goodbye, the connection just goes away. */
+  #drop = (): void => void (this.#log.line('*', 'connection dropped by fault'), this.#stream.destroy());
 
   get isTls(): boolean {
     return this.#isTls;
@@ -271,7 +290,10 @@ export class Pop3Session implements SessionControl {
     if (!spec.states.includes(this.state)) return this.#fail(new Pop3Error(`${name} not valid in this state`));
     const [min, max] = spec.args === 'rest' ? [1, 1] : spec.args;
     if (args.length < min || args.length > max) return this.#fail(new Pop3Error(`Syntax: ${spec.usage}`));
-    return this.#respond(() => spec.run(this, args));
+    const rule = pop3Fault(this.ctx, this.#log, name, () => ({ args, mailbox: this.#mailbox?.address, pendingUser: this.pendingUser }));
+    const run = () => this.#respond(() => spec.run(this, args));
+    if (!rule) return run();
+    return actOutFault(rule, { stream: this.#stream, proceed: run, answer: (reply) => this.#writeLine(reply), drop: this.#drop });
   }
 
   async #respond(run: () => Reply): Promise<void> {

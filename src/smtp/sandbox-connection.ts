@@ -8,6 +8,8 @@ import { feedDataStream, type DataStreamParser } from './data-stream.js';
 import type { SandboxSmtpServer } from './sandbox-server.js';
 import { redactCommand, SmtpTranscript } from './transcript.js';
 import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
+import { writePartialAndDrop, type Throttle } from '../shared/fault-output.js';
+import { commandStages, runSmtpFault, smtpFault } from './smtp-faults.js';
 
 /**
  * Replies that answer a bad command (syntax, sequence, unknown command, missing or failed AUTH). They count towards
@@ -21,6 +23,8 @@ const maxMessageTranscriptLines = 200;
 /** A CR or LF that is not the line's CRLF, or a NUL: never legal in a command line (RFC 5321 §2.3.8, SPEC §10). */
 const forbiddenInLine = /[\r\n\0]/;
 const forbiddenNames: Record<string, string> = { '\r': 'bare CR', '\n': 'bare LF', '\0': 'NUL' };
+/** A reply text that already carries an enhanced status code (a fault's `451 4.7.1 ...`): the library must not add one. */
+const enhancedCodePrefix = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 /** SMTPStream's private continuation slot (3.21.6): a function once DATA ended, `true` if continue() came first. */
 type ParserInternals = { _continueCallback: (() => void) | boolean };
@@ -51,6 +55,10 @@ export class SandboxSmtpConnection extends SMTPConnection {
   readonly transcript: SmtpTranscript;
   /** The connection facts stored with this session's last message, shared by the next one when unchanged. */
   lastConnectionInfo: ConnectionInfo | undefined;
+  /** Fault injection: the next reply is throttled (released after it) or cut in half with the connection dropped. */
+  faultOnNextReply: Throttle | 'cut' | null = null;
+  /** Fault injection (`data` + `partial`): the connection drops as the message body starts to arrive. */
+  isDroppingMidData = false;
   #badCommands = 0;
   /** Failed AUTH attempts on this connection (the hooks close it past `limits.authFailures`). */
   authFailures = 0;
@@ -58,6 +66,9 @@ export class SandboxSmtpConnection extends SMTPConnection {
   #idleTimer: NodeJS.Timeout | null = null;
   /** STARTTLS was accepted and no command has come over TLS yet: a hang-up now means a refused certificate. */
   #isAwaitingTlsCommand = false;
+  /** Reads from the socket, and the read the last command came in: two commands in one read are pipelined. */
+  #reads = 0;
+  #lastCommandRead = -1;
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -69,6 +80,21 @@ export class SandboxSmtpConnection extends SMTPConnection {
 
   get #server(): SandboxSmtpServer {
     return this._server as SandboxSmtpServer;
+  }
+
+  get socket(): Socket | TLSSocket {
+    return this._socket;
+  }
+
+  /** True once the connection is closing or closed: a delayed fault has nothing left to act on. */
+  get isGone(): boolean {
+    return this._closed || this._closing || this._socket.destroyed;
+  }
+
+  /** A fault's disconnect: the connection is dropped with no reply, as a crashed or cut-off server would. */
+  drop(): void {
+    this.transcript.note('connection dropped by fault');
+    this._socket.destroy();
   }
 
   /**
@@ -88,7 +114,16 @@ export class SandboxSmtpConnection extends SMTPConnection {
         this.send(421, '4.7.0 Too many connections from your address, try again later', false);
         return;
       }
-      this.connectionReady();
+      const rule = smtpFault(this.#server.ctx, this, 'connect');
+      if (!rule) return this.connectionReady();
+      runSmtpFault(this, 'connect', rule, {
+        proceed: () => this.connectionReady(),
+        // A refused greeting leaves the client nothing to say: the connection ends, as with 421 and 554 servers.
+        answer: (code, text) => {
+          this.send(code, text, false);
+          this.close();
+        },
+      });
     });
   }
 
@@ -130,6 +165,13 @@ export class SandboxSmtpConnection extends SMTPConnection {
     parser.continue = () => resumeParser(parser);
     (parser as unknown as DataStreamParser)._feedDataStream = feedDataStream;
     CommandLineReader.install(parser as unknown as CommandLineParser);
+    // Counts socket reads, so a command that came in the same read as the previous one is known to be pipelined.
+    // Wrapped after the reader is installed: the reader replaces `_write`, and would drop a wrapper put on before it.
+    const write = parser._write.bind(parser);
+    parser._write = (chunk, encoding, next) => {
+      this.#reads++;
+      write(chunk, encoding, next);
+    };
     return parser;
   }
 
@@ -161,14 +203,48 @@ export class SandboxSmtpConnection extends SMTPConnection {
     }
     // smtp-server closes after 10 unrecognized commands, a fixed number; ours counts in send() against the limit.
     this._unrecognizedCommands = 0;
+    if (!isContinuation && !this._upgrading && this._ready && this.#isTakenOver(command, callback ?? (() => undefined))) return;
     super._onCommand(command, callback);
   }
 
+  /**
+   * The seam for what smtp-server has no hook for: a command pipelined when PIPELINING is turned off (refused, as
+   * Exim does), and the fault stages at EHLO/HELO, STARTTLS and DATA. True when the command was taken over.
+   */
+  #isTakenOver(command: Buffer, callback: () => void): boolean {
+    const isPipelined = this.#lastCommandRead === this.#reads;
+    this.#lastCommandRead = this.#reads;
+    const { ctx } = this.#server;
+    if (isPipelined && !ctx.config.smtpExtensions.PIPELINING) {
+      this.send(554, '5.5.0 Error: SMTP synchronization error, PIPELINING is not offered: wait for each reply');
+      this._whenWritable(callback);
+      return true;
+    }
+    if (!ctx.store.faults.has('smtp')) return false; // the hot path: no rule, nothing to look at
+    const stage = commandStages[command.toString('latin1').split(' ', 1)[0].toUpperCase()];
+    // A DATA the library refuses anyway (no accepted recipient, e.g. pipelined after a refused RCPT) is no stage.
+    if (!stage || (stage === 'data' && !this.session.envelope?.rcptTo.length)) return false;
+    const rule = smtpFault(ctx, this, stage, () => ({
+      from: this.session.envelope?.mailFrom ? this.session.envelope.mailFrom.address : undefined,
+      to: this.session.envelope?.rcptTo.map((r) => r.address),
+      user: typeof this.session.user === 'string' ? this.session.user : undefined,
+    }));
+    if (!rule) return false;
+    runSmtpFault(this, stage, rule, {
+      proceed: () => super._onCommand(command, callback),
+      answer: (code, text) => {
+        this.send(code, text);
+        this._whenWritable(callback);
+      },
+    });
+    return true;
+  }
+
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    // A hook's reply that names its own enhanced status code (`452 4.2.2 ...`) must not get a second one.
-    if (context === undefined && typeof data === 'string' && /^[245]\.\d{1,3}\.\d{1,3} /.test(data)) context = false;
+    if (typeof data === 'string' && enhancedCodePrefix.test(data)) context = false;
     // The library's non-standard 538 for AUTH before STARTTLS (`--starttls required`) is RFC 3207's 530.
     if (code === 538) code = 530;
+    if (this.faultOnNextReply !== null && this.#sendFaulted(code, data, context)) return;
     // Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake.
     const socket = this._socket;
     const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';
@@ -183,6 +259,22 @@ export class SandboxSmtpConnection extends SMTPConnection {
       this.#badCommands = -Infinity; // once: the 421 below must not count again
       this.send(421, '4.7.0 Error: too many bad commands, closing connection', false);
     }
+  }
+
+  /** A reply under a fault: throttled (then released), or cut in half and the connection dropped. True when sent here. */
+  #sendFaulted(code: number, data: string | string[] | null | undefined, context: string | false | undefined): boolean {
+    const fault = this.faultOnNextReply;
+    this.faultOnNextReply = null;
+    if (fault !== 'cut') {
+      super.send(code, data, context);
+      fault?.release();
+      for (const line of this.formatReply(code, data, context)) this.transcript.server(line);
+      return true;
+    }
+    const lines = this.formatReply(code, data, context);
+    this.transcript.note(`reply cut off by fault: ${lines[0]}`);
+    writePartialAndDrop(this._socket, Buffer.from(lines.join('\r\n') + '\r\n'));
+    return true;
   }
 
   /** The reply lines exactly as smtp-server's send() writes them (enhanced status code included). */

@@ -13,6 +13,10 @@ import { newMessageId } from '../store/message-id.js';
 import { StoreError } from '../store/types.js';
 import { authFailureDelay } from '../shared/auth-throttle.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
+import { refusedExtension } from './extension-guard.js';
+import { runSmtpFault, smtpFault } from './smtp-faults.js';
+import type { FaultFacts } from '../store/fault-rules.js';
+import { findBodyStart, summarizeHeaders } from '../mime/header-summary.js';
 
 type Done = (err?: Error | null) => void;
 type DataDone = (err?: Error | null, message?: string) => void;
@@ -56,6 +60,28 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
     },
 
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: AuthDone) {
+      const onAuth = () => checkAuth(auth, session, done);
+      withFault(ctx, connectionOf(session), 'auth', () => ({ user: auth.username }), onAuth, (code, text) => done(new SmtpError(code, text)));
+    },
+
+    onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      const onMailFrom = () => checkMailFrom(address, session, done);
+      const facts = () => ({ from: address.address, user: userOf(session) });
+      withFault(ctx, connectionOf(session), 'mail', facts, onMailFrom, (code, text) => done(new SmtpError(code, text)));
+    },
+
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      const onRcptTo = () => checkRcptTo(address, done);
+      const facts = () => ({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: address.address, user: userOf(session) });
+      withFault(ctx, connectionOf(session), 'rcpt', facts, onRcptTo, (code, text) => done(new SmtpError(code, text)));
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, done: DataDone) {
+      receiveMessage(ctx, connectionOf(session), stream, session, done);
+    },
+  };
+
+  function checkAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: AuthDone): void {
       const user = auth.username ?? '';
       const { credentials } = ctx;
       const isValid =
@@ -65,28 +91,36 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
       if (!isValid) return authFailed(ctx, connectionOf(session), done);
       connectionOf(session)?.transcript.session.setUser(user);
       done(null, { user });
-    },
+  }
 
-    onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
-      // `--starttls required` (RFC 3207 §4): no mail transaction before the upgrade.
-      if (isTlsRequired && !session.secure) return done(new SmtpError(530, 'Error: Must issue a STARTTLS command first'));
-      if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
-      done();
-    },
+  function checkMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done): void {
+    // `--starttls required` (RFC 3207 §4): no mail transaction before the upgrade.
+    if (isTlsRequired && !session.secure) return done(new SmtpError(530, 'Error: Must issue a STARTTLS command first'));
+    if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+    const refused = refusedExtension(ctx.config.smtpExtensions, 'mail', address);
+    if (refused) return done(new SmtpError(555, refused));
+    done();
+  }
 
-    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, done: Done) {
-      if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
-      // Refused for this recipient alone, so the others still get the message (SPEC §10 "Copies and names").
-      const refusal = ctx.store.refusalFor(address.address);
-      if (refusal === 'folder-full') return done(new SmtpError(452, '4.2.2 Error: mailbox full'));
-      if (refusal === 'too-many-mailboxes') return done(new SmtpError(452, '4.3.1 Error: too many mailboxes in the sandbox'));
-      done();
-    },
+  function checkRcptTo(address: SMTPServerAddress, done: Done): void {
+    if (unsafeAddress.test(address.address)) return done(new SmtpError(553, 'Error: CR, LF and NUL are not allowed in addresses'));
+    const refused = refusedExtension(ctx.config.smtpExtensions, 'rcpt', address);
+    if (refused) return done(new SmtpError(555, refused));
+    // Refused for this recipient alone, so the others still get the message (SPEC §10 "Copies and names").
+    const refusal = ctx.store.refusalFor(address.address);
+    if (refusal === 'folder-full') return done(new SmtpError(452, '4.2.2 Error: mailbox full'));
+    if (refusal === 'too-many-mailboxes') return done(new SmtpError(452, '4.3.1 Error: too many mailboxes in the sandbox'));
+    done();
+  }
+}
 
-    onData(stream: SMTPServerDataStream, session: SMTPServerSession, done: DataDone) {
-      receiveMessage(ctx, connectionOf(session), stream, session, done);
-    },
-  };
+const userOf = (session: SMTPServerSession): string | undefined => (typeof session.user === 'string' ? session.user : undefined);
+
+/** Runs a hook's stage through the fault rules: with none firing (the usual case) `proceed` runs at once. */
+function withFault(ctx: ServerContext, connection: SandboxSmtpConnection | undefined, stage: string, facts: () => FaultFacts, proceed: () => void, answer: (code: number, text: string) => void): void {
+  const rule = connection && smtpFault(ctx, connection, stage, facts);
+  if (!rule) return proceed();
+  runSmtpFault(connection, stage, rule, { proceed, answer });
 }
 
 /**
@@ -123,6 +157,12 @@ function receiveMessage(
     done(err, message);
   };
   stream.on('data', (chunk: Buffer) => {
+    if (connection?.isDroppingMidData) {
+      // A `data` + `partial` fault: the server goes away while the message is coming in; nothing is stored.
+      connection.isDroppingMidData = false;
+      settle(new SmtpError(451, 'Error: connection dropped by fault'));
+      return connection.drop();
+    }
     // The SIZE parameter is only a claim: the limit is on the bytes that actually arrive. Past it, keep draining
     // (the client is still sending) but hold nothing.
     if (stream.sizeExceeded) chunks = [];
@@ -134,19 +174,49 @@ function receiveMessage(
   // The client went away mid-DATA: smtp-server destroys the stream; drop what we hold, store nothing.
   stream.once('error', () => settle(new SmtpError(451, 'Error: connection lost during DATA')));
   stream.once('end', () => {
+    if (isSettled) return; // dropped mid-DATA by a fault: nothing to store
     connection?.transcript.client(`<${stream.byteLength} bytes of message data>`);
     if (stream.sizeExceeded) {
       return settle(new SmtpError(552, `Error: message exceeds the maximum size of ${ctx.config.maxMessageSize} bytes`));
     }
-    try {
-      settle(null, deliver(ctx, connection, session, joinUnpooled(chunks, size)));
-    } catch (err) {
-      // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA.
-      if (err instanceof StoreError && err.code === 'LIMIT') return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
-      ctx.logger.error('smtp: could not store a message', { session: session.id, err });
-      settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
-    }
+    const raw = joinUnpooled(chunks, size);
+    const store = () => {
+      try {
+        settle(null, deliver(ctx, connection, session, raw));
+      } catch (err) {
+        // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA.
+        if (err instanceof StoreError && err.code === 'LIMIT') return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
+        ctx.logger.error('smtp: could not store a message', { session: session.id, err });
+        settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
+      }
+    };
+    const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
+    if (!rule) return store();
+    // A message refused or cut off by a fault is never stored: a cut reply is the `250` that never fully arrived.
+    const isCut = rule.action === 'disconnect' && rule.partial;
+    const proceed = isCut ? () => settle(null, 'Ok: message not stored (reply cut off by fault)') : store;
+    runSmtpFault(connection, 'message', rule, { proceed, answer: (code, text) => settle(new SmtpError(code, text)) });
   });
+}
+
+/** The Subject for a rule's `match.subject`: a scan of the header; only an encoded one goes through the full parser. */
+function subjectOf(raw: Buffer): string {
+  const header = raw.subarray(0, findBodyStart(raw)).toString('latin1');
+  const m = /^subject:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(header);
+  if (!m) return '';
+  if (m[1].includes('=?')) return summarizeHeaders(raw).subject;
+  return Buffer.from(m[1].replace(/\r?\n[ \t]/g, ' '), 'latin1').toString('utf8');
+}
+
+function messageFacts(session: SMTPServerSession, raw: Buffer): FaultFacts {
+  let subject: string | undefined;
+  return {
+    from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    to: session.envelope.rcptTo.map((r) => r.address),
+    user: userOf(session),
+    // Read once, and only if a rule asks for it.
+    subject: () => (subject ??= subjectOf(raw)),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { SMTPServerOptions } from 'smtp-server';
 import type { ListenOptions, RunningServer, ServerContext } from '../shared/server-context.js';
 import { SandboxSmtpServer } from './sandbox-server.js';
 import { createSmtpHooks } from './smtp-hooks.js';
+import type { SmtpExtensionProfile } from '../shared/smtp-extensions.js';
 
 /** How long close() lets a transaction in flight finish before the library sends `421` and hangs up. */
 const closeGraceMs = 3_000;
@@ -54,6 +55,7 @@ function smtpOptions(ctx: ServerContext, opts: ListenOptions): SMTPServerOptions
   const disabledCommands = config.smtpAuth === 'off' ? ['AUTH'] : [];
   // Not offered means not there: an unadvertised STARTTLS gets the unknown-command answer (SPEC §3).
   if (!secure && opts.starttls === 'off') disabledCommands.push('STARTTLS');
+  const extension = extensionOptions(config.smtpExtensions, config.smtpAuth === 'off');
   const { limits } = config;
   return {
     secure,
@@ -70,7 +72,9 @@ function smtpOptions(ctx: ServerContext, opts: ListenOptions): SMTPServerOptions
     hideENHANCEDSTATUSCODES: false,
     authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'],
     authOptional: config.smtpAuth !== 'required',
-    disabledCommands,
+    // --smtp-extensions (SPEC §13); smtp-server only hides, extension-guard.ts refuses what is used anyway.
+    ...extension,
+    disabledCommands: [...new Set([...disabledCommands, ...(extension.disabledCommands ?? [])])],
     // Development clients often AUTH on the plain port; the sandbox's passwords are test passwords. With
     // `--starttls required` the library refuses AUTH before TLS (answered 530 by SandboxSmtpConnection).
     allowInsecureAuth: opts.starttls !== 'required',
@@ -83,6 +87,22 @@ function smtpOptions(ctx: ServerContext, opts: ListenOptions): SMTPServerOptions
     // The parser's hard cap, far above the soft limit that is answered 500 with the session kept (see
     // SandboxSmtpConnection); a line past the cap ends the session, so memory per connection stays bounded.
     maxCommandLength: Math.max(4 * limits.smtpLineLength, 16 * 1024),
+  };
+}
+
+/** smtp-server's hide* options and disabled commands for an extension profile. */
+function extensionOptions(ext: SmtpExtensionProfile, isAuthOff: boolean): Partial<SMTPServerOptions> {
+  const disabled = [...(isAuthOff || !ext.AUTH ? ['AUTH'] : []), ...(ext.STARTTLS ? [] : ['STARTTLS'])];
+  return {
+    hidePIPELINING: !ext.PIPELINING,
+    hide8BITMIME: !ext['8BITMIME'],
+    hideSMTPUTF8: !ext.SMTPUTF8,
+    hideENHANCEDSTATUSCODES: !ext.ENHANCEDSTATUSCODES,
+    hideSTARTTLS: !ext.STARTTLS,
+    hideDSN: !ext.DSN,
+    hideREQUIRETLS: !ext.REQUIRETLS,
+    hideSize: !ext.SIZE,
+    disabledCommands: disabled,
   };
 }
 

@@ -25,6 +25,8 @@ export interface StoreEvents {
   'folder.added': [folder: Folder];
   'folder.removed': [folder: Folder];
   'folder.renamed': [folder: Folder, oldName: string];
+  /** The folder got a new UIDVALIDITY and every UID changed (SPEC §13): sessions that selected it must end. */
+  'folder.uidvalidity': [folder: Folder];
   /** Every message was deleted (placement.removed was emitted for each placement first). */
   'store.cleared': [];
 }

@@ -7,6 +7,7 @@ import { MessagePlacements } from './message-placements.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
+import { FaultRuleSet } from './fault-rules.js';
 import { NoFlags, StoreError, type DeliveryInput, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 
 export { StoreError } from './types.js';
@@ -41,6 +42,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   #bytes = 0;
   readonly #evictedBy = { maxMessages: 0, maxSize: 0 };
   readonly #limits: StoreLimits;
+  /** Fault injection rules (SPEC §13): kept with the store so a durable backend keeps them too. */
+  readonly faults = new FaultRuleSet();
 
   constructor(readonly options: StoreOptions) {
     super();
@@ -338,6 +341,21 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       mailbox.folders.set(f.name, f);
       this.emit('folder.renamed', f, oldName);
     }
+  }
+
+  /**
+   * Gives a folder a new, greater UIDVALIDITY and renumbers its messages from UID 1 (SPEC §13, a mail-client
+   * state fault). Sessions with the folder selected hear of it through `folder.uidvalidity` and must end.
+   */
+  renewUidValidity(address: string, name: string): Folder {
+    const folder = this.getFolder(address, name);
+    if (!folder) throw new StoreError('NONEXISTENT', `No folder ${normalizeFolderName(name)} in ${normalizeAddress(address)}`);
+    this.#nextUidValidity = Math.max(this.#nextUidValidity, folder.uidValidity + 1);
+    (folder as { uidValidity: number }).uidValidity = this.#nextUidValidity++;
+    folder.placements.forEach((p, i) => ((p as { uid: number }).uid = i + 1));
+    folder.uidNext = folder.placements.length + 1;
+    this.emit('folder.uidvalidity', folder);
+    return folder;
   }
 
   setSubscribed(folder: Folder, subscribed: boolean): void {

@@ -5,6 +5,8 @@ import type * as Server from '../../src/store/view-types.js';
 import type { MimePartInfo } from '../../src/mime/structure-info.js';
 import type { ListenerInfo as ServerListener, SandboxInfo as ServerInfo } from '../../src/shared/server-context.js';
 import type * as Ui from '../../ui/src/api/types.js';
+import type { FaultRule as ServerFaultRule } from '../../src/store/fault-rule.js';
+import type { FaultHit as ServerFaultHit } from '../../src/store/fault-rules.js';
 
 type Fits<Actual extends Expected, Expected> = [Actual, Expected];
 
@@ -16,4 +18,6 @@ export type UiApiContract = [
   Fits<MimePartInfo, Ui.MimePart>,
   Fits<ServerListener, Ui.ListenerInfo>,
   Fits<ServerInfo, Ui.SandboxInfo>,
+  Fits<ServerFaultRule, Ui.FaultRule>,
+  Fits<ServerFaultHit, Ui.FaultHit>,
 ];

@@ -1,3 +1,4 @@
+import type { FaultRule, FaultRuleInput } from './types';
 import type { MailboxInfo, MessageDetails, MessagePage, MimePart, SandboxInfo, SessionDetails, SessionSummary, TranscriptLine } from './types';
 
 /** An HTTP error from the API (`{ error: { code, message } }`), with the status kept for 404 handling. */
@@ -71,6 +72,10 @@ export const api = {
   },
   session: (id: string) => json<SessionDetails>(`/sessions/${encodeURIComponent(id)}`),
   info: () => json<SandboxInfo>('/info'),
+  faults: async (): Promise<FaultRule[]> => (await json<{ faults: FaultRule[] }>('/faults')).faults,
+  addFault: (rule: FaultRuleInput) => json<FaultRule>('/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rule) }),
+  removeFault: async (id: string) => void (await request(`/faults/${encodeURIComponent(id)}`, { method: 'DELETE' })),
+  clearFaults: async () => void (await request('/faults', { method: 'DELETE' })),
 };
 
 export const urls = {

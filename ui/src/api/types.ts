@@ -119,4 +119,37 @@ export type LiveEvent =
   | { type: 'session.started'; data: SessionSummary }
   | { type: 'session.updated'; data: SessionSummary }
   | { type: 'session.ended'; data: SessionSummary }
-  | { type: 'session.line'; data: { sessionId: string; line: TranscriptLine } };
+  | { type: 'session.line'; data: { sessionId: string; line: TranscriptLine } }
+  | { type: 'fault.hit'; data: FaultHit }
+  | { type: 'fault.added'; data: FaultRule }
+  | { type: 'fault.removed'; data: { id: string } }
+  | { type: 'fault.cleared'; data?: unknown };
+
+/** A fault injection rule as the API lists it (SPEC §13). */
+export interface FaultRule {
+  id: string;
+  protocol: Protocol;
+  on: string;
+  match?: Partial<Record<'to' | 'from' | 'subject' | 'user' | 'mailbox', string>>;
+  action: 'reply' | 'disconnect' | 'delay' | 'throttle';
+  reply?: string;
+  delayMs?: number;
+  bytesPerSecond?: number;
+  partial?: boolean;
+  times?: number;
+  skip?: number;
+  per?: string;
+  probability?: number;
+  seed?: number;
+  hits: number;
+  spent: boolean;
+}
+
+export type FaultRuleInput = Omit<FaultRule, 'id' | 'hits' | 'spent'>;
+
+export interface FaultHit {
+  ruleId: string;
+  protocol: Protocol;
+  on: string;
+  sessionId: string;
+}

@@ -10,6 +10,7 @@ import { Header } from './Header';
 import { MessagesPage } from './MessagesPage';
 import { SessionsPage } from './SessionsPage';
 import { ConnectPanel } from './ConnectPanel';
+import { FaultsPage } from './FaultsPage';
 
 export function App() {
   const route = useRoute();
@@ -48,6 +49,7 @@ export function App() {
           {route.page === 'messages' && <MessagesPage openId={route.id} />}
           {route.page === 'sessions' && <SessionsPage openId={route.id} />}
           {route.page === 'connect' && <ConnectPanel />}
+          {route.page === 'faults' && <FaultsPage />}
         </main>
       </div>
     </LiveContext.Provider>

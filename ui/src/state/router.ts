@@ -3,13 +3,15 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { page: 'messages'; id: string | null }
   | { page: 'sessions'; id: string | null }
-  | { page: 'connect' };
+  | { page: 'connect' }
+  | { page: 'faults' };
 
 /** Hash routes keep the server simple: it serves one index.html and never sees UI paths. */
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
   if (parts[0] === 'sessions') return { page: 'sessions', id: parts[1] ?? null };
   if (parts[0] === 'connect') return { page: 'connect' };
+  if (parts[0] === 'faults') return { page: 'faults' };
   if (parts[0] === 'messages' && parts[1]) return { page: 'messages', id: parts[1] };
   return { page: 'messages', id: null };
 }
@@ -25,6 +27,7 @@ function safeDecode(part: string): string {
 
 export function hrefFor(route: Route): string {
   if (route.page === 'connect') return '#/connect';
+  if (route.page === 'faults') return '#/faults';
   const base = route.page === 'sessions' ? '#/sessions' : '#/messages';
   return route.id ? `${base}/${encodeURIComponent(route.id)}` : base;
 }
