@@ -149,6 +149,22 @@ export interface SandboxOptions {
   faultsFile?: string;
   /** The SMTP extension profile, e.g. `'-PIPELINING,+DSN'` (SPEC §13). */
   smtpExtensions?: string;
+  /** Message checks (SPEC §14): a zone file for DKIM/SPF/DMARC lookups (no other DNS is asked). */
+  dnsZone?: string;
+  /** `host:port` of a running SpamAssassin `spamd`; turns the spam check on. */
+  spamd?: string;
+  /** Turns the link check on (it makes HTTP requests to the links in mail). */
+  linkCheck?: boolean;
+  /** Lets the link check reach private, loopback and link-local addresses. */
+  linkCheckPrivate?: boolean;
+}
+
+/** What the message checks may use; see SandboxOptions. */
+export interface ChecksConfig {
+  readonly dnsZone?: string;
+  readonly spamd?: { readonly host: string; readonly port: number };
+  readonly linkCheck: boolean;
+  readonly linkCheckPrivate: boolean;
 }
 
 export interface ListenerConfig {
@@ -174,6 +190,7 @@ export interface SandboxConfig {
   readonly faults?: readonly unknown[];
   readonly faultsFile?: string;
   readonly smtpExtensions: SmtpExtensionProfile;
+  readonly checks: ChecksConfig;
 }
 
 export const cliDefaultPorts: Readonly<Record<ListenerName, number>> = {
@@ -238,10 +255,11 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) problems.push('limit httpHeadersTimeoutMs must not exceed httpRequestTimeoutMs');
   const smtpExtensions = options.smtpExtensions === undefined ? defaultSmtpExtensions : parseSmtpExtensions(options.smtpExtensions, problems, '--smtp-extensions');
   if (options.faults !== undefined && !Array.isArray(options.faults)) problems.push('faults must be an array of fault rules');
+  const checks = resolveChecks(options, problems);
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
   const faultOptions = { faults: options.faults, faultsFile: options.faultsFile, smtpExtensions };
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, checks });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -261,6 +279,17 @@ function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName
     listeners[name] = { port };
   }
   return listeners;
+}
+
+function resolveChecks(options: SandboxOptions, problems: string[]): ChecksConfig {
+  let spamd: ChecksConfig['spamd'];
+  if (options.spamd !== undefined) {
+    const m = /^(\[[0-9a-f:.]+\]|[^\s:/]+):(\d{1,5})$/i.exec(options.spamd);
+    if (m && Number(m[2]) > 0 && Number(m[2]) <= 65535) spamd = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+    else problems.push(`spamd must be host:port, got ${JSON.stringify(options.spamd)}`);
+  }
+  if (options.dnsZone !== undefined && !options.dnsZone) problems.push('dns zone must be a file path');
+  return { dnsZone: options.dnsZone, spamd, linkCheck: options.linkCheck === true, linkCheckPrivate: options.linkCheckPrivate === true };
 }
 
 function parseUiAuth(value: string | undefined, problems: string[]): SandboxConfig['uiAuth'] {
@@ -415,6 +444,8 @@ export const flagSpecs: readonly FlagSpec[] = [
     help: 'SMTP extensions to offer or hide, e.g. -PIPELINING,-SMTPUTF8,+DSN',
     apply: (o, v) => void (o.smtpExtensions = v),
   },
+  { flag: 'dns-zone', env: 'MAILSANDBOX_DNS_ZONE', help: 'zone file answering the auth check\'s DNS lookups (no other DNS is asked)', apply: (o, v) => void (o.dnsZone = v) },
+  { flag: 'spamd', env: 'MAILSANDBOX_SPAMD', help: 'host:port of a SpamAssassin spamd; turns the spam check on', apply: (o, v) => void (o.spamd = v) },
   {
     flag: 'log-level',
     env: 'MAILSANDBOX_LOG_LEVEL',
@@ -436,6 +467,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
   };
   for (const s of flagSpecs) optionDefs[s.flag] = { type: 'string' };
   for (const name of listenerNames) optionDefs[`no-${name}`] = { type: 'boolean' };
+  for (const b of booleanFlags) optionDefs[b.flag] = { type: 'boolean' };
   // Non-strict parsing so that every problem is reported at once, not just the first.
   const { values, positionals } = parseArgs({ args: [...argv], options: optionDefs, strict: false, allowPositionals: true });
   for (const [key, value] of Object.entries(values)) {
@@ -466,6 +498,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
   if ((values.ports ?? env.MAILSANDBOX_PORTS) === '0') {
     for (const name of listenerNames) if (!given.has(name) && !values[`no-${name}`]) options[name] = { port: 0 };
   }
+  for (const b of booleanFlags) {
+    const fromEnv = env[b.env];
+    if (values[b.flag] === true || (fromEnv !== undefined && /^(1|true|yes|on)$/i.test(fromEnv))) b.apply(options);
+  }
   if (problems.length) {
     // Also list what the values that did parse get wrong (a port out of range, ui auth without a colon, ...).
     try {
@@ -478,8 +514,15 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
   return { options, help: !!values.help, version: !!values.version, jsonBanner: !!values['json-banner'] };
 }
 
+/** On/off flags (no value); their env var turns them on with 1/true/yes/on. */
+const booleanFlags: ReadonlyArray<{ flag: string; env: string; help: string; apply(o: SandboxOptions): void }> = [
+  { flag: 'link-check', env: 'MAILSANDBOX_LINK_CHECK', help: 'check the links and images of mail over HTTP (off by default)', apply: (o) => void (o.linkCheck = true) },
+  { flag: 'link-check-private', env: 'MAILSANDBOX_LINK_CHECK_PRIVATE', help: 'let the link check reach private and loopback addresses', apply: (o) => void (o.linkCheckPrivate = true) },
+];
+
 export function formatHelp(): string {
   const rows = flagSpecs.map((s) => [`--${s.flag} <value>`, s.env, s.help]);
+  rows.push(...booleanFlags.map((b) => [`--${b.flag}`, b.env, b.help]));
   rows.push(...listenerNames.map((n) => [`--no-${n}`, '', `disable the ${n.toUpperCase()} listener`]));
   rows.push(['--json-banner', '', 'print the start-up banner as one JSON line (always printed last when not a TTY)']);
   rows.push(['-h, --help', '', 'show this help'], ['-v, --version', '', 'show the version']);

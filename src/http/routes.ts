@@ -1,11 +1,13 @@
 import type { RequestHandler, Router } from 'express';
 import { jsonBody } from './body-limit.js';
+import { checkNames } from '../checks/message-checks.js';
 import { methodNotAllowed } from './errors.js';
 import type { HttpContext } from './http-context.js';
 import { rawMessageBody, injectMessage } from './handlers/inject.js';
 import { deleteMailbox, listMailboxes } from './handlers/mailboxes.js';
 import * as faults from './handlers/faults.js';
 import * as messages from './handlers/messages.js';
+import { getAllChecks, getCheck } from './handlers/checks.js';
 import { getSession, listSessions } from './handlers/sessions.js';
 import { getInfo, healthz } from './handlers/system.js';
 import { getCertificate } from './handlers/tls.js';
@@ -28,6 +30,8 @@ export function registerRoutes(app: Router, h: HttpContext): void {
   route(app, '/api/v1/messages/:id/attachments/:n', { get: messages.getAttachment(h) });
   route(app, '/api/v1/messages/:id/transcript', { get: messages.getTranscript(h) });
   route(app, '/api/v1/messages/:id/structure', { get: messages.getStructure(h) });
+  route(app, '/api/v1/messages/:id/checks', { get: getAllChecks(h) });
+  for (const check of checkNames) route(app, `/api/v1/messages/:id/checks/${check}`, { get: getCheck(h, check) });
   route(app, '/api/v1/sessions', { get: listSessions(h) });
   route(app, '/api/v1/sessions/:id', { get: getSession(h) });
   route(app, '/api/v1/mailboxes', { get: listMailboxes(h) });

@@ -5,6 +5,7 @@ import { MessageWaiters } from '../store/message-waiter.js';
 import { cachedLowerBodyText } from '../store/query.js';
 import { SessionLog } from '../store/session-log.js';
 import type { StoredMessage } from '../store/types.js';
+import { MessageChecks } from '../checks/message-checks.js';
 import { Credentials } from './credentials.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly waiters: MessageWaiters;
   /** Parsed bodies, attachments, links and codes for the message view (bounded LRU, parsed on first use). */
   readonly details: MessageDetailsCache;
+  /** Message checks (SPEC §14), cached per message. */
+  readonly checks: MessageChecks;
   /** Lower-cased body text for word searches (bounded LRU; the UI searches on every keystroke). */
   lowerBodyText(m: StoredMessage): string;
 }
@@ -36,6 +39,9 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
   const details = new MessageDetailsCache();
   store.on('message.deleted', (m) => details.delete(m.id));
   store.on('store.cleared', () => details.clear());
+  const checks = new MessageChecks(config, details);
+  store.on('message.deleted', (m) => checks.delete(m.id));
+  store.on('store.cleared', () => checks.clear());
   return {
     config,
     store,
@@ -45,6 +51,7 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
     logger: logger ?? createLogger(config.logLevel),
     waiters: new MessageWaiters(store, config.limits.maxWaiters),
     details,
+    checks,
     lowerBodyText: cachedLowerBodyText(),
   };
 }
