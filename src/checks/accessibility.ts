@@ -1,6 +1,7 @@
 import { contrastRatio, parseCssColor } from './css-color.js';
 import type { Rgb } from './css-color.js';
 import { parseDeclarations, parseStyleSheet } from './css-declarations.js';
+import { elementPath } from './html-document.js';
 import type { HtmlDocument, HtmlElement } from './html-document.js';
 
 export type AccessibilityRule = 'img-alt' | 'html-lang' | 'contrast' | 'font-size' | 'link-text' | 'layout-table' | 'text-alternative';
@@ -212,7 +213,7 @@ export function fontSizePx(value: string): number | null {
 
 function ref(el: HtmlElement): ElementRef {
   const attrs = [...el.attrs].slice(0, 6).map(([k, v]) => (v ? `${k}="${v.length > 60 ? `${v.slice(0, 57)}...` : v}"` : k));
-  return { index: el.index, path: el.path, tag: el.tag, snippet: `<${[el.tag, ...attrs].join(' ')}>` };
+  return { index: el.index, path: elementPath(el), tag: el.tag, snippet: `<${[el.tag, ...attrs].join(' ')}>` };
 }
 
 function round(n: number): number {

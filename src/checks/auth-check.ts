@@ -30,7 +30,7 @@ export async function checkAuth(m: StoredMessage, resolver: DNSResolver): Promis
   return {
     dkim: r.dkim.results
       .filter((d) => d.signingDomain)
-      .map((d) => ({ domain: d.signingDomain, selector: d.selector ?? '', result: word(d.status.result), reason: d.status.comment ?? '', aligned: Boolean(d.status.aligned) })),
+      .map((d) => ({ domain: d.signingDomain, selector: d.selector ?? '', result: dkimWord(d.status.result, d.status.comment), reason: d.status.comment ?? '', aligned: Boolean(d.status.aligned) })),
     spf: r.spf ? { result: word(r.spf.status.result), domain: r.spf.domain, clientIp: r.spf['client-ip'], reason: r.spf.status.comment ?? '' } : { result: 'none', domain: '', clientIp: '', reason: 'no envelope sender' },
     dmarc: r.dmarc
       ? {
@@ -44,6 +44,15 @@ export async function checkAuth(m: StoredMessage, resolver: DNSResolver): Promis
     arc: r.arc ? { result: word(r.arc.status.result), reason: r.arc.status.comment ?? '' } : { result: 'none', reason: '' },
     authenticationResults: (r.arc && r.arc.authResults) || '',
   };
+}
+
+/**
+ * mailauth reports a body hash mismatch as `neutral`; RFC 6376 §6.1.3 makes it a failed verification and
+ * SPEC §14 asks for `fail`, which is also what a developer who edits a signed body must see.
+ */
+function dkimWord(result: string, comment: string | undefined): AuthResultWord {
+  if (result === 'neutral' && /body hash did not verify/i.test(comment ?? '')) return 'fail';
+  return word(result);
 }
 
 function word(result: string): AuthResultWord {

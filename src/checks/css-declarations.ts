@@ -29,7 +29,7 @@ export function parseDeclarations(text: string): CssDeclaration[] {
     if (colon <= 0) continue;
     const property = part.slice(0, colon).trim().toLowerCase();
     const value = part.slice(colon + 1).replace(/!\s*important/i, '').trim();
-    if (/^-?[a-z][a-z0-9-]*$/.test(property) && value) out.push({ property, value });
+    if (/^(--[\w-]+|-?[a-z][a-z0-9-]*)$/.test(property) && value) out.push({ property, value });
   }
   return out;
 }

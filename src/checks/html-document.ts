@@ -12,8 +12,18 @@ export interface HtmlElement {
   readonly parent: HtmlElement | null;
   /** Text directly inside this element and its descendants, whitespace-collapsed, capped. */
   text: string;
-  /** e.g. `html > body > table:nth-of-type(2) > tr > td > a` — points the UI and the reader at it. */
-  readonly path: string;
+  /** This element's step in its path, e.g. `table:nth-of-type(2)`; see {@link elementPath}. */
+  readonly step: string;
+}
+
+/**
+ * e.g. `html > body > table:nth-of-type(2) > tr > td > a`: points the UI and the reader at an element. Built on
+ * demand (only for findings): storing it per element would cost depth × elements.
+ */
+export function elementPath(el: HtmlElement): string {
+  const steps: string[] = [];
+  for (let e: HtmlElement | null = el; e; e = e.parent) steps.push(e.step);
+  return steps.reverse().join(' > ');
 }
 
 export interface HtmlDocument {
@@ -105,7 +115,7 @@ export function parseHtmlDocument(html: string): HtmlDocument {
     const nth = (counts.get(tag) ?? 0) + 1;
     counts.set(tag, nth);
     const step = nth > 1 ? `${tag}:nth-of-type(${nth})` : tag;
-    const el: HtmlElement = { index: elements.length, tag, attrs, parent: top?.el ?? null, text: '', path: top ? `${top.el.path} > ${step}` : step };
+    const el: HtmlElement = { index: elements.length, tag, attrs, parent: top?.el ?? null, text: '', step };
     elements.push(el);
     if (rawTextTags.has(tag)) {
       const close = indexOfCaseless(html, `</${tag}`, i);
