@@ -24,6 +24,8 @@ export interface LinkCheckOptions {
   concurrency?: number;
   /** Links checked per message at most. */
   maxLinks?: number;
+  /** The refusal rule; {@link isPrivateAddress} unless a test narrows it. */
+  isBlocked?: (ip: string) => boolean;
 }
 
 /** Checks every URL: HEAD, then GET when HEAD is refused; redirects followed by hand so each hop is vetted. */
@@ -82,7 +84,7 @@ async function vet(raw: string, opts: LinkCheckOptions): Promise<Vetted> {
   }
   if (addresses.length === 0) return { blocked: false, error: `cannot resolve ${host}` };
   // Every address must be public: a name with one private answer could be steered to it.
-  if (!opts.allowPrivate && addresses.some(isPrivateAddress)) return { blocked: true, error: `${host} is a private or loopback address; start with --link-check-private to allow it` };
+  if (!opts.allowPrivate && addresses.some(opts.isBlocked ?? isPrivateAddress)) return { blocked: true, error: `${host} is a private or loopback address; start with --link-check-private to allow it` };
   return { url, address: addresses[0] };
 }
 

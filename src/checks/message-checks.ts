@@ -144,6 +144,8 @@ export class MessageChecks {
       if (u && /^https?:/i.test(u.trim())) urls.push(u.trim());
     }
     const d = await this.details.get(m.id, m.raw, m.summary.subject);
+    // With HTML, mailparser's text may be made from it (URLs in brackets): the HTML's own links are the truth.
+    if (d.html !== null) return urls;
     for (const u of (d.text ?? '').match(/https?:\/\/[^\s<>"')\]]+/gi) ?? []) urls.push(u);
     return urls;
   }
