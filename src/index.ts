@@ -24,3 +24,5 @@ export type { MailSandboxClient, ClientOptions } from './api/client.js';
 export type { SessionSummary } from './api/types.js';
 export { FaultRuleError } from './store/fault-rule.js';
 export type { FaultsApi, FaultRuleHandle, FaultRule, FaultRuleInput, FaultProtocol, FaultAction, FaultPer } from './api/faults.js';
+export { CheckNotConfiguredError } from './checks/message-checks.js';
+export type { CheckName, CheckResults, ChecksReport } from './checks/message-checks.js';

@@ -1,3 +1,4 @@
+import type { CheckName, CheckResults, ChecksReport } from '../checks/message-checks.js';
 import type { SandboxInfo } from '../shared/server-context.js';
 import type { Protocol } from '../store/session-log.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageDetails, MessageFilter, MessageSummary, SessionSummary, WaitOptions } from './types.js';
@@ -43,6 +44,9 @@ export interface MailSandboxClient {
   sessions(protocol?: Protocol): Promise<SessionSummary[]>;
   /** Fault injection rules (SPEC §13): `const rule = await client.faults.add({...})`, `await rule.refresh()`, `rule.hits`. */
   readonly faults: FaultsApi;
+  /** The message checks (SPEC §14): all, or one by name (a 409 for an unconfigured one rejects, naming the flag). */
+  check(id: string): Promise<ChecksReport>;
+  check<K extends CheckName>(id: string, name: K): Promise<CheckResults[K]>;
 }
 
 /**
@@ -254,6 +258,12 @@ class HttpMailClient implements MailSandboxClient {
     }
     await this.#ok(res);
     return res.status === 204 ? (true as T) : ((await res.json()) as T);
+  }
+
+  check(id: string): Promise<ChecksReport>;
+  check<K extends CheckName>(id: string, name: K): Promise<CheckResults[K]>;
+  async check(id: string, name?: CheckName): Promise<unknown> {
+    return this.#json('GET', `/api/v1/messages/${encodeURIComponent(id)}/checks${name ? `/${name}` : ''}`);
   }
 
   async #details(id: string): Promise<MessageDetails | undefined> {

@@ -17,6 +17,7 @@ import { startHttpServer } from '../http/http-server.js';
 import { toMailMessage, toSummary } from '../store/message-view.js';
 import { waitForMessages } from './wait-for.js';
 import { describeListenError } from './listen-problem.js';
+import type { CheckName, CheckResults, ChecksReport } from '../checks/message-checks.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
 import { localFaults, type FaultsApi } from './faults.js';
 import { loadFaultRules } from './load-fault-rules.js';
@@ -205,6 +206,22 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
     });
     return toSummary(this.store, message);
+  }
+
+  /**
+   * The message checks of SPEC §14 for a stored message: all of them (unconfigured ones carry their error and
+   * flag), or one by name (rejects with {@link CheckNotConfiguredError} when its flag is missing). Cached per message.
+   * @example
+   * const report = await sandbox.check(msg.id);
+   * expect(report).toPassDkim();
+   * const { score } = await sandbox.check(msg.id, 'html');
+   */
+  check(id: string): Promise<ChecksReport>;
+  check<K extends CheckName>(id: string, name: K): Promise<CheckResults[K]>;
+  async check(id: string, name?: CheckName): Promise<unknown> {
+    const m = this.store.get(id);
+    if (!m) throw new Error(`No message ${JSON.stringify(id)}`);
+    return name ? this.context.checks.run(name, m) : this.context.checks.all(m);
   }
 
   /** Deletes every message (mailboxes and folders stay). */

@@ -31,6 +31,9 @@ export interface CheckResults {
   links: { links: LinkResult[] };
 }
 
+/** Every check's result, or for a check that is not configured or failed, its error (and the flag that turns it on). */
+export type ChecksReport = { [K in CheckName]: CheckResults[K] | { error: { code: 'not_configured' | 'check_failed'; message: string; flag?: string } } };
+
 /** Asked for a check the sandbox was not started with; `flag` is the CLI flag that turns it on. */
 export class CheckNotConfiguredError extends Error {
   constructor(
@@ -87,7 +90,7 @@ export class MessageChecks {
   }
 
   /** Every configured check; the ones not configured are `{ error: { code: 'not_configured', flag } }`. */
-  async all(m: StoredMessage): Promise<Record<CheckName, unknown>> {
+  async all(m: StoredMessage): Promise<ChecksReport> {
     const entries = await Promise.all(
       checkNames.map(async (name) => {
         try {
@@ -98,7 +101,7 @@ export class MessageChecks {
         }
       }),
     );
-    return Object.fromEntries(entries) as Record<CheckName, unknown>;
+    return Object.fromEntries(entries) as ChecksReport;
   }
 
   delete(id: string): void {

@@ -11,6 +11,7 @@
 /// <reference types="vitest" preserve="true" />
 import { expect } from 'vitest';
 import { mailMatchers } from './mail-matchers.js';
+import { checkMatchers } from './check-matchers.js';
 import type { MessageFilter } from '../api/types.js';
 import type { ReceivedMailOptions } from './mail-matchers.js';
 
@@ -18,6 +19,8 @@ export { mailMatchers, defaultReceivedMailTimeout, formatFilter, formatHeadline 
 export type { MailSource, ReceivedMailOptions } from './mail-matchers.js';
 
 expect.extend(mailMatchers);
+expect.extend(checkMatchers);
+export { checkMatchers } from './check-matchers.js';
 
 /** The matchers' signatures as `expect(x)` exposes them; they are async, so always `await` them. */
 export interface MailMatchers<R = unknown> {
@@ -26,6 +29,12 @@ export interface MailMatchers<R = unknown> {
    * (default 2 s; `.not` looks once unless given a timeout).
    */
   toHaveReceivedMail(filter?: MessageFilter | string, options?: ReceivedMailOptions): Promise<R>;
+  /** On a checks report (`await sandbox.check(id)`): one DKIM signature passes and none fails. */
+  toPassDkim(): Promise<R>;
+  /** On a checks report: the HTML compatibility score is at least `min`; the failure lists the worst features. */
+  toHaveHtmlScoreAtLeast(min: number): Promise<R>;
+  /** On a checks report: no accessibility finding of severity error; the failure lists each with its element. */
+  toHaveNoAccessibilityErrors(): Promise<R>;
 }
 
 // Only `Assertion` (what `expect(x)` returns), not `AsymmetricMatchersContaining`: an asymmetric matcher
