@@ -76,6 +76,7 @@ export const api = {
   addFault: (rule: FaultRuleInput) => json<FaultRule>('/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rule) }),
   removeFault: async (id: string) => void (await request(`/faults/${encodeURIComponent(id)}`, { method: 'DELETE' })),
   clearFaults: async () => void (await request('/faults', { method: 'DELETE' })),
+  checks: (id: string) => json<unknown>(`/messages/${encodeURIComponent(id)}/checks`),
 };
 
 export const urls = {

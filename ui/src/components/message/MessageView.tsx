@@ -12,8 +12,9 @@ import { StructureTab } from './StructureTab';
 import { TranscriptTab } from './TranscriptTab';
 import { AttachmentsTab, HeadersTab, LinksTab } from './InfoTabs';
 import { AddressList } from './AddressList';
+import { CheckChips, ChecksTab } from './ChecksTab';
 
-type Tab = 'html' | 'text' | 'source' | 'headers' | 'attachments' | 'structure' | 'links' | 'transcript';
+type Tab = 'html' | 'text' | 'source' | 'headers' | 'attachments' | 'structure' | 'links' | 'transcript' | 'checks';
 
 /** The tabs this message has: no HTML tab without HTML, no structure without the endpoint, no transcript unless SMTP. */
 function tabsFor(message: MessageDetails, structure: MimePart | null): Array<[Tab, string]> {
@@ -26,6 +27,7 @@ function tabsFor(message: MessageDetails, structure: MimePart | null): Array<[Ta
     structure !== null && ['structure', 'Structure'],
     ['links', `Links & codes (${message.links.length + message.codes.length})`],
     message.source === 'smtp' && ['transcript', 'SMTP transcript'],
+    ['checks', 'Checks'],
   ];
   return tabs.filter((t): t is [Tab, string] => t !== false);
 }
@@ -48,6 +50,7 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
       }
     >
       <MessageHeader message={message} />
+      <CheckChips id={id} />
       <div class="tabs" role="tablist" aria-label="Message views">
         {tabs.map(([t, label]) => (
           <button type="button" role="tab" key={t} class={'tab' + (t === current ? ' active' : '')} aria-selected={t === current} onClick={() => setTab(t)} data-tab={t}>
@@ -64,6 +67,7 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
         {current === 'structure' && structure && <StructureTab root={structure} />}
         {current === 'links' && <LinksTab message={message} />}
         {current === 'transcript' && <TranscriptTab id={id} />}
+        {current === 'checks' && <ChecksTab id={id} />}
       </div>
     </ViewFrame>
   );
