@@ -24,3 +24,11 @@ export type { MailSandboxClient, ClientOptions } from './api/client.js';
 export type { SessionSummary } from './api/types.js';
 export { FaultRuleError } from './store/fault-rule.js';
 export type { FaultsApi, FaultRuleHandle, FaultRule, FaultRuleInput, FaultProtocol, FaultAction, FaultPer } from './api/faults.js';
+// SPEC §15: send, release, webhooks, metrics.
+export { SendValidationError } from './mime/compose-message.js';
+export type { SendInput, SendAddress } from './mime/compose-message.js';
+export { RelayError } from './relay/relay.js';
+export type { ReleaseResult } from './relay/relay.js';
+export type { WebhookDelivery, WebhookEventName } from './webhooks/webhook-dispatcher.js';
+export type { RelayRecord } from './store/types.js';
+export type { SandboxMetrics } from './metrics/sandbox-metrics.js';

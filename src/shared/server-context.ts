@@ -9,6 +9,7 @@ import { Credentials } from './credentials.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { TlsMaterial } from './tls.js';
+import { SandboxSignals } from './sandbox-signals.js';
 
 /** What every protocol server and the HTTP server are given; one per sandbox (no module-level state). */
 export interface ServerContext {
@@ -24,6 +25,8 @@ export interface ServerContext {
   readonly details: MessageDetailsCache;
   /** Lower-cased body text for word searches (bounded LRU; the UI searches on every keystroke). */
   lowerBodyText(m: StoredMessage): string;
+  /** Refusals and fired faults, for observers such as `/metrics`. */
+  readonly signals: SandboxSignals;
 }
 
 /**
@@ -46,6 +49,7 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
     waiters: new MessageWaiters(store, config.limits.maxWaiters),
     details,
     lowerBodyText: cachedLowerBodyText(),
+    signals: new SandboxSignals(),
   };
 }
 
