@@ -46,6 +46,7 @@ export interface ComposedMessage {
 }
 
 const maxRecipients = 1000;
+const attachmentFields = new Set(['filename', 'contentType', 'content', 'contentId']);
 const allowedFields = new Set(['from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'headers', 'attachments', 'tags']);
 /** An envelope address as SMTP would take it: no spaces, brackets or control characters. */
 const addressPattern = /^[^\s@<>\u0000-\u001f\u007f]+@[^\s@<>\u0000-\u001f\u007f]+$/;
@@ -137,6 +138,8 @@ function attachments(value: unknown): Array<{ filename: string; contentType?: st
   return value.map((a: unknown, i) => {
     const field = `attachments[${i}]`;
     if (typeof a !== 'object' || a === null) throw new SendValidationError(field, 'must be an object { filename, contentType, content }');
+    // Only these: nodemailer would read `path` or `href` from the disk or the network, which a request must never do.
+    for (const key of Object.keys(a)) if (!attachmentFields.has(key)) throw new SendValidationError(`${field}.${key}`, 'is not an attachment field (filename, contentType, content, contentId)');
     const { filename, contentType, content, contentId } = a as Record<string, unknown>;
     if (typeof filename !== 'string' || filename.trim() === '' || /[\r\n\u0000]/.test(filename)) throw new SendValidationError(`${field}.filename`, 'must be a non-empty string');
     if (contentType !== undefined && (typeof contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(contentType))) throw new SendValidationError(`${field}.contentType`, 'must be a media type like application/pdf');
