@@ -20,7 +20,7 @@ import { describeListenError } from './listen-problem.js';
 import { TeamServices } from './team-services.js';
 import type { ReleaseResult } from '../relay/relay.js';
 import type { SandboxMetrics } from '../metrics/sandbox-metrics.js';
-import type { WebhookDelivery } from '../webhooks/webhook-dispatcher.js';
+import type { WebhookDelivery, WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { SendInput } from '../mime/compose-message.js';
 import { sendMessage } from '../shared/send-message.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
@@ -245,6 +245,11 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
   /** Recent webhook deliveries, newest first. */
   webhookDeliveries(): WebhookDelivery[] {
     return this.#team.webhooks.deliveries();
+  }
+
+  /** The webhook dispatcher: `on('delivery', fn)` sees each delivery queued, retried and finished. */
+  get webhooks(): WebhookDispatcher {
+    return this.#team.webhooks;
   }
 
   /** The Prometheus metrics of this sandbox (also at `GET /metrics`); fault injection reports through `context.signals`. */

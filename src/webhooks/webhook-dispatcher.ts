@@ -4,6 +4,7 @@ import type { MessageStore } from '../store/message-store.js';
 import { toSummary } from '../store/message-view.js';
 import type { SessionLog, SessionRecord } from '../store/session-log.js';
 import type { StoredMessage } from '../store/types.js';
+import { TypedEmitter } from '../shared/typed-emitter.js';
 
 /** The events a webhook can be sent for (the live feed's names, SPEC §8). */
 export const webhookEventNames = [
@@ -59,7 +60,12 @@ const maxPending = 1000;
  * HMAC-SHA256 when a secret is set, retried with backoff. Everything runs after the event's turn of the event loop,
  * so an SMTP `250` never waits on a receiver. URLs come only from configuration, never from mail.
  */
-export class WebhookDispatcher {
+export interface WebhookDispatcherEvents {
+  /** A delivery was queued, attempted, or finished (a copy of its state then). */
+  delivery: [delivery: WebhookDelivery];
+}
+
+export class WebhookDispatcher extends TypedEmitter<WebhookDispatcherEvents> {
   readonly #history: WebhookDelivery[] = [];
   readonly #timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
   readonly #closing = new AbortController();
@@ -70,6 +76,7 @@ export class WebhookDispatcher {
     readonly settings: WebhookSettings,
     private readonly deps: { store: MessageStore; sessions: SessionLog; logger: Logger; onAttempt?: (result: AttemptResult) => void },
   ) {
+    super();
     if (settings.urls.length > 0) this.#subscribe();
   }
 
@@ -123,6 +130,7 @@ export class WebhookDispatcher {
         continue;
       }
       this.#pending++;
+      this.emit('delivery', { ...delivery });
       this.#later(0, () => void this.#attempt(delivery, body));
     }
   }
@@ -154,6 +162,7 @@ export class WebhookDispatcher {
     if (delay === undefined) return this.#finish(delivery, 'failure', failure);
     delivery.error = failure;
     this.deps.onAttempt?.('retry');
+    this.emit('delivery', { ...delivery });
     this.#later(delay, () => void this.#attempt(delivery, body));
   }
 
@@ -173,6 +182,7 @@ export class WebhookDispatcher {
     delivery.result = result;
     delivery.error = error;
     this.deps.onAttempt?.(result);
+    this.emit('delivery', { ...delivery });
     if (result === 'failure') this.deps.logger.warn(`webhook ${delivery.event} to ${delivery.url} failed after ${delivery.attempts} attempt(s): ${error ?? ''}`);
   }
 

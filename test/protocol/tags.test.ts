@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createSandbox, type Sandbox } from '../../src/index.js';
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-function smtpSend(mail: nodemailer.SendMailOptions) {
+function smtpSend(mail: SendMailOptions) {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp!, secure: false, ignoreTLS: true });
   return transport.sendMail({ from: 'app@example.test', text: 'hello', ...mail });
 }
