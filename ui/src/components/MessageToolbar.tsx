@@ -16,6 +16,9 @@ interface Props {
   onDeleteChecked(): void;
   onDeleteAll(): void;
   filtered: boolean;
+  tag: string;
+  tags: string[];
+  onTag(value: string): void;
 }
 
 export function MessageToolbar(p: Props) {
@@ -27,7 +30,7 @@ export function MessageToolbar(p: Props) {
           type="search"
           class="search"
           placeholder="Search mail…"
-          title='Words match subject, from, to and body. Also: from: to: cc: subject: mailbox: is:read is:unread has:attachment before: after: "phrases" -negation'
+          title='Words match subject, from, to and body. Also: from: to: cc: subject: mailbox: tag: is:read is:unread has:attachment before: after: "phrases" -negation'
           aria-label="Search messages"
           value={p.search}
           onInput={(e) => p.onSearch((e.target as HTMLInputElement).value)}
@@ -38,6 +41,14 @@ export function MessageToolbar(p: Props) {
           {p.mailboxes.map((m) => (
             <option key={m} value={m}>
               {m}
+            </option>
+          ))}
+        </select>
+        <select class="tag-filter" aria-label="Tag" value={p.tag} onChange={(e) => p.onTag((e.target as HTMLSelectElement).value)} data-testid="tag-filter">
+          <option value="">All tags</option>
+          {[...new Set([...p.tags, ...(p.tag ? [p.tag] : [])])].map((t) => (
+            <option key={t} value={t}>
+              {t}
             </option>
           ))}
         </select>
