@@ -1,3 +1,4 @@
+import libmime from 'libmime';
 import { findBodyStart, parseHeaderFields } from '../mime/header-summary.js';
 
 /** A tag longer than this is cut: tags are labels for lists and chips, not text. */
@@ -40,9 +41,18 @@ export function arrivalTags(raw: Buffer, rcptTo: readonly string[]): string[] {
   const header = raw.subarray(0, Math.min(findBodyStart(raw), 256 * 1024)).toString('utf8');
   const fromHeader = parseHeaderFields(header)
     .filter(([name]) => name === 'x-tags')
-    .flatMap(([, value]) => value.split(','));
+    .flatMap(([, value]) => decodeWords(value).split(','));
   const fromAddress = rcptTo.map(plusDetail).filter((d): d is string => d !== null);
   return normalizeTags([...fromHeader, ...fromAddress]);
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=`), as a mail library writes a non-ASCII header value. */
+function decodeWords(value: string): string {
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    return value;
+  }
 }
 
 /** `ann+signup@x` → `signup`; null without a `+` detail. */

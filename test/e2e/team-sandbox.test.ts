@@ -62,6 +62,7 @@ describe.skipIf(!hasChromium)(suiteName('tags, release and webhooks in the UI (C
       await page.getByTestId('release').click();
       await page.getByTestId('release-allowed').filter({ hasText: 'allowed recipients: *@example.test' }).waitFor();
       await expect(page.getByTestId('release-to').inputValue()).resolves.toBe('ann@example.test');
+      await page.getByTestId('release-check').locator('li[data-allowed="true"]', { hasText: 'ann@example.test' }).waitFor();
 
       const arrived = target.waitForMessage({ subject: 'Release me' });
       await page.getByTestId('release-send').click();
@@ -75,6 +76,7 @@ describe.skipIf(!hasChromium)(suiteName('tags, release and webhooks in the UI (C
       // A recipient outside the allow-list is refused by name, and nothing reaches the relay.
       const sessions = target.context.sessions.list('smtp').length;
       await page.getByTestId('release-to').fill('boss@real-company.test');
+      await page.getByTestId('release-check').locator('li[data-allowed="false"]', { hasText: 'boss@real-company.test' }).waitFor();
       await page.getByTestId('release-send').click();
       await page.getByTestId('release-outcome').filter({ hasText: 'boss@real-company.test is not allowed' }).waitFor();
       await expect(page.getByTestId('release-outcome').getAttribute('role')).resolves.toBe('alert');

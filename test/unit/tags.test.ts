@@ -33,6 +33,7 @@ describe('arrivalTags', () => {
     ['X-Tags: a\r\nX-Tags: c', [], ['a', 'c']],
     ['X-Tags: one,\r\n two', [], ['one', 'two']],
     ['x-tags: Lower', ['ann+Plus@example.test'], ['Lower', 'Plus']],
+    ['X-Tags: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=, b', [], ['Grüße', 'b']],
     ['From: a@b', ['ann+signup@example.test', 'bob@example.test', 'c+@example.test', 'd+x+y@example.test'], ['signup', 'x+y']],
   ])('reads %j with recipients %j as %j', (headers, rcpt, expected) => {
     expect(arrivalTags(raw(headers), rcpt)).toEqual(expected);

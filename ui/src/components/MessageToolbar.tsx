@@ -44,6 +44,12 @@ export function MessageToolbar(p: Props) {
             </option>
           ))}
         </select>
+      </div>
+      <div class="toolbar-row">
+        <input type="checkbox" checked={p.allChecked} onChange={p.onToggleAll} aria-label="Select all loaded messages" disabled={p.loaded === 0} />
+        <span class="count" data-testid="count">
+          {p.checkedCount ? `${p.checkedCount} selected` : `${p.total} message${p.total === 1 ? '' : 's'}`}
+        </span>
         <select class="tag-filter" aria-label="Tag" value={p.tag} onChange={(e) => p.onTag((e.target as HTMLSelectElement).value)} data-testid="tag-filter">
           <option value="">All tags</option>
           {[...new Set([...p.tags, ...(p.tag ? [p.tag] : [])])].map((t) => (
@@ -52,12 +58,6 @@ export function MessageToolbar(p: Props) {
             </option>
           ))}
         </select>
-      </div>
-      <div class="toolbar-row">
-        <input type="checkbox" checked={p.allChecked} onChange={p.onToggleAll} aria-label="Select all loaded messages" disabled={p.loaded === 0} />
-        <span class="count" data-testid="count">
-          {p.checkedCount ? `${p.checkedCount} selected` : `${p.total} message${p.total === 1 ? '' : 's'}`}
-        </span>
         <span class="spacer" />
         {p.checkedCount > 0 && (
           <button type="button" class="button danger" onClick={p.onDeleteChecked} data-testid="delete-selected">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../../api/client';
 import type { MessageDetails, RelayInfo } from '../../api/types';
+import { isAllowed } from '../../util/allow-list';
 
 /**
  * Release to the configured relay: the recipients (the original ones by default) and what the allow-list permits,
@@ -14,8 +15,8 @@ export function ReleasePanel({ message, onClose }: { message: MessageDetails; on
   useEffect(() => {
     api.relay().then(setRelay, (err: Error) => setOutcome({ ok: false, text: err.message }));
   }, []);
+  const list = to.split(/[,\s]+/).filter(Boolean);
   const send = () => {
-    const list = to.split(/[,\s]+/).filter(Boolean);
     setBusy(true);
     setOutcome(null);
     api.release(message.id, list).then(
@@ -40,6 +41,19 @@ export function ReleasePanel({ message, onClose }: { message: MessageDetails; on
       <p class="muted" data-testid="release-allowed">
         {relay ? (relay.allow.length ? `Via ${relay.relay}; allowed recipients: ${relay.allow.join(', ')}` : `Via ${relay.relay}; the allow-list is empty, so nothing can be released (--relay-allow).`) : 'Loading…'}
       </p>
+      {relay && list.length > 0 && (
+        <ul class="release-check" data-testid="release-check">
+          {list.map((a) => {
+            const ok = isAllowed(relay.allow, a);
+            return (
+              <li key={a} class={ok ? 'allowed' : 'refused'} data-allowed={String(ok)}>
+                {ok ? '✓' : '✗'} {a}
+                {ok ? '' : ' — not allowed, nothing would be sent'}
+              </li>
+            );
+          })}
+        </ul>
+      )}
       <div class="release-actions">
         <button type="button" class="button primary" onClick={send} disabled={busy || !relay} data-testid="release-send">
           {busy ? 'Sending…' : 'Release'}
