@@ -11,14 +11,15 @@ const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_reque
  * count their own mail. Counters follow store and session events; gauges are read at scrape time.
  */
 export class SandboxMetrics {
-  readonly registry = new Registry();
+  /** Private, so the public declarations never name prom-client's types (an app need not have them installed). */
+  readonly #registry = new Registry();
   readonly #webhookDeliveries: Counter<'result'>;
   readonly #unsubscribe: Array<() => void> = [];
   #hasDefaultMetrics = false;
 
   constructor(ctx: ServerContext) {
     const { store, sessions, waiters, signals } = ctx;
-    const registers = [this.registry];
+    const registers = [this.#registry];
     new Gauge({ name: 'mailsandbox_messages_stored', help: 'Messages in the store now.', registers, collect() { this.set(store.size); } });
     new Gauge({
       name: 'mailsandbox_store_bytes',
@@ -77,11 +78,11 @@ export class SandboxMetrics {
   async scrape(): Promise<{ contentType: string; body: string }> {
     if (!this.#hasDefaultMetrics) {
       this.#hasDefaultMetrics = true;
-      collectDefaultMetrics({ register: this.registry });
+      collectDefaultMetrics({ register: this.#registry });
       // Gauges named `_total` fail `promtool check metrics`; their per-type twins (`nodejs_active_handles` ...) stay.
-      for (const name of lintFailingDefaults) this.registry.removeSingleMetric(name);
+      for (const name of lintFailingDefaults) this.#registry.removeSingleMetric(name);
     }
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return { contentType: this.#registry.contentType, body: await this.#registry.metrics() };
   }
 
   close(): void {
