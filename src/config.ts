@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { LogLevel } from './shared/logger.js';
 import { parseSize } from './shared/parse-size.js';
 import { defaultSmtpExtensions, parseSmtpExtensions, type SmtpExtensionProfile } from './shared/smtp-extensions.js';
+import { resolveTeamOptions, teamFlagSpecs, type TeamConfig, type TeamOptions } from './team-options.js';
 
 export const listenerNames = ['smtp', 'submission', 'smtps', 'pop3', 'pop3s', 'imap', 'imaps', 'http'] as const;
 export type ListenerName = (typeof listenerNames)[number];
@@ -112,7 +113,7 @@ export type PortOption = number | false;
  * In the library every listener defaults to port 0 (a free port), so parallel test suites never collide;
  * the CLI defaults to the fixed ports of SPEC §3.
  */
-export interface SandboxOptions {
+export interface SandboxOptions extends TeamOptions {
   host?: string;
   smtp?: { port?: PortOption };
   /** SMTP submission: always offers STARTTLS, as port 587 does (CLI default 1587). */
@@ -172,7 +173,7 @@ export interface ListenerConfig {
   port: number | null;
 }
 
-export interface SandboxConfig {
+export interface SandboxConfig extends TeamConfig {
   readonly host: string;
   readonly listeners: Readonly<Record<ListenerName, ListenerConfig>>;
   readonly tls: { readonly certFile?: string; readonly keyFile?: string };
@@ -256,10 +257,11 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   const smtpExtensions = options.smtpExtensions === undefined ? defaultSmtpExtensions : parseSmtpExtensions(options.smtpExtensions, problems, '--smtp-extensions');
   if (options.faults !== undefined && !Array.isArray(options.faults)) problems.push('faults must be an array of fault rules');
   const checks = resolveChecks(options, problems);
+  const team = resolveTeamOptions(options, problems);
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
   const faultOptions = { faults: options.faults, faultsFile: options.faultsFile, smtpExtensions };
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, checks });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -340,10 +342,12 @@ export interface CliSettings {
   jsonBanner: boolean;
 }
 
-interface FlagSpec {
+export interface FlagSpec {
   flag: string;
   env: string;
   help: string;
+  /** May be given more than once; each value is applied in turn (the environment variable only when no flag is given). */
+  multiple?: boolean;
   /** Set on a listener's port flag, so `--ports 0` knows which listeners were given their own port. */
   listener?: ListenerName;
   /** `from` is what the user typed the value into (`--smtp-port` or `MAILSANDBOX_SMTP_PORT`): problems name it. */
@@ -455,17 +459,18 @@ export const flagSpecs: readonly FlagSpec[] = [
       else problems.push(`${from} must be one of ${logLevels.join(', ')}, got ${JSON.stringify(v)}`);
     },
   },
+  ...teamFlagSpecs,
 ];
 
 /** argv + env -> options for createSandbox. Flags win over env vars, env vars over defaults. Throws ConfigError. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSettings {
   const problems: string[] = [];
-  const optionDefs: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const optionDefs: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
     'json-banner': { type: 'boolean' },
   };
-  for (const s of flagSpecs) optionDefs[s.flag] = { type: 'string' };
+  for (const s of flagSpecs) optionDefs[s.flag] = { type: 'string', ...(s.multiple ? { multiple: true } : {}) };
   for (const name of listenerNames) optionDefs[`no-${name}`] = { type: 'boolean' };
   for (const b of booleanFlags) optionDefs[b.flag] = { type: 'boolean' };
   // Non-strict parsing so that every problem is reported at once, not just the first.
@@ -474,7 +479,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
     const def = optionDefs[key];
     const name = key.length === 1 ? `-${key}` : `--${key}`;
     if (!def) problems.push(`unknown option ${name}`);
-    else if (def.type === 'string' && typeof value !== 'string') problems.push(`${name} needs a value`);
+    else if (def.multiple && Array.isArray(value) && value.some((v) => typeof v !== 'string')) problems.push(`${name} needs a value`);
+    else if (def.type === 'string' && !def.multiple && typeof value !== 'string') problems.push(`${name} needs a value`);
     else if (def.type === 'boolean' && typeof value !== 'boolean') problems.push(`${name} takes no value`);
   }
   for (const p of positionals) problems.push(`unexpected argument ${JSON.stringify(p)}`);
@@ -484,12 +490,15 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
   const given = new Set<ListenerName>();
   for (const s of flagSpecs) {
     const fromEnv = env[s.env];
+    // A repeatable flag given on the command line replaces its environment variable instead of adding to it.
+    if (s.multiple && values[s.flag] !== undefined) continue;
     if (fromEnv === undefined || fromEnv === '') continue;
     s.apply(options, fromEnv, problems, s.env);
     if (s.listener) given.add(s.listener);
   }
   for (const s of flagSpecs) {
     const v = values[s.flag];
+    if (s.multiple && Array.isArray(v)) for (const one of v) if (typeof one === 'string') s.apply(options, one, problems, `--${s.flag}`);
     if (typeof v !== 'string') continue;
     s.apply(options, v, problems, `--${s.flag}`);
     if (s.listener) given.add(s.listener);

@@ -26,3 +26,11 @@ export { FaultRuleError } from './store/fault-rule.js';
 export type { FaultsApi, FaultRuleHandle, FaultRule, FaultRuleInput, FaultProtocol, FaultAction, FaultPer } from './api/faults.js';
 export { CheckNotConfiguredError } from './checks/message-checks.js';
 export type { CheckName, CheckResults, ChecksReport } from './checks/message-checks.js';
+// SPEC §15: send, release, webhooks, metrics.
+export { SendValidationError } from './mime/compose-message.js';
+export type { SendInput, SendAddress } from './mime/compose-message.js';
+export { RelayError } from './relay/relay.js';
+export type { ReleaseResult } from './relay/relay.js';
+export type { WebhookDelivery, WebhookEventName } from './webhooks/webhook-dispatcher.js';
+export type { RelayRecord } from './store/types.js';
+export type { SandboxMetrics } from './metrics/sandbox-metrics.js';

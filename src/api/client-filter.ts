@@ -33,6 +33,11 @@ export function splitFilter(filter: MessageFilter): SplitFilter {
     const text = filter.text;
     local.push((d) => matches(text, [d.text ?? '', d.html ?? '']));
   }
+  if (filter.tag !== undefined) {
+    const tag = filter.tag.trim();
+    if (!tag.includes('"')) terms.push(`tag:"${tag}"`);
+    else local.push((d) => d.tags.some((t) => t.toLowerCase() === tag.toLowerCase()));
+  }
   const params: Record<string, string> = {};
   if (terms.length) params.query = terms.join(' ');
   if (filter.mailbox) params.mailbox = filter.mailbox;

@@ -4,6 +4,9 @@ import type { Protocol } from '../store/session-log.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageDetails, MessageFilter, MessageSummary, SessionSummary, WaitOptions } from './types.js';
 import { describeFilter, splitFilter } from './client-filter.js';
 import { remoteFaults, type FaultsApi } from './faults.js';
+import type { SendInput } from '../mime/compose-message.js';
+import type { ReleaseResult } from '../relay/relay.js';
+import type { WebhookDelivery } from '../webhooks/webhook-dispatcher.js';
 
 export interface ClientOptions {
   /** HTTP Basic credentials (`--ui-auth`), as `user:pass` or an object. Credentials in the URL work too. */
@@ -47,6 +50,14 @@ export interface MailSandboxClient {
   /** The message checks (SPEC §14): all, or one by name (a 409 for an unconfigured one rejects, naming the flag). */
   check(id: string): Promise<ChecksReport>;
   check<K extends CheckName>(id: string, name: K): Promise<CheckResults[K]>;
+  /** Builds and stores a message from fields (`POST /api/v1/send`); rejects with a 400 naming the bad field. */
+  send(input: SendInput): Promise<MessageSummary>;
+  /** Replaces a message's tags (`PUT /api/v1/messages/:id/tags`); undefined when there is no such message. */
+  setTags(id: string, tags: string[]): Promise<MessageSummary | undefined>;
+  /** Sends the message to the configured relay (`POST /api/v1/messages/:id/release`). */
+  release(id: string, options?: { to?: string[] }): Promise<ReleaseResult>;
+  /** Recent webhook deliveries, newest first (`GET /api/v1/webhooks`). */
+  webhookDeliveries(): Promise<WebhookDelivery[]>;
 }
 
 /**
@@ -266,6 +277,25 @@ class HttpMailClient implements MailSandboxClient {
     return this.#json('GET', `/api/v1/messages/${encodeURIComponent(id)}/checks${name ? `/${name}` : ''}`);
   }
 
+  async send(input: SendInput): Promise<MessageSummary> {
+    return (await (await this.#ok(await this.#fetch('POST', '/api/v1/send', {}, jsonBody(input)))).json()) as MessageSummary;
+  }
+
+  async setTags(id: string, tags: string[]): Promise<MessageSummary | undefined> {
+    const res = await this.#fetch('PUT', `/api/v1/messages/${encodeURIComponent(id)}/tags`, {}, jsonBody({ tags }));
+    if (res.status === 404) return undefined;
+    return (await (await this.#ok(res)).json()) as MessageSummary;
+  }
+
+  async release(id: string, options: { to?: string[] } = {}): Promise<ReleaseResult> {
+    const res = await this.#fetch('POST', `/api/v1/messages/${encodeURIComponent(id)}/release`, {}, jsonBody(options.to ? { to: options.to } : {}));
+    return (await (await this.#ok(res)).json()) as ReleaseResult;
+  }
+
+  async webhookDeliveries(): Promise<WebhookDelivery[]> {
+    return (await this.#json<{ deliveries: WebhookDelivery[] }>('GET', '/api/v1/webhooks')).deliveries;
+  }
+
   async #details(id: string): Promise<MessageDetails | undefined> {
     const res = await this.#fetch('GET', `/api/v1/messages/${encodeURIComponent(id)}`);
     if (res.status === 404) return undefined;
@@ -276,14 +306,15 @@ class HttpMailClient implements MailSandboxClient {
     return (await (await this.#ok(await this.#fetch(method, path, query))).json()) as T;
   }
 
-  async #fetch(method: string, path: string, query: Record<string, string> = {}, body?: Buffer, signal?: AbortSignal): Promise<Response> {
+  async #fetch(method: string, path: string, query: Record<string, string> = {}, body?: Buffer | JsonBody, signal?: AbortSignal): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
     if (this.#authorization) headers.authorization = this.#authorization;
-    if (body) headers['content-type'] = 'message/rfc822';
+    if (body instanceof JsonBody) headers['content-type'] = 'application/json';
+    else if (body) headers['content-type'] = 'message/rfc822';
     try {
-      return await fetch(url, { method, headers, body: body ? new Uint8Array(body) : undefined, signal });
+      return await fetch(url, { method, headers, body: body ? new Uint8Array(body instanceof JsonBody ? body.bytes : body) : undefined, signal });
     } catch (err) {
       if (signal?.aborted) throw err;
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad port, DNS) is in its cause.
@@ -298,6 +329,15 @@ class HttpMailClient implements MailSandboxClient {
     const message = body?.error?.message ?? `HTTP ${res.status} ${res.statusText}`;
     throw new MailSandboxHttpError(res.status, body?.error?.code ?? `http_${res.status}`, `${res.url.split('?')[0]}: ${message}`, body);
   }
+}
+
+/** A request body to send as `application/json` (a plain Buffer is sent as `message/rfc822`). */
+class JsonBody {
+  constructor(readonly bytes: Buffer) {}
+}
+
+function jsonBody(value: unknown): JsonBody {
+  return new JsonBody(Buffer.from(JSON.stringify(value), 'utf8'));
 }
 
 /** Where a re-wait resumes: the `since` parameter, and the message it names when it is one we were handed. */

@@ -18,6 +18,12 @@ import { toMailMessage, toSummary } from '../store/message-view.js';
 import { waitForMessages } from './wait-for.js';
 import { describeListenError } from './listen-problem.js';
 import type { CheckName, CheckResults, ChecksReport } from '../checks/message-checks.js';
+import { TeamServices } from './team-services.js';
+import type { ReleaseResult } from '../relay/relay.js';
+import type { SandboxMetrics } from '../metrics/sandbox-metrics.js';
+import type { WebhookDelivery, WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import type { SendInput } from '../mime/compose-message.js';
+import { sendMessage } from '../shared/send-message.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageFilter, MessageSummary, WaitOptions } from './types.js';
 import { localFaults, type FaultsApi } from './faults.js';
 import { loadFaultRules } from './load-fault-rules.js';
@@ -86,14 +92,18 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
    * @example const rule = await sandbox.faults.add({ protocol: 'imap', on: 'FETCH', action: 'reply', reply: 'NO [UNAVAILABLE] busy', times: 1 });
    */
   readonly faults: FaultsApi;
+  /** Relay, webhooks and metrics (SPEC §15). */
+  readonly #team: TeamServices;
 
   /** @internal use {@link createSandbox} */
   constructor(
     readonly context: ServerContext,
     servers: Array<[ListenerName, RunningServer]>,
+    team?: TeamServices,
   ) {
     this.#servers = servers;
     this.faults = localFaults(context.store.faults, (address, folder) => context.store.renewUidValidity(address, folder).uidValidity);
+    this.#team = team ?? new TeamServices(context);
   }
 
   /** The store itself, for advanced assertions (read it; mutate through the sandbox's methods). */
@@ -224,6 +234,46 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
     return name ? this.context.checks.run(name, m) : this.context.checks.all(m);
   }
 
+  /**
+   * Builds a MIME message from fields (nodemailer's MailComposer) and stores it as received, source `api` — the same
+   * as `POST /api/v1/send`. Throws a SendValidationError naming the bad field.
+   * @example await sandbox.send({ from: 'app@example.test', to: 'ann+signup@example.test', subject: 'Hi', text: 'Hello', html: '<p>Hello</p>' })
+   */
+  async send(input: SendInput): Promise<MessageSummary> {
+    if (this.#closed) throw new Error('The sandbox is closed');
+    return toSummary(this.store, await sendMessage(this.context, input));
+  }
+
+  /** Replaces a message's tags (trimmed; case kept; duplicates compared case-insensitively). Undefined when no such message. */
+  setTags(id: string, tags: string[]): MessageSummary | undefined {
+    if (this.store.setTags(id, tags) === undefined) return undefined;
+    return toSummary(this.store, this.store.get(id)!);
+  }
+
+  /**
+   * Sends the stored message's exact bytes to the configured relay (`relay` option / `--relay`), to `to` or its
+   * original recipients. Rejects with a RelayError: `recipient_not_allowed` (nothing sent), `relay_failed` (the relay's
+   * reply), `relay_not_configured`.
+   */
+  release(id: string, options: { to?: string[] } = {}): Promise<ReleaseResult> {
+    return this.#team.release(id, options.to);
+  }
+
+  /** Recent webhook deliveries, newest first. */
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.#team.webhooks.deliveries();
+  }
+
+  /** The webhook dispatcher: `on('delivery', fn)` sees each delivery queued, retried and finished. */
+  get webhooks(): WebhookDispatcher {
+    return this.#team.webhooks;
+  }
+
+  /** The Prometheus metrics of this sandbox (also at `GET /metrics`); fault injection reports through `context.signals`. */
+  get metrics(): SandboxMetrics {
+    return this.#team.metrics;
+  }
+
   /** Deletes every message (mailboxes and folders stay). */
   clear(): void {
     this.store.clear();
@@ -235,6 +285,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       const closing = Promise.all(this.#servers.map(([, s]) => s.close()));
       // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
       this.context.waiters.closeAll();
+      this.#team.close();
       this.#closed = closing.then(() => undefined);
     }
     return this.#closed;
@@ -272,7 +323,8 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
     );
   }
   const servers: Array<[ListenerName, RunningServer]> = [];
-  const sandbox: SandboxWith<O> = new Sandbox(context, servers);
+  const team = new TeamServices(context);
+  const sandbox: SandboxWith<O> = new Sandbox(context, servers, team);
   // Every listener is tried before giving up, so all busy ports are named in one run (SPEC §3).
   const problems = new Set<string>();
   for (const name of listenerNames) {
@@ -280,7 +332,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
     if (port === null) continue;
     const listen: ListenOptions = { host: config.host, port, secure: starters[name][1], starttls: startTlsOf(name, config.starttls) };
     try {
-      const server = name === 'http' ? await startHttpServer(context, listen, { info: () => sandbox.info() }) : await starters[name][0](context, listen);
+      const server = name === 'http' ? await startHttpServer(context, listen, { info: () => sandbox.info(), relay: () => team.relay, webhooks: () => team.webhooks, metrics: () => team.metrics }) : await starters[name][0](context, listen);
       servers.push([name, server]);
     } catch (err) {
       const problem = describeListenError(name, config.host, port, err as NodeJS.ErrnoException);

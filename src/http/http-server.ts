@@ -1,5 +1,8 @@
 import { createServer } from 'node:http';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext } from '../shared/server-context.js';
+import type { SandboxMetrics } from '../metrics/sandbox-metrics.js';
+import type { Relay } from '../relay/relay.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { createApp } from './app.js';
 import type { HttpContext } from './http-context.js';
 import { connectionShareOf, guardConnections } from './connection-guard.js';
@@ -7,6 +10,9 @@ import { createLiveFeed } from './live-feed.js';
 
 export interface HttpDeps {
   info(): SandboxInfo;
+  relay?(): Relay | undefined;
+  webhooks?(): WebhookDispatcher;
+  metrics?(): SandboxMetrics;
 }
 
 /** After close(), in-flight requests get this long to finish before their connections are cut. */
@@ -19,6 +25,9 @@ export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: H
     ctx,
     info: () => deps.info(),
     closing: closing.signal,
+    relay: () => deps.relay?.(),
+    webhooks: deps.webhooks,
+    metrics: deps.metrics,
   };
   const { limits } = ctx.config;
   const server = createServer(

@@ -12,8 +12,12 @@ import { getSession, listSessions } from './handlers/sessions.js';
 import { getInfo, healthz } from './handlers/system.js';
 import { getCertificate } from './handlers/tls.js';
 import { waitForMessages } from './handlers/wait.js';
+import { listTags, putTags } from './handlers/tags.js';
+import { sendJson } from './handlers/send.js';
+import { getRelay, releaseMessage } from './handlers/release.js';
+import { getMetrics, listWebhooks } from './handlers/observability.js';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Handlers = Partial<Record<Method, RequestHandler | RequestHandler[]>>;
 
 /** Every route of SPEC §8 on one screen. The WebSocket `/api/v1/events` is handled on upgrade (live-feed.ts). */
@@ -40,6 +44,16 @@ export function registerRoutes(app: Router, h: HttpContext): void {
   route(app, '/api/v1/mailboxes/:address/folders/:folder/uidvalidity', { post: faults.renewUidValidity(h) });
   route(app, '/api/v1/faults', { get: faults.listFaults(h), post: [json, faults.addFault(h)], delete: faults.clearFaults(h) });
   route(app, '/api/v1/faults/:id', { get: faults.getFault(h), delete: faults.deleteFault(h) });
+  // SPEC §15: tags, send, release, webhooks, metrics. A send body carries base64 attachments, so its limit follows
+  // the message size limit (base64 is 4/3 of the bytes), not the small JSON limit.
+  const sendBody = jsonBody(Math.ceil(h.ctx.config.maxMessageSize * 1.4) + 64 * 1024);
+  route(app, '/api/v1/messages/:id/tags', { put: [json, putTags(h)] });
+  route(app, '/api/v1/tags', { get: listTags(h) });
+  route(app, '/api/v1/send', { post: [sendBody, sendJson(h)] });
+  route(app, '/api/v1/messages/:id/release', { post: [json, releaseMessage(h)] });
+  route(app, '/api/v1/relay', { get: getRelay(h) });
+  route(app, '/api/v1/webhooks', { get: listWebhooks(h) });
+  route(app, '/metrics', { get: getMetrics(h) });
 }
 
 /** One path, its methods, and a 405 with `Allow` for every other method. */

@@ -10,6 +10,7 @@ import { Credentials } from './credentials.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { TlsMaterial } from './tls.js';
+import { SandboxSignals } from './sandbox-signals.js';
 
 /** What every protocol server and the HTTP server are given; one per sandbox (no module-level state). */
 export interface ServerContext {
@@ -27,6 +28,8 @@ export interface ServerContext {
   readonly checks: MessageChecks;
   /** Lower-cased body text for word searches (bounded LRU; the UI searches on every keystroke). */
   lowerBodyText(m: StoredMessage): string;
+  /** Refusals and fired faults, for observers such as `/metrics`. */
+  readonly signals: SandboxSignals;
 }
 
 /**
@@ -42,6 +45,9 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
   const checks = new MessageChecks(config, details);
   store.on('message.deleted', (m) => checks.delete(m.id));
   store.on('store.cleared', () => checks.clear());
+  const signals = new SandboxSignals();
+  // Every fired rule counts in /metrics (mailsandbox_faults_fired_total), whichever protocol fired it.
+  store.faults.on('fault.hit', (hit) => signals.faultFired(hit.protocol, hit.ruleId));
   return {
     config,
     store,
@@ -53,6 +59,7 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
     details,
     checks,
     lowerBodyText: cachedLowerBodyText(),
+    signals,
   };
 }
 

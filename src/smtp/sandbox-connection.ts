@@ -10,6 +10,7 @@ import { redactCommand, SmtpTranscript } from './transcript.js';
 import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 import { writePartialAndDrop, type Throttle } from '../shared/fault-output.js';
 import { commandStages, runSmtpFault, smtpFault } from './smtp-faults.js';
+import { smtpRejectionReason } from './rejection-reason.js';
 
 /**
  * Replies that answer a bad command (syntax, sequence, unknown command, missing or failed AUTH). They count towards
@@ -69,6 +70,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   /** Reads from the socket, and the read the last command came in: two commands in one read are pipelined. */
   #reads = 0;
   #lastCommandRead = -1;
+  /** The verb of the last command line, so a refusal can be told from other errors (metrics). */
+  #lastVerb = '';
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -177,6 +180,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const isContinuation = this._nextHandler !== false;
+    if (!isContinuation) this.#lastVerb = command.subarray(0, 8).toString('latin1').split(/[ :]/)[0].toUpperCase();
     this.#armIdle();
     const text = command.toString('utf8');
     const forbidden = forbiddenInLine.exec(text);
@@ -249,6 +253,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
     const socket = this._socket;
     const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';
     super.send(code, data, context);
+    const rejection = writes ? smtpRejectionReason(code, this.#lastVerb) : null;
+    if (rejection) this.#server.ctx.signals.messageRejected('smtp', rejection);
     if (writes) {
       const lines = this.formatReply(code, data, context);
       if (context === 'DATA_OK') this.transcript.messageAccepted(lines[0]);

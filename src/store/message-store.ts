@@ -2,13 +2,14 @@ import { randomInt } from 'node:crypto';
 import { newMessageId } from './message-id.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
+import { arrivalTags, normalizeTags } from './tags.js';
 import { createMailbox, createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder } from './mailbox.js';
 import { MessagePlacements } from './message-placements.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
-import { NoFlags, StoreError, type DeliveryInput, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
+import { NoFlags, StoreError, type DeliveryInput, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 
 export { StoreError } from './types.js';
 export type { FlagMode, StoreOptions, StoreStats } from './types.js';
@@ -76,6 +77,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       connection: input.connection ?? { tls: false },
       summary: summarizeHeaders(input.raw, this.#strings),
       transcript: input.transcript,
+      tags: input.tags ? normalizeTags(input.tags) : arrivalTags(input.raw, input.envelope.rcptTo),
+      relays: [],
     };
     this.#order.push(message);
     this.#byId.set(message.id, message);
@@ -166,6 +169,30 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const message = this.#byId.get(id);
     if (!message) return false;
     this.setFlags(this.placementsOf(message), ['\\Seen'], seen ? 'add' : 'remove', origin);
+    return true;
+  }
+
+  /**
+   * Replaces a message's tags (trimmed, first spelling of case-insensitive duplicates kept) and emits
+   * `message.updated` when they changed. The one way tags change after arrival, so a durable store persists this call.
+   * Returns the tags now held, or undefined when there is no such message.
+   */
+  setTags(id: string, tags: readonly string[]): readonly string[] | undefined {
+    const message = this.#byId.get(id);
+    if (!message) return undefined;
+    const next = normalizeTags(tags);
+    if (next.join('\u0000') === message.tags.join('\u0000')) return message.tags;
+    message.tags = next;
+    this.emit('message.updated', message);
+    return next;
+  }
+
+  /** Notes a release to the relay on the message (kept with it, shown as a badge) and emits `message.updated`. */
+  recordRelay(id: string, record: RelayRecord): boolean {
+    const message = this.#byId.get(id);
+    if (!message) return false;
+    message.relays = [...message.relays, record];
+    this.emit('message.updated', message);
     return true;
   }
 

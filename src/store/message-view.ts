@@ -19,6 +19,8 @@ export function toSummary(store: MessageStore, m: StoredMessage): MessageSummary
     hasAttachments: m.summary.hasAttachments,
     mailboxes: store.mailboxesOf(m),
     source: m.source,
+    tags: [...m.tags],
+    relays: [...m.relays],
   };
 }
 

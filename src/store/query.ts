@@ -1,5 +1,6 @@
 import { bodyTextOf } from '../mime/searchable-text.js';
 import type { MessageStore } from './message-store.js';
+import { hasTag } from './tags.js';
 import type { Address, StoredMessage } from './types.js';
 
 /** A string matches case-insensitively as a substring; a RegExp is tested as given. */
@@ -19,9 +20,11 @@ export interface MessageFilter {
   text?: TextMatch;
   /** Only messages in this mailbox (exact address, case-insensitive). */
   mailbox?: string;
+  /** Only messages carrying this tag (exact tag, case-insensitive). */
+  tag?: string;
 }
 
-export type TermKey = 'word' | 'from' | 'to' | 'cc' | 'subject' | 'mailbox' | 'read' | 'unread' | 'attachment' | 'before' | 'after';
+export type TermKey = 'word' | 'from' | 'to' | 'cc' | 'subject' | 'mailbox' | 'tag' | 'read' | 'unread' | 'attachment' | 'before' | 'after';
 
 /** One parsed query term. `value` is lower-cased; `time` is set for before/after (ms since epoch). */
 export interface QueryTerm {
@@ -35,7 +38,7 @@ export interface QueryTerm {
 export const maxQueryLength = 4096;
 export const maxQueryTerms = 64;
 
-const fieldKeys: Record<string, TermKey> = { from: 'from', to: 'to', cc: 'cc', subject: 'subject', mailbox: 'mailbox' };
+const fieldKeys: Record<string, TermKey> = { from: 'from', to: 'to', cc: 'cc', subject: 'subject', mailbox: 'mailbox', tag: 'tag' };
 const flagKeys: Record<string, TermKey> = { 'is:read': 'read', 'is:seen': 'read', 'is:unread': 'unread', 'is:unseen': 'unread', 'has:attachment': 'attachment', 'has:attachments': 'attachment' };
 
 /**
@@ -128,6 +131,7 @@ export function compileFilter(filter: MessageFilter, options: CompileOptions = {
   if (filter.to !== undefined) cheap.push(textCheck(filter.to, toCandidates));
   if (filter.subject !== undefined) cheap.push(textCheck(filter.subject, (m) => [m.summary.subject]));
   if (filter.mailbox) cheap.push(mailboxCheck(filter.mailbox));
+  if (filter.tag !== undefined) cheap.push(tagCheck(filter.tag));
   if (typeof filter.text === 'string') {
     const needle = filter.text.toLowerCase();
     costly.push((m) => lowerBody(m).includes(needle));
@@ -156,6 +160,8 @@ function termMatcher(t: QueryTerm, lowerBody: (m: StoredMessage) => string): Mat
       return (m) => m.summary.subject.toLowerCase().includes(v);
     case 'mailbox':
       return mailboxCheck(v);
+    case 'tag':
+      return tagCheck(v);
     case 'read':
       return (m, s) => s.isSeen(m);
     case 'unread':
@@ -173,6 +179,11 @@ function termMatcher(t: QueryTerm, lowerBody: (m: StoredMessage) => string): Mat
 function mailboxCheck(address: string): Matcher {
   const want = address.trim().toLowerCase();
   return (m, s) => s.mailboxesOf(m).includes(want);
+}
+
+/** A tag matches whole, case-insensitively: `tag:qa` does not match `qa-blocked` (use quotes for spaces: `tag:"needs review"`). */
+function tagCheck(tag: string): Matcher {
+  return (m) => hasTag(m.tags, tag);
 }
 
 function textCheck(match: TextMatch, candidates: (m: StoredMessage) => string[]): Matcher {

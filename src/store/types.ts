@@ -61,6 +61,23 @@ export interface StoredMessage {
   readonly summary: HeaderSummary;
   /** The SMTP transcript of the session that delivered it (SMTP only). */
   readonly transcript?: CompactTranscript;
+  /** Labels (SPEC §15): set at arrival from `X-Tags` and plus-addressing; replaced only through `store.setTags()`. */
+  tags: readonly string[];
+  /** Each release of this message to a real relay, oldest first; appended only through `store.recordRelay()`. */
+  relays: readonly RelayRecord[];
+}
+
+/** One release of a message to the configured relay (SPEC §15): where, when, to whom, and what the relay said. */
+export interface RelayRecord {
+  /** ISO time the relay answered. */
+  readonly at: string;
+  /** Envelope recipients sent to the relay. */
+  readonly to: readonly string[];
+  /** The relay, as `smtp://host:port` (no credentials). */
+  readonly relay: string;
+  /** The relay's own reply (the final `250 ...`, or the refusal). */
+  readonly reply: string;
+  readonly ok: boolean;
 }
 
 /** A message's place in one folder of one mailbox; each has its own UID and flags. */
@@ -121,6 +138,8 @@ export interface DeliveryInput {
   /** Defaults to every `envelope.rcptTo` address's INBOX. */
   targets?: Array<{ mailbox: string; folder?: string; flags?: string[]; internalDate?: Date }>;
   receivedAt?: Date;
+  /** Tags to start with; default: those of `X-Tags` and plus-addressed recipients. */
+  tags?: readonly string[];
 }
 
 /** The `seen` rule of SPEC §4: read when any placement is `\Seen`. */

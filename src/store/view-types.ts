@@ -1,4 +1,4 @@
-import type { Address, ConnectionInfo, Envelope, MessageSource } from './types.js';
+import type { Address, ConnectionInfo, Envelope, MessageSource, RelayRecord } from './types.js';
 import type { Protocol } from './session-log.js';
 
 // The read-model shapes served by HTTP and handed out by the library; the same in-process and over the wire.
@@ -20,6 +20,10 @@ export interface MessageSummary {
   /** Lower-cased addresses of the mailboxes holding it. */
   mailboxes: string[];
   source: MessageSource;
+  /** Labels (SPEC §15), case kept; compared case-insensitively. */
+  tags: string[];
+  /** Releases to the relay (`POST .../release`, `--relay-auto`), oldest first; empty when never relayed. */
+  relays: RelayRecord[];
 }
 
 export interface AttachmentInfo {

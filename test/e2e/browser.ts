@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import nodemailer from 'nodemailer';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createSandbox } from '../../src/index.js';
-import type { Sandbox } from '../../src/index.js';
+import type { Sandbox, SandboxOptions } from '../../src/index.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const hasChromium = existsSync(chromiumPath);
@@ -31,7 +31,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A sandbox with the listeners the UI tests use: SMTP, IMAP and HTTP on free ports, the rest off. */
-export function startSandbox(): Promise<Sandbox> {
+export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return createSandbox({
     smtp: { port: 0 },
     smtps: { port: false },
@@ -41,6 +41,7 @@ export function startSandbox(): Promise<Sandbox> {
     imaps: { port: false },
     http: { port: 0 },
     logLevel: 'silent',
+    ...options,
   });
 }
 
@@ -167,8 +168,8 @@ export class BrowserSuite {
     this.#ui = ui;
   }
 
-  async freshSandbox(): Promise<Sandbox> {
-    this.#sandbox = await startSandbox();
+  async freshSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+    this.#sandbox = await startSandbox(options);
     return this.#sandbox;
   }
 

@@ -25,7 +25,7 @@ describe('GET /api/v1/messages', () => {
     expect(body.total).toBe(2);
     expect(body.messages.map((m: { subject: string }) => m.subject)).toEqual(['second', 'first']);
     expect(Object.keys(body.messages[0]).sort()).toEqual(
-      ['cc', 'date', 'from', 'hasAttachments', 'id', 'mailboxes', 'messageId', 'receivedAt', 'seen', 'size', 'source', 'subject', 'to'].sort(),
+      ['cc', 'date', 'from', 'hasAttachments', 'id', 'mailboxes', 'messageId', 'receivedAt', 'relays', 'seen', 'size', 'source', 'subject', 'tags', 'to'].sort(),
     );
     expect(body.messages[0]).toMatchObject({ from: { name: 'Alice', address: 'alice@example.test' }, to: [{ address: 'bob@example.test' }], seen: false, mailboxes: ['bob@example.test'], source: 'api' });
   });

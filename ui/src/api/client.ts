@@ -1,5 +1,5 @@
 import type { FaultRule, FaultRuleInput } from './types';
-import type { MailboxInfo, MessageDetails, MessagePage, MimePart, SandboxInfo, SessionDetails, SessionSummary, TranscriptLine } from './types';
+import type { MailboxInfo, MessageDetails, MessagePage, MessageSummary, MimePart, RelayInfo, ReleaseResult, SandboxInfo, SessionDetails, SessionSummary, TranscriptLine, WebhooksState } from './types';
 
 /** An HTTP error from the API (`{ error: { code, message } }`), with the status kept for 404 handling. */
 export class ApiError extends Error {
@@ -77,6 +77,14 @@ export const api = {
   removeFault: async (id: string) => void (await request(`/faults/${encodeURIComponent(id)}`, { method: 'DELETE' })),
   clearFaults: async () => void (await request('/faults', { method: 'DELETE' })),
   checks: (id: string) => json<unknown>(`/messages/${encodeURIComponent(id)}/checks`),
+  // SPEC §15: tags, release, webhooks.
+  setTags: (id: string, tags: string[]) =>
+    json<MessageSummary>(`/messages/${encodeURIComponent(id)}/tags`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ tags }) }),
+  tags: async (): Promise<Array<{ tag: string; count: number }>> => (await json<{ tags: Array<{ tag: string; count: number }> }>('/tags')).tags,
+  relay: () => json<RelayInfo>('/relay'),
+  release: (id: string, to: string[]) =>
+    json<ReleaseResult>(`/messages/${encodeURIComponent(id)}/release`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ to }) }),
+  webhooks: () => json<WebhooksState>('/webhooks'),
 };
 
 export const urls = {

@@ -21,6 +21,51 @@ export interface MessageSummary {
   hasAttachments: boolean;
   mailboxes: string[];
   source: 'smtp' | 'imap' | 'api';
+  tags: string[];
+  relays: RelayRecord[];
+}
+
+/** One release of a message to the relay (SPEC §15). */
+export interface RelayRecord {
+  at: string;
+  to: readonly string[];
+  relay: string;
+  reply: string;
+  ok: boolean;
+}
+
+/** `GET /api/v1/relay`. */
+export interface RelayInfo {
+  configured: boolean;
+  relay: string | null;
+  allow: string[];
+  auto: string | null;
+}
+
+/** `POST /api/v1/messages/:id/release`. */
+export interface ReleaseResult {
+  relayedTo: string[];
+  reply: string;
+}
+
+/** One entry of `GET /api/v1/webhooks`. */
+export interface WebhookDelivery {
+  id: string;
+  url: string;
+  event: string;
+  status: number | null;
+  attempts: number;
+  durationMs: number;
+  at: string;
+  result: 'pending' | 'success' | 'failure';
+  error: string | null;
+}
+
+export interface WebhooksState {
+  urls: string[];
+  events: string[];
+  signed: boolean;
+  deliveries: WebhookDelivery[];
 }
 
 export interface AttachmentInfo {

@@ -11,6 +11,7 @@ import { MessagesPage } from './MessagesPage';
 import { SessionsPage } from './SessionsPage';
 import { ConnectPanel } from './ConnectPanel';
 import { FaultsPage } from './FaultsPage';
+import { WebhooksPage } from './WebhooksPage';
 
 export function App() {
   const route = useRoute();
@@ -50,6 +51,7 @@ export function App() {
           {route.page === 'sessions' && <SessionsPage openId={route.id} />}
           {route.page === 'connect' && <ConnectPanel />}
           {route.page === 'faults' && <FaultsPage />}
+          {route.page === 'webhooks' && <WebhooksPage />}
         </main>
       </div>
     </LiveContext.Provider>

@@ -19,7 +19,7 @@ const statusText: Record<FeedStatus['state'], string> = {
 
 export function Header({ route, theme, onCycleTheme, status }: Props) {
   const tab = (page: Route['page'], label: string) => (
-    <a class={'nav-tab' + (route.page === page ? ' active' : '')} href={hrefFor(page === 'connect' || page === 'faults' ? { page } : { page, id: null })} aria-current={route.page === page ? 'page' : undefined}>
+    <a class={'nav-tab' + (route.page === page ? ' active' : '')} href={hrefFor(page === 'connect' || page === 'faults' || page === 'webhooks' ? { page } : { page, id: null })} aria-current={route.page === page ? 'page' : undefined}>
       {label}
     </a>
   );
@@ -34,6 +34,7 @@ export function Header({ route, theme, onCycleTheme, status }: Props) {
         {tab('messages', 'Messages')}
         {tab('sessions', 'Sessions')}
         {tab('faults', 'Faults')}
+        {tab('webhooks', 'Webhooks')}
         {tab('connect', 'Connect')}
       </nav>
       <div class="header-end">

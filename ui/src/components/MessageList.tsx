@@ -6,6 +6,7 @@ import { revealRow, useVirtualWindow } from '../state/use-virtual-window';
 import { hrefFor } from '../state/router';
 import { relativeTime, shortAddress, formatDateTime } from '../util/format';
 import { IconPaperclip } from './Icons';
+import { RelayBadge, TagChips } from './TagChips';
 
 interface Props {
   state: ListState;
@@ -17,6 +18,8 @@ interface Props {
   /** A search or mailbox filter is on: an empty list then means "nothing matches", not "no mail". */
   filtered: boolean;
   onClearFilter(): void;
+  /** A click on a tag chip filters by that tag. */
+  onPickTag?(tag: string): void;
 }
 
 /** Row height in px; fixed so the virtual window can place rows by index (kept in step with `.row` in styles.css). */
@@ -26,7 +29,7 @@ export const rowHeight = 76;
  * The list is virtual: whatever has been loaded (100 summaries per page, the next page when the window nears the
  * end), only the rows on screen are in the DOM, so 10,000 stored messages never become 10,000 DOM rows.
  */
-export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMore, filtered, onClearFilter }: Props) {
+export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMore, filtered, onClearFilter, onPickTag }: Props) {
   const now = useNow(30_000);
   const scroller = useRef<HTMLDivElement>(null);
   const { items, total } = state;
@@ -51,7 +54,7 @@ export function MessageList({ state, openId, cursor, checked, onToggle, onLoadMo
     <div class="list-scroll" ref={scroller} data-testid="list-scroll">
       <ul class="message-list" data-testid="message-list" style={{ paddingTop: `${start * rowHeight}px`, paddingBottom: `${(items.length - end) * rowHeight}px` }}>
         {items.slice(start, end).map((m) => (
-          <MessageRow key={m.id} m={m} now={now} isOpen={m.id === openId} isCursor={m.id === cursor} isChecked={checked.has(m.id)} onToggle={onToggle} />
+          <MessageRow key={m.id} m={m} now={now} isOpen={m.id === openId} isCursor={m.id === cursor} isChecked={checked.has(m.id)} onToggle={onToggle} onPickTag={onPickTag} />
         ))}
       </ul>
       {hasMore && (
@@ -94,9 +97,10 @@ interface RowProps {
   isCursor: boolean;
   isChecked: boolean;
   onToggle(id: string): void;
+  onPickTag?(tag: string): void;
 }
 
-function MessageRow({ m, now, isOpen, isCursor, isChecked, onToggle }: RowProps) {
+function MessageRow({ m, now, isOpen, isCursor, isChecked, onToggle, onPickTag }: RowProps) {
   const recipients = [...m.to, ...m.cc].map((a) => a.address).join(', ') || m.mailboxes.join(', ');
   const cls = ['row', m.seen ? 'read' : 'unread', isOpen && 'open', isCursor && 'cursor', isChecked && 'checked'].filter(Boolean).join(' ');
   return (
@@ -106,6 +110,8 @@ function MessageRow({ m, now, isOpen, isCursor, isChecked, onToggle }: RowProps)
       <a class="row-link" href={hrefFor({ page: 'messages', id: m.id })}>
         <span class="row-top">
           <span class="row-from">{shortAddress(m.from)}</span>
+          <TagChips tags={m.tags} onPick={onPickTag} max={3} />
+          <RelayBadge relays={m.relays} />
           {m.hasAttachments && (
             <span class="row-attach" role="img" aria-label="has attachments" title="has attachments">
               <IconPaperclip />

@@ -16,6 +16,9 @@ interface Props {
   onDeleteChecked(): void;
   onDeleteAll(): void;
   filtered: boolean;
+  tag: string;
+  tags: string[];
+  onTag(value: string): void;
 }
 
 export function MessageToolbar(p: Props) {
@@ -27,7 +30,7 @@ export function MessageToolbar(p: Props) {
           type="search"
           class="search"
           placeholder="Search mail…"
-          title='Words match subject, from, to and body. Also: from: to: cc: subject: mailbox: is:read is:unread has:attachment before: after: "phrases" -negation'
+          title='Words match subject, from, to and body. Also: from: to: cc: subject: mailbox: tag: is:read is:unread has:attachment before: after: "phrases" -negation'
           aria-label="Search messages"
           value={p.search}
           onInput={(e) => p.onSearch((e.target as HTMLInputElement).value)}
@@ -47,6 +50,14 @@ export function MessageToolbar(p: Props) {
         <span class="count" data-testid="count">
           {p.checkedCount ? `${p.checkedCount} selected` : `${p.total} message${p.total === 1 ? '' : 's'}`}
         </span>
+        <select class="tag-filter" aria-label="Tag" value={p.tag} onChange={(e) => p.onTag((e.target as HTMLSelectElement).value)} data-testid="tag-filter">
+          <option value="">All tags</option>
+          {[...new Set([...p.tags, ...(p.tag ? [p.tag] : [])])].map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
         <span class="spacer" />
         {p.checkedCount > 0 && (
           <button type="button" class="button danger" onClick={p.onDeleteChecked} data-testid="delete-selected">

@@ -3,6 +3,7 @@ import { api } from '../api/client';
 import { navigate } from '../state/router';
 import { useMessageList } from '../state/use-message-list';
 import { useMailboxes } from '../state/use-mailboxes';
+import { useTags } from '../state/use-tags';
 import { useKeyboard } from '../state/use-keyboard';
 import { useDebounced, useSelection } from '../state/use-selection';
 import { cursorAfterRemoval } from '../state/message-list';
@@ -15,7 +16,10 @@ export function MessagesPage({ openId }: { openId: string | null }) {
   const [search, setSearch] = useState('');
   const query = useDebounced(search.trim(), 250);
   const [mailbox, setMailbox] = useState('');
-  const filter = useMemo(() => ({ query, mailbox }), [query, mailbox]);
+  const [tag, setTag] = useState('');
+  // The tag filter is a `tag:` term of the same query language, so search, delete-matching and waits agree.
+  const filter = useMemo(() => ({ query: [query, tag ? `tag:"${tag.replace(/"/g, '')}"` : ''].filter(Boolean).join(' '), mailbox }), [query, mailbox, tag]);
+  const tags = useTags();
   const list = useMessageList(filter);
   const mailboxes = useMailboxes();
   const items = list.state.items;
@@ -70,7 +74,10 @@ export function MessagesPage({ openId }: { openId: string | null }) {
           onToggleAll={selection.toggleAll}
           onDeleteChecked={() => void remove([...checked])}
           onDeleteAll={() => setConfirmAll(true)}
-          filtered={Boolean(query || mailbox)}
+          filtered={Boolean(query || mailbox || tag)}
+          tag={tag}
+          tags={tags}
+          onTag={setTag}
         />
         <MessageList
           state={list.state}
@@ -79,10 +86,12 @@ export function MessagesPage({ openId }: { openId: string | null }) {
           checked={checked}
           onToggle={selection.toggle}
           onLoadMore={list.loadMore}
-          filtered={Boolean(query || mailbox)}
+          filtered={Boolean(query || mailbox || tag)}
+          onPickTag={setTag}
           onClearFilter={() => {
             setSearch('');
             setMailbox('');
+            setTag('');
           }}
         />
       </section>
@@ -100,7 +109,7 @@ export function MessagesPage({ openId }: { openId: string | null }) {
       </section>
       {confirmAll && (
         <ConfirmDialog
-          title={query || mailbox ? `Delete all ${list.state.total} matching messages?` : 'Delete all messages?'}
+          title={filter.query || mailbox ? `Delete all ${list.state.total} matching messages?` : 'Delete all messages?'}
           body="This cannot be undone. Mailboxes and folders stay."
           confirmLabel="Delete all"
           onConfirm={() => void deleteAll()}

@@ -4,7 +4,9 @@ export type Route =
   | { page: 'messages'; id: string | null }
   | { page: 'sessions'; id: string | null }
   | { page: 'connect' }
-  | { page: 'faults' };
+  | { page: 'faults' }
+
+  | { page: 'webhooks' };
 
 /** Hash routes keep the server simple: it serves one index.html and never sees UI paths. */
 export function parseRoute(hash: string): Route {
@@ -12,6 +14,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'sessions') return { page: 'sessions', id: parts[1] ?? null };
   if (parts[0] === 'connect') return { page: 'connect' };
   if (parts[0] === 'faults') return { page: 'faults' };
+  if (parts[0] === 'webhooks') return { page: 'webhooks' };
   if (parts[0] === 'messages' && parts[1]) return { page: 'messages', id: parts[1] };
   return { page: 'messages', id: null };
 }
@@ -28,6 +31,7 @@ function safeDecode(part: string): string {
 export function hrefFor(route: Route): string {
   if (route.page === 'connect') return '#/connect';
   if (route.page === 'faults') return '#/faults';
+  if (route.page === 'webhooks') return '#/webhooks';
   const base = route.page === 'sessions' ? '#/sessions' : '#/messages';
   return route.id ? `${base}/${encodeURIComponent(route.id)}` : base;
 }

@@ -75,8 +75,8 @@ function applyLiveEvent(event: LiveEvent, filter: ListQuery, dispatch: (a: ListA
       // Under a mailbox filter, a message whose placement there went (POP3 DELE, IMAP EXPUNGE) leaves the list.
       if (filter.mailbox && !event.data.mailboxes.includes(filter.mailbox.toLowerCase())) dispatch({ type: 'deleted', id: event.data.id });
       else dispatch({ type: 'updated', message: event.data });
-      // `is:read` / `is:unread` results change with the flags.
-      if (/\bis:/i.test(filter.query)) catchUp();
+      // `is:read` / `is:unread` results change with the flags, `tag:` results with the tags.
+      if (/\b(is|tag):/i.test(filter.query)) catchUp();
       return;
     case 'message.deleted':
       dispatch({ type: 'deleted', id: event.data.id });

@@ -9,6 +9,8 @@ export interface OpenMessage {
   structure: MimePart | null;
   error: string | null;
   setSeen(seen: boolean): void;
+  /** Applies fields the server just confirmed (tags after a PUT), ahead of the feed's `message.updated`. */
+  patch(fields: Partial<MessageDetails>): void;
 }
 
 /** One message's details, kept in step with live updates. Opening it marks it read (SPEC §4: PATCH {seen: true}). */
@@ -29,12 +31,13 @@ export function useMessage(id: string): OpenMessage {
   }, [id]);
 
   useLiveEvents((event) => {
-    if (event.type === 'message.updated' && event.data.id === id) setMessage((m) => m && { ...m, seen: event.data.seen, mailboxes: event.data.mailboxes });
+    if (event.type === 'message.updated' && event.data.id === id) setMessage((m) => m && { ...m, seen: event.data.seen, mailboxes: event.data.mailboxes, tags: event.data.tags, relays: event.data.relays });
     if ((event.type === 'message.deleted' && event.data.id === id) || event.type === 'store.cleared') setError('This message was deleted.');
   });
 
   const setSeen = (seen: boolean) => {
     api.setSeen(id, seen).then(() => setMessage((m) => m && { ...m, seen }), (err: Error) => setError(err.message));
   };
-  return { message, structure, error, setSeen };
+  const patch = (fields: Partial<MessageDetails>) => setMessage((m) => m && { ...m, ...fields });
+  return { message, structure, error, setSeen, patch };
 }

@@ -13,6 +13,9 @@ import { TranscriptTab } from './TranscriptTab';
 import { AttachmentsTab, HeadersTab, LinksTab } from './InfoTabs';
 import { AddressList } from './AddressList';
 import { CheckChips, ChecksTab } from './ChecksTab';
+import { TagEditor } from './TagEditor';
+import { ReleasePanel } from './ReleasePanel';
+import { RelayBadge } from '../TagChips';
 
 type Tab = 'html' | 'text' | 'source' | 'headers' | 'attachments' | 'structure' | 'links' | 'transcript' | 'checks';
 
@@ -34,8 +37,9 @@ function tabsFor(message: MessageDetails, structure: MimePart | null): Array<[Ta
 
 /** One message: summary header, actions and a tab per view of it. */
 export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) {
-  const { message, structure, error, setSeen } = useMessage(id);
+  const { message, structure, error, setSeen, patch } = useMessage(id);
   const [tab, setTab] = useState<Tab | null>(null);
+  const [releasing, setReleasing] = useState(false);
   if (error) return <ViewFrame>{<p class="view-error" role="alert">Could not load this message: {error}</p>}</ViewFrame>;
   if (!message) return <ViewFrame>{<p class="view-loading">Loading…</p>}</ViewFrame>;
   const tabs = tabsFor(message, structure);
@@ -45,12 +49,14 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
       top={
         <>
           <h1 class="view-subject" data-testid="view-subject">{message.subject || '(no subject)'}</h1>
-          <MessageActions message={message} onToggleSeen={() => setSeen(!message.seen)} onDelete={onDelete} />
+          <MessageActions message={message} onToggleSeen={() => setSeen(!message.seen)} onDelete={onDelete} onRelease={() => setReleasing((r) => !r)} />
         </>
       }
     >
       <MessageHeader message={message} />
       <CheckChips id={id} />
+      <TagEditor message={message} onChange={(tags) => patch({ tags })} />
+      {releasing && <ReleasePanel message={message} onClose={() => setReleasing(false)} />}
       <div class="tabs" role="tablist" aria-label="Message views">
         {tabs.map(([t, label]) => (
           <button type="button" role="tab" key={t} class={'tab' + (t === current ? ' active' : '')} aria-selected={t === current} onClick={() => setTab(t)} data-tab={t}>
@@ -73,9 +79,12 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
   );
 }
 
-function MessageActions({ message, onToggleSeen, onDelete }: { message: MessageDetails; onToggleSeen(): void; onDelete(): void }) {
+function MessageActions({ message, onToggleSeen, onDelete, onRelease }: { message: MessageDetails; onToggleSeen(): void; onDelete(): void; onRelease(): void }) {
   return (
     <div class="view-actions">
+      <button type="button" class="button" onClick={onRelease} title="Send this message on to a real inbox through the relay" data-testid="release">
+        Release
+      </button>
       <button type="button" class="button" onClick={onToggleSeen} data-testid="toggle-seen">
         <IconEnvelopeOpen /> {message.seen ? 'Mark unread' : 'Mark read'}
       </button>
@@ -104,6 +113,19 @@ function MessageHeader({ message }: { message: MessageDetails }) {
           {formatDateTime(message.receivedAt)} · {formatSize(message.size)} · via {message.source}
           {message.connection?.tls ? ' (TLS)' : ''}
         </dd>
+        {message.relays.length > 0 && (
+          <>
+            <dt>Relayed</dt>
+            <dd data-testid="relays">
+              <RelayBadge relays={message.relays} />
+              {message.relays.map((r, i) => (
+                <div key={i} class="relay-line">
+                  {formatDateTime(r.at)} to {r.to.join(', ')} via {r.relay}: {r.reply}
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
       </dl>
     </div>
   );

@@ -1,0 +1,134 @@
+import { execFile, execFileSync } from 'node:child_process';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from '../../src/index.js';
+import { RawSmtpClient } from '../protocol/smtp-helpers.js';
+
+/** Prometheus's own linter, from Debian's `prometheus` package (`.ci/team-sandbox.sh` installs it). */
+function findPromtool(): string | null {
+  try {
+    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
+    return 'promtool';
+  } catch {
+    return null;
+  }
+}
+const promtool = findPromtool();
+// In CI a missing promtool is a failure, not a skip.
+if (!promtool && process.env.CI) throw new Error('promtool is missing but CI is set: run .ci/team-sandbox.sh (apt-get install prometheus)');
+const describeWithPromtool = promtool ? describe : describe.skip;
+
+function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(promtool!, ['check', 'metrics'], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }));
+    child.stdin!.end(text);
+  });
+}
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await createSandbox({ smtps: { port: false }, pop3s: { port: false }, imaps: { port: false }, maxMessages: 2, logLevel: 'silent', limits: { maxRecipients: 2 } });
+});
+afterAll(() => sandbox.close());
+
+const scrape = async () => {
+  const res = await fetch(`${sandbox.url}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return res.text();
+};
+/** The value of one series, e.g. value(text, 'mailsandbox_messages_received_total{protocol="smtp"}'). */
+const value = (text: string, series: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  if (!line) throw new Error(`no series ${series} in:\n${text.slice(0, 2000)}`);
+  return Number(line.slice(series.length + 1));
+};
+
+describeWithPromtool(`GET /metrics checked by promtool${promtool ? '' : ' (skipped: promtool not installed; apt-get install prometheus)'}`, () => {
+  it('passes promtool check metrics with every SPEC §15 metric and the default process metrics', async () => {
+    const text = await scrape();
+    const { code, output } = await promtoolCheck(text);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+    for (const name of [
+      'mailsandbox_messages_stored',
+      'mailsandbox_messages_received_total',
+      'mailsandbox_messages_rejected_total',
+      'mailsandbox_received_bytes_total',
+      'mailsandbox_evictions_total',
+      'mailsandbox_sessions_active',
+      'mailsandbox_faults_fired_total',
+      'mailsandbox_waits_pending',
+      'mailsandbox_webhook_deliveries_total',
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
+    ]) {
+      expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(value(text, 'mailsandbox_faults_fired_total')).toBe(0);
+  });
+});
+
+describe('metrics move as mail flows', () => {
+  it('counts received mail by protocol, bytes, rejections by reason, evictions, sessions and waits', async () => {
+    const before = await scrape();
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp!, ignoreTLS: true });
+    const sent = await transport.sendMail({ from: 'a@example.test', to: 'b@example.test', subject: 'metered', text: 'x'.repeat(100) });
+    expect(sent.response).toMatch(/^250/);
+    const stored = sandbox.messages({ subject: 'metered' })[0];
+    await sandbox.send({ from: 'a@example.test', to: 'c@example.test', subject: 'via api', text: 'y' });
+
+    // A refused recipient (the third of a limit of two) counts as a rejection, labelled by reason.
+    const c = await RawSmtpClient.connect(sandbox.ports.smtp!);
+    await c.hello();
+    await c.command('MAIL FROM:<a@example.test>');
+    await c.command('RCPT TO:<r1@example.test>');
+    await c.command('RCPT TO:<r2@example.test>');
+    expect(await c.command('RCPT TO:<r3@example.test>')).toMatch(/^452/);
+    // A third message evicts the oldest (maxMessages 2).
+    await sandbox.deliver('Subject: third\r\n\r\nz\r\n', { to: 'd@example.test' });
+
+    // A wait in progress shows as pending; an open SMTP session as active.
+    const waiting = sandbox.waitForMessage({ subject: 'never comes' }, { timeout: 60_000 }).catch(() => undefined);
+    const during = await scrape();
+    expect(value(during, 'mailsandbox_waits_pending')).toBe(1);
+    expect(value(during, 'mailsandbox_sessions_active{protocol="smtp"}')).toBeGreaterThanOrEqual(1);
+    c.end();
+    await c.closed;
+
+    expect(value(during, 'mailsandbox_messages_received_total{protocol="smtp"}') - value(before, 'mailsandbox_messages_received_total{protocol="smtp"}')).toBe(1);
+    expect(value(during, 'mailsandbox_messages_received_total{protocol="api"}') - value(before, 'mailsandbox_messages_received_total{protocol="api"}')).toBe(2);
+    expect(value(during, 'mailsandbox_received_bytes_total') - value(before, 'mailsandbox_received_bytes_total')).toBe(
+      stored.size + sandbox.messages().reduce((n, m) => n + (m.subject === 'metered' ? 0 : m.size), 0),
+    );
+    expect(value(during, 'mailsandbox_messages_rejected_total{protocol="smtp",reason="recipients"}')).toBe(1);
+    expect(value(during, 'mailsandbox_evictions_total{cause="maxMessages"}')).toBe(1);
+    expect(value(during, 'mailsandbox_messages_stored')).toBe(2);
+
+    // A fault rule that fires (a greylisting 451 at RCPT) moves the counter once.
+    await sandbox.faults.add({ protocol: 'smtp', on: 'rcpt', action: 'reply', reply: '451 4.7.1 Try again later', times: 1 });
+    const f = await RawSmtpClient.connect(sandbox.ports.smtp!);
+    await f.hello();
+    await f.command('MAIL FROM:<a@example.test>');
+    expect(await f.command('RCPT TO:<grey@example.test>')).toMatch(/^451/);
+    f.end();
+    await f.closed;
+    const after = await scrape();
+    expect(value(after, 'mailsandbox_faults_fired_total')).toBe(1);
+    if (promtool) expect((await promtoolCheck(after)).code).toBe(0);
+    await sandbox.close();
+    await waiting;
+  });
+
+  it('keeps each sandbox’s counts apart in one process', async () => {
+    const other = await createSandbox({ logLevel: 'silent' });
+    try {
+      await other.send({ from: 'a@example.test', to: 'b@example.test', subject: 'other', text: 'x' });
+      const text = await (await fetch(`${other.url}/metrics`)).text();
+      expect(value(text, 'mailsandbox_messages_received_total{protocol="api"}')).toBe(1);
+      expect(value(text, 'mailsandbox_evictions_total{cause="maxMessages"}')).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
