@@ -1,8 +1,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServerContext } from '../shared/server-context.js';
 
-/** `mailsandbox_evictions_total{cause}` label per store delete reason that is an eviction. */
-const evictionCauses: Record<string, string> = { evicted: 'maxMessages' };
+/** `mailsandbox_evictions_total{cause}` labels: the retention limits the store counts in `stats().evictedBy`. */
+const evictionCauses = ['maxMessages', 'maxAge', 'maxSize'] as const;
 
 const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -49,15 +49,19 @@ export class SandboxMetrics {
     for (const p of ['smtp', 'imap', 'api']) received.inc({ protocol: p }, 0);
     for (const p of ['smtp', 'pop3', 'imap']) active.set({ protocol: p }, 0);
     for (const r of ['success', 'retry', 'failure']) this.#webhookDeliveries.inc({ result: r }, 0);
-    evictions.inc({ cause: 'maxMessages' }, 0);
+    for (const cause of evictionCauses) evictions.inc({ cause }, 0);
+    // The store counts each eviction by cause before it deletes; the delta since the last one names the cause.
+    let evictedBy = { ...store.stats().evictedBy };
     this.#unsubscribe.push(
       store.on('message.added', (m) => {
         received.inc({ protocol: m.source });
         bytes.inc(m.size);
       }),
       store.on('message.deleted', (_m, reason) => {
-        const cause = evictionCauses[reason];
-        if (cause) evictions.inc({ cause });
+        if (reason !== 'evicted') return;
+        const now = store.stats().evictedBy;
+        for (const cause of evictionCauses) if (now[cause] > evictedBy[cause]) evictions.inc({ cause }, now[cause] - evictedBy[cause]);
+        evictedBy = { ...now };
       }),
       sessions.on('session.started', (s) => active.inc({ protocol: s.protocol })),
       sessions.on('session.ended', (s) => active.dec({ protocol: s.protocol })),

@@ -131,4 +131,17 @@ describe('metrics move as mail flows', () => {
       await other.close();
     }
   });
+
+  it('labels evictions by the retention limit that caused them (maxSize as well as maxMessages)', async () => {
+    const small = await createSandbox({ logLevel: 'silent', maxMessageSize: 1024, maxSize: 2048 });
+    try {
+      for (let i = 0; i < 3; i++) await small.deliver(`Subject: m${i}\r\n\r\n${'x'.repeat(900)}\r\n`, { to: 'b@example.test' });
+      const text = await (await fetch(`${small.url}/metrics`)).text();
+      expect(small.info().counts.evictedBy.maxSize).toBe(1);
+      expect(value(text, 'mailsandbox_evictions_total{cause="maxSize"}')).toBe(1);
+      expect(value(text, 'mailsandbox_evictions_total{cause="maxMessages"}')).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
 });
