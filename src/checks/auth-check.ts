@@ -1,5 +1,10 @@
 import { authenticate } from 'mailauth';
-import type { DNSResolver } from 'mailauth';
+
+/**
+ * mailauth's resolver shape (its `DNSResolver`), spelled out so the published declarations don't need mailauth's
+ * types to compile in a user's project.
+ */
+export type DnsResolver = (domain: string, rrtype: string) => Promise<string[][] | string[]>;
 import type { StoredMessage } from '../store/types.js';
 
 /** RFC 8601 result words; mailauth's `temperr`/`softfail`/`policy` are mapped onto them. */
@@ -18,7 +23,7 @@ export interface AuthCheckResult {
  * Authenticates a stored message as a receiving server would (mailauth), with the sandbox's DNS zone as the only
  * DNS: the client IP the sandbox saw, the HELO name, and MAIL FROM are what SPF sees.
  */
-export async function checkAuth(m: StoredMessage, resolver: DNSResolver): Promise<AuthCheckResult> {
+export async function checkAuth(m: StoredMessage, resolver: DnsResolver): Promise<AuthCheckResult> {
   const r = await authenticate(m.raw, {
     ip: normalizeIp(m.connection.remoteAddress ?? '127.0.0.1'),
     helo: m.connection.heloName ?? 'unknown',

@@ -93,11 +93,17 @@ export class StartedMailSandboxContainer extends AbstractStartedContainer {
   }
 
   /**
-   * Plain SMTP (STARTTLS offered, not forced): `nodemailer.createTransport(container.getSmtpSettings())`.
-   * nodemailer upgrades with STARTTLS whenever offered, hence the relaxed check of the self-signed certificate.
+   * Plain SMTP (no STARTTLS unless the container runs with `--starttls on`):
+   * `nodemailer.createTransport(container.getSmtpSettings())`. nodemailer upgrades whenever STARTTLS is offered,
+   * hence the relaxed check of the self-signed certificate.
    */
   getSmtpSettings(): SmtpSettings {
     return { host: this.getHost(), port: this.getMappedPort(containerPorts.smtp), secure: false, tls: { rejectUnauthorized: false } };
+  }
+
+  /** The submission port, which always offers STARTTLS (as port 587 does); the certificate is self-signed. */
+  getSubmissionSettings(): SmtpSettings {
+    return { host: this.getHost(), port: this.getMappedPort(containerPorts.submission), secure: false, tls: { rejectUnauthorized: false } };
   }
 
   /** Implicit-TLS SMTP; the certificate is self-signed, so verification is off. */

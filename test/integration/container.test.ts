@@ -64,9 +64,17 @@ describe.skipIf(!engine.ok && !isDockerRequired)(`the Docker image through MailS
 
   it('publishes every listener on its own host port', () => {
     const ports = mail.getPorts();
-    expect(Object.keys(ports).sort()).toEqual(['http', 'imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps']);
-    expect(new Set(Object.values(ports)).size).toBe(7);
+    expect(Object.keys(ports).sort()).toEqual(['http', 'imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps', 'submission']);
+    expect(new Set(Object.values(ports)).size).toBe(8);
     expect(mail.getSmtpSettings()).toEqual({ host: mail.getHost(), port: ports.smtp, secure: false, tls: { rejectUnauthorized: false } });
+    expect(mail.getSubmissionSettings()).toEqual({ host: mail.getHost(), port: ports.submission, secure: false, tls: { rejectUnauthorized: false } });
+  });
+
+  it('accepts mail with STARTTLS on the mapped submission port', async () => {
+    const transport = nodemailer.createTransport({ ...mail.getSubmissionSettings(), requireTLS: true });
+    const sent = await transport.sendMail({ from: 'app@example.test', to: 'sub@example.test', subject: 'Submitted', text: 'Hi' });
+    transport.close();
+    expect(sent.response).toMatch(/^250/);
   });
 
   it('accepts mail from nodemailer on the mapped SMTP port, and the client sees it arrive', async () => {
