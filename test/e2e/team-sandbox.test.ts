@@ -40,6 +40,8 @@ describe.skipIf(!hasChromium)(suiteName('tags, release and webhooks in the UI (C
     // The tag filter (and a click on a chip) narrows the list; tags compare case-insensitively.
     await page.getByTestId('tag-filter').selectOption('signup');
     await row(page, 'Untagged note').waitFor({ state: 'detached' });
+    // The list refetches on a filter change (it is empty in between): wait for the tagged row before counting.
+    await tagged.waitFor();
     await expect(page.locator('.message-list .row').count()).resolves.toBe(1);
     await page.getByTestId('tag-filter').selectOption('');
     await row(page, 'Untagged note').waitFor();
