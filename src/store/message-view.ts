@@ -9,6 +9,7 @@ export function toSummary(store: MessageStore, m: StoredMessage): MessageSummary
     id: m.id,
     messageId: m.summary.messageId,
     from: m.summary.from,
+    envelopeFrom: m.envelope.mailFrom,
     to: m.summary.to,
     cc: m.summary.cc,
     subject: m.summary.subject,

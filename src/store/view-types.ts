@@ -8,6 +8,8 @@ export interface MessageSummary {
   id: string;
   messageId: string;
   from: Address | null;
+  /** The envelope sender (SMTP `MAIL FROM`); '' for the null sender `<>` or when none was recorded. */
+  envelopeFrom: string;
   to: Address[];
   cc: Address[];
   subject: string;

@@ -25,7 +25,7 @@ describe('GET /api/v1/messages', () => {
     expect(body.total).toBe(2);
     expect(body.messages.map((m: { subject: string }) => m.subject)).toEqual(['second', 'first']);
     expect(Object.keys(body.messages[0]).sort()).toEqual(
-      ['cc', 'date', 'from', 'hasAttachments', 'id', 'mailboxes', 'messageId', 'receivedAt', 'relays', 'seen', 'size', 'source', 'subject', 'tags', 'to'].sort(),
+      ['cc', 'date', 'envelopeFrom', 'from', 'hasAttachments', 'id', 'mailboxes', 'messageId', 'receivedAt', 'relays', 'seen', 'size', 'source', 'subject', 'tags', 'to'].sort(),
     );
     expect(body.messages[0]).toMatchObject({ from: { name: 'Alice', address: 'alice@example.test' }, to: [{ address: 'bob@example.test' }], seen: false, mailboxes: ['bob@example.test'], source: 'api' });
   });
@@ -375,5 +375,16 @@ describe('attachmentDisposition', () => {
   ])('sanitises %j', async (name, expected) => {
     const { attachmentDisposition } = await import('../../src/http/handlers/messages.js');
     expect(attachmentDisposition('m-0', name)).toBe(expected);
+  });
+
+  it.each<[string | null, string, string]>([
+    [null, 'image/png', 'attachment; filename="m-0.png"'],
+    [null, 'IMAGE/JPEG; name=x', 'attachment; filename="m-0.jpg"'],
+    [null, 'application/x-unknown', 'attachment; filename="m-0"'],
+    ['logo', 'image/gif', `attachment; filename="m-0.gif"; filename*=UTF-8''logo`],
+    ['report.pdf', 'image/png', `attachment; filename="m-0.pdf"; filename*=UTF-8''report.pdf`],
+  ])('gives a part named %j of type %s an extension from its type when its name has none', async (name, type, expected) => {
+    const { attachmentDisposition } = await import('../../src/http/handlers/messages.js');
+    expect(attachmentDisposition('m-0', name, type)).toBe(expected);
   });
 });

@@ -72,7 +72,7 @@ export const getAttachment = (h: HttpContext): RequestHandler => async (req, res
   const content = details.attachmentContent(Number(n));
   if (!meta || !content) throw notFound(`Attachment ${n}`);
   res.setHeader('Content-Type', safeContentType(meta.contentType));
-  res.setHeader('Content-Disposition', attachmentDisposition(`${m.id}-${n}`, meta.filename));
+  res.setHeader('Content-Disposition', attachmentDisposition(`${m.id}-${n}`, meta.filename, meta.contentType));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
   res.setHeader('Content-Length', String(content.length));
@@ -88,7 +88,7 @@ export function safeContentType(declared: string): string {
  * `attachment` with a generated ASCII name (`<id>-<n>.<ext>`) and the message's name, sanitised, as `filename*`.
  * The name never carries a path, control or bidi characters, or quotes, whatever the message says.
  */
-export function attachmentDisposition(base: string, filename: string | null): string {
+export function attachmentDisposition(base: string, filename: string | null, contentType = ''): string {
   const clean = (filename ?? '')
     .split(/[/\\]/)
     .pop()
@@ -99,9 +99,22 @@ export function attachmentDisposition(base: string, filename: string | null): st
     .slice(0, 150)
     // A lone surrogate (from a bad encoded word, or the cut above) would make encodeURIComponent throw.
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '') ?? '';
-  const ext = /\.([A-Za-z0-9]{1,8})$/.exec(clean)?.[1];
+  // An unnamed part (an inline image without a file name) still gets an extension, from its type, so it opens.
+  const ext = /\.([A-Za-z0-9]{1,8})$/.exec(clean)?.[1] ?? extensionOf(contentType);
   const ascii = ext ? `${base}.${ext.toLowerCase()}` : base;
   return clean ? `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(clean)}` : `attachment; filename="${ascii}"`;
+}
+
+/** File extensions of the types mail commonly carries unnamed (inline images, calendar invites, ...). */
+const extensions: Record<string, string> = {
+  'image/png': 'png', 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/pjpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp',
+  'image/svg+xml': 'svg', 'image/bmp': 'bmp', 'image/avif': 'avif', 'image/heic': 'heic', 'image/tiff': 'tif', 'image/x-icon': 'ico',
+  'application/pdf': 'pdf', 'application/zip': 'zip', 'application/json': 'json', 'application/ics': 'ics', 'text/calendar': 'ics',
+  'text/plain': 'txt', 'text/html': 'html', 'text/csv': 'csv', 'message/rfc822': 'eml', 'audio/mpeg': 'mp3', 'video/mp4': 'mp4',
+};
+
+function extensionOf(contentType: string): string | undefined {
+  return extensions[contentType.toLowerCase().split(';')[0].trim()];
 }
 
 function encodeRfc5987(s: string): string {

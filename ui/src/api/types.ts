@@ -11,6 +11,8 @@ export interface MessageSummary {
   id: string;
   messageId: string;
   from: Address | null;
+  /** SMTP `MAIL FROM`; '' for `<>`. Shown when the message has no From: header. */
+  envelopeFrom: string;
   to: Address[];
   cc: Address[];
   subject: string;

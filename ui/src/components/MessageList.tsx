@@ -109,7 +109,9 @@ function MessageRow({ m, now, isOpen, isCursor, isChecked, onToggle, onPickTag }
       <span class="unread-dot" aria-label={m.seen ? undefined : 'unread'} role={m.seen ? undefined : 'img'} />
       <a class="row-link" href={hrefFor({ page: 'messages', id: m.id })}>
         <span class="row-top">
-          <span class="row-from">{shortAddress(m.from)}</span>
+          <span class="row-from" title={m.from ? undefined : m.envelopeFrom && 'Envelope sender (MAIL FROM): the message has no From: header'}>
+            {shortAddress(m.from, m.envelopeFrom)}
+          </span>
           <TagChips tags={m.tags} onPick={onPickTag} max={3} />
           <RelayBadge relays={m.relays} />
           {m.hasAttachments && (

@@ -8,6 +8,8 @@ export interface OpenMessage {
   /** The MIME tree, or null while loading or when the server has no structure endpoint (404 hides the tab). */
   structure: MimePart | null;
   error: string | null;
+  /** The message is gone — deleted while open, or already missing when asked for: a state, not an error. */
+  deleted: 'while-open' | 'missing' | null;
   setSeen(seen: boolean): void;
   /** Applies fields the server just confirmed (tags after a PUT), ahead of the feed's `message.updated`. */
   patch(fields: Partial<MessageDetails>): void;
@@ -18,26 +20,32 @@ export function useMessage(id: string): OpenMessage {
   const [message, setMessage] = useState<MessageDetails | null>(null);
   const [structure, setStructure] = useState<MimePart | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [deleted, setDeleted] = useState<OpenMessage['deleted']>(null);
 
   useEffect(() => {
+    setDeleted(null);
+    setError(null);
     api.getMessage(id).then(
       (m) => {
         setMessage(m);
         if (!m.seen) api.setSeen(id, true).catch(() => undefined);
       },
-      (err: Error) => setError(err instanceof ApiError && err.status === 404 ? 'This message no longer exists.' : err.message),
+      (err: Error) => (err instanceof ApiError && err.status === 404 ? setDeleted('missing') : setError(err.message)),
     );
     api.getStructure(id).then(setStructure, () => setStructure(null));
   }, [id]);
 
   useLiveEvents((event) => {
     if (event.type === 'message.updated' && event.data.id === id) setMessage((m) => m && { ...m, seen: event.data.seen, mailboxes: event.data.mailboxes, tags: event.data.tags, relays: event.data.relays });
-    if ((event.type === 'message.deleted' && event.data.id === id) || event.type === 'store.cleared') setError('This message was deleted.');
+    if ((event.type === 'message.deleted' && event.data.id === id) || event.type === 'store.cleared') setDeleted('while-open');
   });
 
   const setSeen = (seen: boolean) => {
-    api.setSeen(id, seen).then(() => setMessage((m) => m && { ...m, seen }), (err: Error) => setError(err.message));
+    api.setSeen(id, seen).then(
+      () => setMessage((m) => m && { ...m, seen }),
+      (err: Error) => (err instanceof ApiError && err.status === 404 ? setDeleted('while-open') : setError(err.message)),
+    );
   };
   const patch = (fields: Partial<MessageDetails>) => setMessage((m) => m && { ...m, ...fields });
-  return { message, structure, error, setSeen, patch };
+  return { message, structure, error, deleted, setSeen, patch };
 }

@@ -5,9 +5,12 @@ export function formatAddress(a: Address | null | undefined): string {
   return a.name ? `${a.name} <${a.address}>` : a.address;
 }
 
-/** The short form for lists: the display name when there is one. */
-export function shortAddress(a: Address | null | undefined): string {
-  if (!a) return '(no sender)';
+/**
+ * The short form for lists: the display name when there is one. Without a From: header the envelope sender (SMTP
+ * `MAIL FROM`) is what a user knows the mail by; only with neither is there truly no sender.
+ */
+export function shortAddress(a: Address | null | undefined, envelopeFrom = ''): string {
+  if (!a || !(a.name || a.address)) return envelopeFrom || '(no sender)';
   return a.name || a.address;
 }
 

@@ -34,8 +34,9 @@ export function AttachmentsTab({ message }: { message: MessageDetails }) {
     <ul class="attachments" data-testid="attachments">
       {message.attachments.map((a) => (
         <li key={a.index}>
-          <a href={urls.attachment(message.id, a.index)} download>
-            {displayName(a.filename ?? '') || `attachment-${a.index + 1}`}
+          <a href={urls.attachment(message.id, a.index)} download data-index={a.index}>
+            {/* An unnamed part (an inline image, say) is known by its API index; the server names the file with an extension. */}
+            {displayName(a.filename ?? '') || `attachment-${a.index}`}
           </a>
           <span class="muted">
             {' '}

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { urls } from '../../api/client';
 import type { MessageDetails, MimePart } from '../../api/types';
 import { useMessage } from '../../state/use-message';
-import { navigate } from '../../state/router';
+import { hrefFor, navigate } from '../../state/router';
 import { formatAddress, formatDateTime, formatSize } from '../../util/format';
 import { IconBack, IconDownload, IconEnvelopeOpen, IconTrash } from '../Icons';
 import { HtmlTab } from './HtmlTab';
@@ -37,9 +37,10 @@ function tabsFor(message: MessageDetails, structure: MimePart | null): Array<[Ta
 
 /** One message: summary header, actions and a tab per view of it. */
 export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) {
-  const { message, structure, error, setSeen, patch } = useMessage(id);
+  const { message, structure, error, deleted, setSeen, patch } = useMessage(id);
   const [tab, setTab] = useState<Tab | null>(null);
   const [releasing, setReleasing] = useState(false);
+  if (deleted) return <ViewFrame>{<DeletedNotice how={deleted} />}</ViewFrame>;
   if (error) return <ViewFrame>{<p class="view-error" role="alert">Could not load this message: {error}</p>}</ViewFrame>;
   if (!message) return <ViewFrame>{<p class="view-loading">Loading…</p>}</ViewFrame>;
   const tabs = tabsFor(message, structure);
@@ -103,7 +104,16 @@ function MessageHeader({ message }: { message: MessageDetails }) {
     <div class="view-head">
       <dl class="view-meta">
         <dt>From</dt>
-        <dd>{formatAddress(message.from) || message.envelope.mailFrom || '(none)'}</dd>
+        <dd data-testid="view-from">
+          {formatAddress(message.from) ||
+            (message.envelope.mailFrom ? (
+              <>
+                {message.envelope.mailFrom} <span class="muted">(envelope sender; no From: header)</span>
+              </>
+            ) : (
+              '(no sender)'
+            ))}
+        </dd>
         <dt>To</dt>
         <dd>{message.to.length > 0 ? <AddressList list={message.to} testId="to" /> : message.envelope.rcptTo.join(', ')}</dd>
         {message.cc.length > 0 && <><dt>Cc</dt><dd><AddressList list={message.cc} testId="cc" /></dd></>}
@@ -127,6 +137,19 @@ function MessageHeader({ message }: { message: MessageDetails }) {
           </>
         )}
       </dl>
+    </div>
+  );
+}
+
+/** Deleted while open (another tab, IMAP EXPUNGE, POP3 DELE, the API): calm news, not an error. */
+function DeletedNotice({ how }: { how: 'while-open' | 'missing' }) {
+  return (
+    <div class="view-deleted" role="status" data-testid="message-deleted" data-how={how}>
+      <p>{how === 'while-open' ? 'This message was deleted.' : 'This message no longer exists.'}</p>
+      <p class="muted">
+        {how === 'while-open' ? 'It was removed while it was open (from the list, the API, retention, or a POP3/IMAP client).' : 'It was deleted, or the link is wrong.'}{' '}
+        <a href={hrefFor({ page: 'messages', id: null })}>Back to the list</a>
+      </p>
     </div>
   );
 }
