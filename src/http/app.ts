@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { declaredLengthGuard } from './body-limit.js';
 import { apiNotFound, errorHandler } from './errors.js';
 import type { HttpContext } from './http-context.js';
+import { countMessageRefusals } from './message-refusals.js';
 import { registerRoutes } from './routes.js';
 import { basicAuth, crossSiteGuard, hostGuard, hostPolicyOf } from './security.js';
 import { staticUi } from './static-ui.js';
@@ -24,6 +25,7 @@ export function createApp(h: HttpContext, uiDir?: string): Express {
     next();
   });
   app.use('/api', crossSiteGuard);
+  app.use('/api', countMessageRefusals(h.ctx.signals));
   // No endpoint takes more than a message; a larger declared body is refused before any route waits on it.
   app.use('/api', declaredLengthGuard(Math.max(config.maxMessageSize, config.limits.httpJsonBody)));
   registerRoutes(app, h);

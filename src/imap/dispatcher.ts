@@ -10,6 +10,7 @@ import { sanitizeText } from './wire/encoder.js';
 import { ImapFramer, type Frame, type FramerEvent } from './wire/framer.js';
 import { ImapSyntaxError, tokenize, type Token } from './wire/tokenizer.js';
 import { imapFault, runImapFault } from './imap-faults.js';
+import { appendRejectionReason } from './append-rejection.js';
 
 /** Stop reading from a client that sends faster than commands complete once this much input is waiting. */
 const inputHighWater = 1024 * 1024;
@@ -192,7 +193,12 @@ export class Dispatcher {
     if (!spec.states.includes(this.session.state)) return bad(`Command not allowed in the ${this.session.state} state`);
     const limits = this.server.config;
     const max = spec.takesMessageLiteral ? limits.maxMessageSize : limits.limits.imapLiteralSize;
-    if (total > max) return no(`Literal over the limit of ${max} bytes`, 'TOOBIG');
+    if (total > max) {
+      const refusal = no(`Literal over the limit of ${max} bytes`, 'TOOBIG');
+      // A message refused before its bytes are sent still counts in /metrics, as SMTP's 552 does.
+      if (spec.takesMessageLiteral) this.server.signals.messageRejected('imap', appendRejectionReason(refusal));
+      return refusal;
+    }
     return null;
   }
 
@@ -219,6 +225,7 @@ export class Dispatcher {
     };
     const execute = async (): Promise<void> => {
       const result = await this.#run(spec, ctx, parsed.args);
+      if (spec.takesMessageLiteral && result instanceof ImapError) this.server.signals.messageRejected('imap', appendRejectionReason(result));
       if (!this.session.isClosed) await this.flushUpdates(!(spec.usesSequenceNumbers && !parsed.isUid));
       await this.#complete(parsed.tag, result);
     };

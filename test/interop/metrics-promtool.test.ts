@@ -2,7 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/index.js';
+import { ImapFlow } from 'imapflow';
 import { RawSmtpClient } from '../protocol/smtp-helpers.js';
+import { RawImap } from '../protocol/imap-raw-client.js';
 
 /** Prometheus's own linter, from Debian's `prometheus` package (`.ci/team-sandbox.sh` installs it). */
 function findPromtool(): string | null {
@@ -117,6 +119,46 @@ describe('metrics move as mail flows', () => {
     if (promtool) expect((await promtoolCheck(after)).code).toBe(0);
     await sandbox.close();
     await waiting;
+  });
+
+  it('counts IMAP APPEND and HTTP refusals by reason, as SMTP refusals are counted', async () => {
+    const strict = await createSandbox({ logLevel: 'silent', maxMessageSize: 2048, limits: { maxFolderMessages: 1 } });
+    const rejected = async (protocol: string, reason: string) => value(await (await fetch(`${strict.url}/metrics`)).text(), `mailsandbox_messages_rejected_total{protocol="${protocol}",reason="${reason}"}`);
+    const small = 'From: a@example.test\r\nSubject: fits\r\n\r\nhello\r\n';
+    try {
+      // IMAP: a literal over APPENDLIMIT is refused before its bytes are sent (NO [TOOBIG], no "+").
+      const raw = await RawImap.connect(strict.ports.imap!);
+      await raw.command('a1', 'LOGIN ann@example.test x');
+      raw.write(`a2 APPEND INBOX {${4096}}\r\n`);
+      expect(await raw.until(/^a2 .*\r\n/m)).toMatch(/^a2 NO \[TOOBIG\]/m);
+      raw.socket.end();
+      // IMAP with imapflow: the first APPEND fills the folder (maxFolderMessages 1), the second is refused NO [LIMIT].
+      const client = new ImapFlow({ host: '127.0.0.1', port: strict.ports.imap!, secure: false, auth: { user: 'ann@example.test', pass: 'x' }, logger: false });
+      await client.connect();
+      await client.append('INBOX', small);
+      await expect(client.append('INBOX', small)).rejects.toThrow();
+      await client.logout();
+      expect(await rejected('imap', 'size')).toBe(1);
+      expect(await rejected('imap', 'limit')).toBe(1);
+
+      // HTTP: a raw message over the size limit (413, both a declared Content-Length and a chunked body), a JSON send
+      // over it (413), and an injection into a full folder (409).
+      const post = (path: string, type: string, body: BodyInit, init: RequestInit = {}) => fetch(`${strict.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body, ...init });
+      expect((await post('/api/v1/messages?mailbox=bob@example.test', 'message/rfc822', 'x'.repeat(4096))).status).toBe(413);
+      const chunked = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('y'.repeat(4096))); c.close(); } });
+      expect((await post('/api/v1/messages?mailbox=bob@example.test', 'message/rfc822', chunked, { duplex: 'half' } as RequestInit)).status).toBe(413);
+      expect((await post('/api/v1/send', 'application/json', JSON.stringify({ from: 'a@example.test', to: 'bob@example.test', subject: 'big', text: 'z'.repeat(4096) }))).status).toBe(413);
+      expect((await post('/api/v1/messages?mailbox=ann@example.test', 'message/rfc822', small)).status).toBe(409);
+      // Accepted mail and requests that are not message intake do not count.
+      expect((await post('/api/v1/messages?mailbox=carol@example.test', 'message/rfc822', small)).status).toBe(201);
+      expect((await fetch(`${strict.url}/api/v1/messages/nope`)).status).toBe(404);
+      expect(await rejected('http', 'size')).toBe(3);
+      expect(await rejected('http', 'limit')).toBe(1);
+      const text = await (await fetch(`${strict.url}/metrics`)).text();
+      if (promtool) expect(await promtoolCheck(text)).toEqual({ code: 0, output: '' });
+    } finally {
+      await strict.close();
+    }
   });
 
   it('keeps each sandbox’s counts apart in one process', async () => {
