@@ -43,7 +43,7 @@ export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: H
   // SPEC §10 bounds connections per listener; each blocked long-poll holds one too, and those are capped separately
   // (429 past maxWaiters), so they get room of their own rather than locking the UI out.
   guardConnections(server, connectionShareOf(limits.maxConnections + limits.maxWaiters));
-  const feed = createLiveFeed(ctx, deps.info().version);
+  const feed = createLiveFeed(ctx, deps.info().version, deps.webhooks?.());
   server.on('upgrade', (req, socket, head) => feed.handleUpgrade(req, socket, head));
   return new Promise((resolve, reject) => {
     server.once('error', (err) => {

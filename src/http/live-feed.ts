@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { toSummary } from '../store/message-view.js';
 import type { ServerContext } from '../shared/server-context.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { toSessionSummary } from './handlers/sessions.js';
 import { checkUpgrade, hostPolicyOf } from './security.js';
 
@@ -27,10 +28,11 @@ export interface LiveFeed {
  * - `message.added` / `message.updated` (summary), `message.deleted` `{ id }`, `store.cleared` `{}`,
  *   `mailbox.added` / `mailbox.removed` `{ address }`;
  * - `session.started` / `session.updated` / `session.ended` (session summary), `session.line` `{ sessionId, line }`;
- * - `fault.hit` `{ ruleId, protocol, on, sessionId }`, `fault.added` (rule), `fault.removed` `{ id }`, `fault.cleared` `{}`.
+ * - `fault.hit` `{ ruleId, protocol, on, sessionId }`, `fault.added` (rule), `fault.removed` `{ id }`, `fault.cleared` `{}`;
+ * - `webhook.delivery` (a delivery as `GET /api/v1/webhooks` lists it) each time one is queued, retried or finished.
  * Client frames are ignored.
  */
-export function createLiveFeed(ctx: ServerContext, version: string): LiveFeed {
+export function createLiveFeed(ctx: ServerContext, version: string, webhooks?: WebhookDispatcher): LiveFeed {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   const broadcast: Broadcast = (type, data) => {
     if (wss.clients.size === 0) return;
@@ -38,6 +40,8 @@ export function createLiveFeed(ctx: ServerContext, version: string): LiveFeed {
     for (const ws of wss.clients) send(ws, frame);
   };
   const unsubscribe = subscribe(ctx, broadcast);
+  // Retries happen on the dispatcher's clock, not on a store event: the Webhooks page hears each step here.
+  if (webhooks) unsubscribe.push(webhooks.on('delivery', (d) => broadcast('webhook.delivery', () => d)));
   const stopHeartbeat = startHeartbeat(wss);
   const { store } = ctx;
   const hostPolicy = hostPolicyOf(ctx.config);

@@ -170,7 +170,8 @@ export type LiveEvent =
   | { type: 'fault.hit'; data: FaultHit }
   | { type: 'fault.added'; data: FaultRule }
   | { type: 'fault.removed'; data: { id: string } }
-  | { type: 'fault.cleared'; data?: unknown };
+  | { type: 'fault.cleared'; data?: unknown }
+  | { type: 'webhook.delivery'; data: WebhookDelivery };
 
 /** A fault injection rule as the API lists it (SPEC §13). */
 export interface FaultRule {

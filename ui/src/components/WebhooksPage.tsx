@@ -1,25 +1,52 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
-import type { WebhooksState } from '../api/types';
+import type { WebhookDelivery, WebhooksState } from '../api/types';
+import { useLiveEvents, useOnReconnect } from '../state/live';
 import { formatDateTime } from '../util/format';
 
-/** How often the page re-reads the deliveries while open: retries happen on the server's clock, not on a feed event. */
-const refreshMs = 2000;
+/** As many as the server keeps (`GET /api/v1/webhooks` lists the last 200). */
+const maxShown = 200;
 
-/** Recent webhook deliveries with status, attempts and timing; what is configured (URLs, events, signing). */
+/** How far a delivery has got: each attempt, and its outcome after the last one. Older news never overwrites newer. */
+const progress = (d: WebhookDelivery) => d.attempts * 2 + (d.result === 'pending' ? 0 : 1);
+
+/** The list with one delivery's news applied: a known one updated in place, a new one on top. */
+function upsert(deliveries: WebhookDelivery[], d: WebhookDelivery): WebhookDelivery[] {
+  const i = deliveries.findIndex((x) => x.id === d.id);
+  if (i === -1) return [d, ...deliveries].slice(0, maxShown);
+  if (progress(d) < progress(deliveries[i])) return deliveries;
+  const next = deliveries.slice();
+  next[i] = d;
+  return next;
+}
+
+/**
+ * Recent webhook deliveries with status, attempts and timing; what is configured (URLs, events, signing). Read once,
+ * then kept current by the live feed's `webhook.delivery` frames (queued, each retry, the outcome); after a
+ * reconnect it is read again, since frames sent while offline are lost.
+ */
 export function WebhooksPage() {
   const [state, setState] = useState<WebhooksState | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = () => api.webhooks().then((s) => live && (setState(s), setError(null)), (err: Error) => live && setError(err.message));
-    void load();
-    const t = setInterval(load, refreshMs);
-    return () => {
-      live = false;
-      clearInterval(t);
-    };
-  }, []);
+  // Frames that arrive while the list is being read are applied to it once it is here.
+  const early = useRef<WebhookDelivery[]>([]);
+  const loaded = useRef(false);
+  const load = () =>
+    api.webhooks().then(
+      (s) => {
+        loaded.current = true;
+        setState({ ...s, deliveries: early.current.splice(0).reduce(upsert, s.deliveries) });
+        setError(null);
+      },
+      (err: Error) => setError(err.message),
+    );
+  useEffect(() => void load(), []);
+  useOnReconnect(() => void load());
+  useLiveEvents((event) => {
+    if (event.type !== 'webhook.delivery') return;
+    if (!loaded.current) early.current.push(event.data);
+    else setState((s) => s && { ...s, deliveries: upsert(s.deliveries, event.data) });
+  });
   if (error) return <p class="view-error" role="alert">Could not load webhooks: {error}</p>;
   if (!state) return <p class="view-loading">Loading…</p>;
   return (
@@ -50,7 +77,7 @@ export function WebhooksPage() {
         </thead>
         <tbody>
           {state.deliveries.map((d) => (
-            <tr key={d.id} data-result={d.result}>
+            <tr key={d.id} data-id={d.id} data-result={d.result} data-attempts={d.attempts}>
               <td>{formatDateTime(d.at)}</td>
               <td>{d.event}</td>
               <td class="url">{d.url}</td>
