@@ -26,6 +26,7 @@ export { FaultRuleError } from './store/fault-rule.js';
 export type { FaultsApi, FaultRuleHandle, FaultRule, FaultRuleInput, FaultProtocol, FaultAction, FaultPer } from './api/faults.js';
 export { CheckNotConfiguredError } from './checks/message-checks.js';
 export type { CheckName, CheckResults, ChecksReport } from './checks/message-checks.js';
+export type { Checkable } from './api/checkable.js';
 // SPEC §15: send, release, webhooks, metrics.
 export { SendValidationError } from './mime/compose-message.js';
 export type { SendInput, SendAddress } from './mime/compose-message.js';

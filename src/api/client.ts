@@ -1,4 +1,5 @@
 import type { CheckName, CheckResults, ChecksReport } from '../checks/message-checks.js';
+import { withChecks, type Checkable } from './checkable.js';
 import type { SandboxInfo } from '../shared/server-context.js';
 import type { Protocol } from '../store/session-log.js';
 import type { DeliverOptions, ListOptions, MailMessage, MessageDetails, MessageFilter, MessageSummary, SessionSummary, WaitOptions } from './types.js';
@@ -29,16 +30,16 @@ export class MailSandboxHttpError extends Error {
 /** The query/wait API of a sandbox, over HTTP. Create it with {@link createClient}. */
 export interface MailSandboxClient {
   readonly baseUrl: string;
-  /** Matching messages, newest first (summaries). */
-  messages(filter?: MessageFilter | string, list?: ListOptions): Promise<MessageSummary[]>;
+  /** Matching messages, newest first (summaries; `await m.checks()` runs the message checks). */
+  messages(filter?: MessageFilter | string, list?: ListOptions): Promise<Array<MessageSummary & Checkable>>;
   /** The full message with its raw bytes, or undefined when there is no such message. */
-  getMessage(id: string): Promise<MailMessage | undefined>;
+  getMessage(id: string): Promise<(MailMessage & Checkable) | undefined>;
   /** The first matching message to arrive after the call (or since `options.since`). */
-  waitForMessage(filter?: MessageFilter | string, options?: WaitOptions): Promise<MailMessage>;
+  waitForMessage(filter?: MessageFilter | string, options?: WaitOptions): Promise<MailMessage & Checkable>;
   /** `options.count` matching messages (default 1), oldest first. */
-  waitForMessages(filter?: MessageFilter | string, options?: WaitOptions): Promise<MailMessage[]>;
+  waitForMessages(filter?: MessageFilter | string, options?: WaitOptions): Promise<Array<MailMessage & Checkable>>;
   /** Seeds raw RFC 5322 bytes into mailboxes (`POST /api/v1/messages`). */
-  deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary>;
+  deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary & Checkable>;
   /** Deletes every message; resolves with how many were deleted. */
   clear(): Promise<number>;
   /** False when there was no such message. */
@@ -51,7 +52,7 @@ export interface MailSandboxClient {
   check(id: string): Promise<ChecksReport>;
   check<K extends CheckName>(id: string, name: K): Promise<CheckResults[K]>;
   /** Builds and stores a message from fields (`POST /api/v1/send`); rejects with a 400 naming the bad field. */
-  send(input: SendInput): Promise<MessageSummary>;
+  send(input: SendInput): Promise<MessageSummary & Checkable>;
   /** Replaces a message's tags (`PUT /api/v1/messages/:id/tags`); undefined when there is no such message. */
   setTags(id: string, tags: string[]): Promise<MessageSummary | undefined>;
   /** Sends the message to the configured relay (`POST /api/v1/messages/:id/release`). */
@@ -106,7 +107,16 @@ class HttpMailClient implements MailSandboxClient {
     if (auth) this.#authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
   }
 
-  async messages(filter: MessageFilter | string = {}, list: ListOptions = {}): Promise<MessageSummary[]> {
+  async messages(filter: MessageFilter | string = {}, list: ListOptions = {}): Promise<Array<MessageSummary & Checkable>> {
+    return (await this.#messages(filter, list)).map((s) => this.#checkable(s));
+  }
+
+  /** Gives a message object `checks()` (SPEC §14), run by {@link check} over HTTP. */
+  #checkable<T extends { id: string }>(message: T): T & Checkable {
+    return withChecks(message, (id, name) => (name ? this.check(id, name) : this.check(id)));
+  }
+
+  async #messages(filter: MessageFilter | string, list: ListOptions): Promise<MessageSummary[]> {
     const f = typeof filter === 'string' ? { query: filter } : filter;
     const { params, residual, precheck } = splitFilter(f);
     const offset = list.offset ?? 0;
@@ -147,18 +157,18 @@ class HttpMailClient implements MailSandboxClient {
     return out;
   }
 
-  async getMessage(id: string): Promise<MailMessage | undefined> {
+  async getMessage(id: string): Promise<(MailMessage & Checkable) | undefined> {
     const path = `/api/v1/messages/${encodeURIComponent(id)}`;
     const [details, raw] = await Promise.all([this.#details(id), this.#fetch('GET', `${path}/raw`).then(async (r) => (r.status === 404 ? undefined : Buffer.from(await (await this.#ok(r)).arrayBuffer())))]);
-    return details && raw ? { ...details, raw } : undefined;
+    return details && raw ? this.#checkable({ ...details, raw }) : undefined;
   }
 
-  async waitForMessage(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage> {
+  async waitForMessage(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage & Checkable> {
     const [first] = await this.waitForMessages(filter, { ...options, count: 1 });
     return first;
   }
 
-  async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage[]> {
+  async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<Array<MailMessage & Checkable>> {
     const f = typeof filter === 'string' ? { query: filter } : filter;
     const { params, residual, precheck } = splitFilter(f);
     const count = options.count ?? 1;
@@ -170,7 +180,7 @@ class HttpMailClient implements MailSandboxClient {
     // one millisecond back so a message stored in the very millisecond of the call still counts.
     const calledAt = Date.now() - 1;
     let cursor: WaitCursor = { since: sinceValue(options.since) ?? String(calledAt) };
-    const found: MailMessage[] = [];
+    const found: Array<MailMessage & Checkable> = [];
     while (found.length < count) {
       const timeout = Math.min(Math.max(Math.ceil(deadline - performance.now()), 1), maxRequestWaitMs);
       const res = await this.#longPoll({ ...params, count: String(count - found.length), timeout: String(timeout) }, cursor, options.signal);
@@ -223,7 +233,7 @@ class HttpMailClient implements MailSandboxClient {
     }
   }
 
-  async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary> {
+  async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary & Checkable> {
     const body = typeof raw === 'string' ? Buffer.from(raw.replace(/\r?\n/g, '\r\n'), 'utf8') : raw;
     const to = Array.isArray(options.to) ? options.to : [options.to];
     const params: Record<string, string> = { mailbox: to.join(',') };
@@ -231,7 +241,7 @@ class HttpMailClient implements MailSandboxClient {
     if (options.flags?.length) params.flags = options.flags.join(',');
     if (options.from) params.from = options.from;
     const res = await this.#fetch('POST', '/api/v1/messages', params, body);
-    return (await (await this.#ok(res)).json()) as MessageSummary;
+    return this.#checkable((await (await this.#ok(res)).json()) as MessageSummary);
   }
 
   async clear(): Promise<number> {
@@ -277,8 +287,8 @@ class HttpMailClient implements MailSandboxClient {
     return this.#json('GET', `/api/v1/messages/${encodeURIComponent(id)}/checks${name ? `/${name}` : ''}`);
   }
 
-  async send(input: SendInput): Promise<MessageSummary> {
-    return (await (await this.#ok(await this.#fetch('POST', '/api/v1/send', {}, jsonBody(input)))).json()) as MessageSummary;
+  async send(input: SendInput): Promise<MessageSummary & Checkable> {
+    return this.#checkable((await (await this.#ok(await this.#fetch('POST', '/api/v1/send', {}, jsonBody(input)))).json()) as MessageSummary);
   }
 
   async setTags(id: string, tags: string[]): Promise<MessageSummary | undefined> {

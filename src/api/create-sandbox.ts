@@ -16,6 +16,7 @@ import { startImapServer } from '../imap/imap-server.js';
 import { startHttpServer } from '../http/http-server.js';
 import { toMailMessage, toSummary } from '../store/message-view.js';
 import { waitForMessages } from './wait-for.js';
+import { withChecks, type Checkable } from './checkable.js';
 import { describeListenError } from './listen-problem.js';
 import type { CheckName, CheckResults, ChecksReport } from '../checks/message-checks.js';
 import { TeamServices } from './team-services.js';
@@ -158,9 +159,9 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
    * Stored messages matching the filter, newest first (summaries, no bodies).
    * @example sandbox.messages({ query: 'to:ann@example.test is:unread' })
    */
-  messages(filter: MessageFilter | string = {}, list: ListOptions = {}): MessageSummary[] {
+  messages(filter: MessageFilter | string = {}, list: ListOptions = {}): Array<MessageSummary & Checkable> {
     const match = compileFilter(typeof filter === 'string' ? { query: filter } : filter, { lowerBodyText: this.context.lowerBodyText });
-    const out: MessageSummary[] = [];
+    const out: Array<MessageSummary & Checkable> = [];
     const offset = list.offset ?? 0;
     const limit = list.limit ?? Infinity;
     let skipped = 0;
@@ -168,15 +169,20 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       if (out.length >= limit) break;
       if (!match(m, this.store)) continue;
       if (skipped++ < offset) continue;
-      out.push(toSummary(this.store, m));
+      out.push(this.#checkable(toSummary(this.store, m)));
     }
     return out;
   }
 
   /** The full message (parsed bodies, links, codes and the raw bytes), or undefined. */
-  async getMessage(id: string): Promise<MailMessage | undefined> {
+  async getMessage(id: string): Promise<(MailMessage & Checkable) | undefined> {
     const m = this.store.get(id);
-    return m && toMailMessage(this.store, this.context.details, m);
+    return m && this.#checkable(await toMailMessage(this.store, this.context.details, m));
+  }
+
+  /** Gives a message object `checks()` (SPEC §14), run by {@link check}. */
+  #checkable<T extends { id: string }>(message: T): T & Checkable {
+    return withChecks(message, (id, name) => (name ? this.check(id, name) : this.check(id)));
   }
 
   /**
@@ -187,23 +193,23 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
    * const msg = await sandbox.waitForMessage({ to: 'ann@example.test', subject: /reset/i }, { timeout: 5_000 });
    * await page.goto(msg.links[0]);
    */
-  async waitForMessage(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage> {
+  async waitForMessage(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage & Checkable> {
     const [first] = await this.waitForMessages(filter, { ...options, count: 1 });
     return first;
   }
 
   /** Like {@link waitForMessage}, for `count` messages (default 1); resolves with all of them, oldest first. */
-  async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<MailMessage[]> {
+  async waitForMessages(filter: MessageFilter | string = {}, options: WaitOptions = {}): Promise<Array<MailMessage & Checkable>> {
     if (this.#closed) throw new Error('The sandbox is closed');
     const found = await waitForMessages(this.context, typeof filter === 'string' ? { query: filter } : filter, options);
-    return Promise.all(found.map((m) => toMailMessage(this.store, this.context.details, m)));
+    return Promise.all(found.map(async (m) => this.#checkable(await toMailMessage(this.store, this.context.details, m))));
   }
 
   /**
    * Puts raw RFC 5322 bytes straight into a mailbox (seeding POP3/IMAP tests).
    * @example await sandbox.deliver(eml, { to: 'bob@example.test', folder: 'INBOX', flags: ['\\Seen'] })
    */
-  async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary> {
+  async deliver(raw: Buffer | string, options: DeliverOptions): Promise<MessageSummary & Checkable> {
     if (this.#closed) throw new Error('The sandbox is closed');
     const bytes = toCrlf(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
     if (bytes.length > this.config.maxMessageSize) throw new RangeError(`Message of ${bytes.length} bytes exceeds the limit of ${this.config.maxMessageSize}`);
@@ -215,7 +221,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       source: 'api',
       targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
     });
-    return toSummary(this.store, message);
+    return this.#checkable(toSummary(this.store, message));
   }
 
   /**
@@ -239,9 +245,9 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
    * as `POST /api/v1/send`. Throws a SendValidationError naming the bad field.
    * @example await sandbox.send({ from: 'app@example.test', to: 'ann+signup@example.test', subject: 'Hi', text: 'Hello', html: '<p>Hello</p>' })
    */
-  async send(input: SendInput): Promise<MessageSummary> {
+  async send(input: SendInput): Promise<MessageSummary & Checkable> {
     if (this.#closed) throw new Error('The sandbox is closed');
-    return toSummary(this.store, await sendMessage(this.context, input));
+    return this.#checkable(toSummary(this.store, await sendMessage(this.context, input)));
   }
 
   /** Replaces a message's tags (trimmed; case kept; duplicates compared case-insensitively). Undefined when no such message. */

@@ -55,4 +55,36 @@ describe('library and vitest matchers for message checks', () => {
     await expect(client.check(good, 'links')).rejects.toThrow(/--link-check/);
     await expect(sb.check(good, 'spam')).rejects.toBeInstanceOf(CheckNotConfiguredError);
   });
+
+  it('runs the checks from the message objects the library hands out: await msg.checks() or msg.checks(name)', async () => {
+    // In process: messages(), getMessage(), waitForMessage() and deliver() results each carry checks().
+    const [listed] = sb.messages({ subject: 'welcome' });
+    const report = await listed.checks();
+    await expect(report).toPassDkim();
+    expect(await listed.checks('html')).toEqual(report.html);
+    await expect(listed).toPassDkim(); // the matchers take the message itself
+    await expect(listed).toHaveHtmlScoreAtLeast(80);
+    await expect(listed.checks('spam')).rejects.toBeInstanceOf(CheckNotConfiguredError);
+    const full = await sb.getMessage(bad);
+    await expect(expect(full!).toHaveNoAccessibilityErrors()).rejects.toThrow(/img-alt/);
+    const waited = sb.waitForMessage({ subject: 'late' });
+    const seeded = await sb.deliver('From: hi@app.example\r\nTo: ann@x.example\r\nSubject: late\r\n\r\nhi\r\n', { to: 'ann@x.example' });
+    expect((await seeded.checks('auth')).dkim).toEqual([]);
+    await expect((await waited).checks('auth')).resolves.toMatchObject({ dkim: [] });
+
+    // Over HTTP: the same methods on createClient's messages, with the same answers.
+    const client = createClient(`http://127.0.0.1:${sb.ports.http}`);
+    const [remote] = await client.messages({ subject: 'welcome' });
+    await expect(remote).toPassDkim();
+    expect((await remote.checks('html')).score).toBe((await listed.checks('html')).score);
+    await expect(remote.checks('links')).rejects.toThrow(/--link-check/);
+    const remoteWait = client.waitForMessage({ subject: 'later' });
+    const sent = await client.send({ from: 'hi@app.example', to: 'ann@x.example', subject: 'later', html: '<p>no lang</p>' });
+    expect((await sent.checks('accessibility')).findings.map((f) => f.rule)).toContain('html-lang');
+    await expect(expect(await remoteWait).toHaveNoAccessibilityErrors()).rejects.toThrow(/html-lang/);
+
+    // The method is not data: the objects serialise and compare as the HTTP API's JSON does.
+    expect(Object.keys(listed)).not.toContain('checks');
+    expect(JSON.parse(JSON.stringify(listed))).toEqual(remote);
+  });
 });

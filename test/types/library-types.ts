@@ -35,3 +35,16 @@ export async function aVariableDeclaredBeforeTheCall(): Promise<void> {
   nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp });
   await sandbox.close();
 }
+
+export async function messagesCarryTheirChecks(): Promise<void> {
+  const sandbox = await createSandbox({ logLevel: 'silent' });
+  const msg = await sandbox.waitForMessage({ to: 'ann@example.test' });
+  const score: number = (await msg.checks('html')).score;
+  const report = await sandbox.messages()[0].checks();
+  const remote = await createClient(sandbox.url).messages();
+  const dkim = (await remote[0].checks('auth')).dkim;
+  // @ts-expect-error checks take a known check name
+  await msg.checks('nonsense');
+  void [score, report, dkim];
+  await sandbox.close();
+}
