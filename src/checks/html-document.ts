@@ -14,6 +14,8 @@ export interface HtmlElement {
   text: string;
   /** This element's step in its path, e.g. `table:nth-of-type(2)`; see {@link elementPath}. */
   readonly step: string;
+  /** Offset in the HTML just past the start tag's name (`<img|`): where the preview inserts its highlight marker. */
+  readonly nameEnd: number;
 }
 
 /**
@@ -104,7 +106,8 @@ export function parseHtmlDocument(html: string): HtmlDocument {
       continue;
     }
     const tag = nameMatch[0].toLowerCase();
-    const { attrs, end, selfClosing } = readAttributes(html, tagNameRe.lastIndex);
+    const nameEnd = tagNameRe.lastIndex;
+    const { attrs, end, selfClosing } = readAttributes(html, nameEnd);
     i = end;
     if (elements.length >= maxElements) {
       truncated = true;
@@ -115,7 +118,7 @@ export function parseHtmlDocument(html: string): HtmlDocument {
     const nth = (counts.get(tag) ?? 0) + 1;
     counts.set(tag, nth);
     const step = nth > 1 ? `${tag}:nth-of-type(${nth})` : tag;
-    const el: HtmlElement = { index: elements.length, tag, attrs, parent: top?.el ?? null, text: '', step };
+    const el: HtmlElement = { index: elements.length, tag, attrs, parent: top?.el ?? null, text: '', step, nameEnd };
     elements.push(el);
     if (rawTextTags.has(tag)) {
       const close = indexOfCaseless(html, `</${tag}`, i);

@@ -110,6 +110,24 @@ describe('message checks over HTTP', () => {
     expect(await sb.context.checks.run('html', m)).toBe(await sb.context.checks.run('html', m));
   });
 
+  it('serves the HTML with a finding\'s element marked at /html?highlight=N, under the same sandboxing CSP', async () => {
+    const id = await send(sb, { subject: 'highlight' });
+    const img = (await get(sb, id, 'accessibility')).body.findings.find((f: { rule: string }) => f.rule === 'img-alt').element;
+    const base = `http://127.0.0.1:${sb.ports.http}/api/v1/messages/${id}/html`;
+    const res = await fetch(`${base}?highlight=${img.index}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/^sandbox; default-src 'none';/);
+    const body = await res.text();
+    expect(body).toContain('<img id="mailsandbox-highlight" data-mailsandbox-highlight src="https://shop.example/logo.png">');
+    expect(body.match(/data-mailsandbox-highlight/g)).toHaveLength(2); // the element and the style rule
+    expect(await (await fetch(base)).text()).not.toContain('mailsandbox-highlight');
+    const badIndex = await fetch(`${base}?highlight=img`);
+    expect(badIndex.status).toBe(400);
+    expect((await badIndex.json()).error.message).toMatch(/highlight/);
+    // Past the last element: the plain HTML, nothing marked.
+    expect(await (await fetch(`${base}?highlight=99999`)).text()).not.toContain('data-mailsandbox-highlight');
+  });
+
   it('answers 409 naming the flag for spam and links when they are not configured, and 404 for an unknown message', async () => {
     const id = await send(sb, { subject: '409' });
     const spam = await get(sb, id, 'spam');

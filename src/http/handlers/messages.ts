@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { toMessageDetails, toSummary } from '../../store/message-view.js';
+import { highlightElement } from '../../checks/html-highlight.js';
 import { parseMimeTree } from '../../mime/mime-tree.js';
 import { describeStructure } from '../../mime/structure-info.js';
 import { compileFilter } from '../../store/query.js';
@@ -56,11 +57,18 @@ export const getHtml = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
   const details = await h.ctx.details.get(m.id, m.raw, m.summary.subject);
   if (details.html === null) throw new HttpError(404, 'no_html', 'This message has no HTML body');
+  // `?highlight=N`: a check finding's element (its `element.index`) outlined, for the UI's "Show in preview".
+  const highlight = stringParam(req, 'highlight');
+  let html = details.html;
+  if (highlight !== undefined) {
+    if (!/^\d{1,6}$/.test(highlight)) throw badRequest('highlight must be an element index (a whole number)');
+    html = highlightElement(details.html, Number(highlight)) ?? html;
+  }
   res.setHeader('Content-Security-Policy', htmlCsp(stringParam(req, 'remote') === '1'));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.send(details.html);
+  res.send(html);
 };
 
 export const getAttachment = (h: HttpContext): RequestHandler => async (req, res) => {

@@ -88,7 +88,9 @@ export const api = {
 };
 
 export const urls = {
-  html: (id: string, remote: boolean) => `${base}/messages/${encodeURIComponent(id)}/html${remote ? '?remote=1' : ''}`,
+  /** The sandboxed HTML; `highlight` outlines a check finding's element and scrolls to it (`#mailsandbox-highlight`). */
+  html: (id: string, remote: boolean, highlight: number | null = null) =>
+    `${base}/messages/${encodeURIComponent(id)}/html${qs({ remote: remote ? 1 : undefined, highlight: highlight ?? undefined })}${highlight === null ? '' : '#mailsandbox-highlight'}`,
   raw: (id: string) => `${base}/messages/${encodeURIComponent(id)}/raw`,
   attachment: (id: string, n: number) => `${base}/messages/${encodeURIComponent(id)}/attachments/${n}`,
 };

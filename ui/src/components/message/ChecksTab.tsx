@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api/client';
+import type { Highlight } from './HtmlTab';
 
 /** The `/checks` report as the UI reads it; each check is its result or `{ error: { code, message, flag? } }`. */
 type CheckError = { error: { code: string; message: string; flag?: string } };
 interface Report {
-  html: { score: number; warnings: Array<{ feature: string; title: string; support: { yes: number; partial: number; no: number }; clients: Array<{ name: string; platform: string; support: string }> }> } | CheckError;
-  accessibility: { findings: Array<{ rule: string; severity: string; message: string; element: { path: string; snippet: string } | null }> } | CheckError;
+  html: { score: number; warnings: Array<{ feature: string; title: string; support: { yes: number; partial: number; no: number }; clients: Array<{ name: string; platform: string; support: string }>; element: number | null }> } | CheckError;
+  accessibility: { findings: Array<{ rule: string; severity: string; message: string; element: { index: number; path: string; snippet: string } | null }> } | CheckError;
   auth: { dkim: Array<{ domain: string; selector: string; result: string; reason: string }>; spf: { result: string; domain: string }; dmarc: { result: string; policy: string }; arc: { result: string } } | CheckError;
   spam: { score: number; threshold: number; isSpam: boolean; rules: Array<{ name: string; score: number; description: string }> } | CheckError;
   links: { links: Array<{ url: string; status: number | null; ok: boolean; blocked: boolean; error: string | null }> } | CheckError;
@@ -50,7 +51,17 @@ export function CheckChips({ id }: { id: string }) {
   );
 }
 
-export function ChecksTab({ id }: { id: string }) {
+/** "Show": outlines the element in the HTML preview (shown only when the message has HTML to show it in). */
+function ShowButton({ highlight, onShow }: { highlight: Highlight; onShow?(h: Highlight): void }) {
+  if (!onShow) return null;
+  return (
+    <button type="button" class="link-button show-element" onClick={() => onShow(highlight)} data-testid="show-element" data-index={highlight.index}>
+      Show in preview
+    </button>
+  );
+}
+
+export function ChecksTab({ id, onShow }: { id: string; onShow?(h: Highlight): void }) {
   const { report, error } = useChecks(id);
   if (error) return <p class="muted">Could not run the checks: {error}</p>;
   if (!report) return <p class="muted">Running checks…</p>;
@@ -60,12 +71,13 @@ export function ChecksTab({ id }: { id: string }) {
         <>
           <p>Score <strong data-testid="html-score">{h.score} %</strong> ({h.warnings.length} features not supported everywhere)</p>
           <table class="kv compat" data-testid="compat-table">
-            <thead><tr><th>Feature</th><th>Yes</th><th>Partial</th><th>No</th><th>Not supported by</th></tr></thead>
+            <thead><tr><th>Feature</th><th>Yes</th><th>Partial</th><th>No</th><th>Not supported by</th><th>Where</th></tr></thead>
             <tbody>
               {h.warnings.map((w) => (
                 <tr key={w.feature}>
                   <td>{w.title}</td><td>{w.support.yes} %</td><td>{w.support.partial} %</td><td>{w.support.no} %</td>
                   <td>{w.clients.filter((c) => c.support === 'no').map((c) => `${c.name} (${c.platform})`).join(', ')}</td>
+                  <td>{w.element === null ? <span class="muted">in &lt;style&gt;</span> : <ShowButton onShow={onShow} highlight={{ index: w.element, path: `element ${w.element}`, label: w.title }} />}</td>
                 </tr>
               ))}
             </tbody>
@@ -76,7 +88,14 @@ export function ChecksTab({ id }: { id: string }) {
         a.findings.length === 0 ? <p>No findings.</p> : (
           <ul data-testid="a11y-findings">
             {a.findings.map((f, i) => (
-              <li key={i} data-rule={f.rule}><strong>{f.rule}</strong> ({f.severity}): {f.message}{f.element && <> — <code>{f.element.path}</code></>}</li>
+              <li key={i} data-rule={f.rule}>
+                <strong>{f.rule}</strong> ({f.severity}): {f.message}
+                {f.element && (
+                  <>
+                    {' '}— <code>{f.element.path}</code> <ShowButton onShow={onShow} highlight={{ index: f.element.index, path: f.element.path, label: f.rule }} />
+                  </>
+                )}
+              </li>
             ))}
           </ul>
         )

@@ -4,6 +4,13 @@ import type { MessageDetails } from '../../api/types';
 import { hasRemoteContent } from '../../util/remote-content';
 
 type Width = 'phone' | 'tablet' | 'desktop';
+
+/** A check finding's element to show in the preview: its document-order index (as the checks report it), path, why. */
+export interface Highlight {
+  index: number;
+  path: string;
+  label: string;
+}
 const widths: Array<[Width, string]> = [
   ['phone', 'Phone'],
   ['tablet', 'Tablet'],
@@ -19,7 +26,7 @@ const widths: Array<[Width, string]> = [
  * they only suggested that links open; and were the CSP ever relaxed, an escaped popup would run whatever the mail
  * linked to, outside any sandbox. Links are followed from the Links tab (http(s) only, noopener, no referrer).
  */
-export function HtmlTab({ message }: { message: MessageDetails }) {
+export function HtmlTab({ message, highlight = null, onClearHighlight }: { message: MessageDetails; highlight?: Highlight | null; onClearHighlight?(): void }) {
   const [remote, setRemote] = useState(false);
   const [width, setWidth] = useState<Width>('desktop');
   const hasRemote = hasRemoteContent(message.html);
@@ -42,13 +49,21 @@ export function HtmlTab({ message }: { message: MessageDetails }) {
           </span>
         )}
       </div>
+      {highlight && (
+        <p class="highlight-note" role="status" data-testid="highlight-note">
+          Showing <code>{highlight.path}</code> ({highlight.label}), outlined in the preview.{' '}
+          <button type="button" class="link-button" onClick={onClearHighlight} data-testid="clear-highlight">
+            Clear
+          </button>
+        </p>
+      )}
       <div class={`frame-wrap width-${width}`}>
         <iframe
           class="html-frame"
           title="HTML body"
           sandbox=""
           referrerpolicy="no-referrer"
-          src={urls.html(message.id, remote)}
+          src={urls.html(message.id, remote, highlight?.index ?? null)}
           data-testid="html-frame"
         />
       </div>

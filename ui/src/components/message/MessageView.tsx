@@ -6,7 +6,7 @@ import { useMessage } from '../../state/use-message';
 import { hrefFor, navigate } from '../../state/router';
 import { formatAddress, formatDateTime, formatSize } from '../../util/format';
 import { IconBack, IconDownload, IconEnvelopeOpen, IconTrash } from '../Icons';
-import { HtmlTab } from './HtmlTab';
+import { HtmlTab, type Highlight } from './HtmlTab';
 import { SourceTab } from './SourceTab';
 import { StructureTab } from './StructureTab';
 import { TranscriptTab } from './TranscriptTab';
@@ -40,6 +40,7 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
   const { message, structure, error, deleted, setSeen, patch } = useMessage(id);
   const [tab, setTab] = useState<Tab | null>(null);
   const [releasing, setReleasing] = useState(false);
+  const [highlight, setHighlight] = useState<Highlight | null>(null);
   if (deleted) return <ViewFrame>{<DeletedNotice how={deleted} />}</ViewFrame>;
   if (error) return <ViewFrame>{<p class="view-error" role="alert">Could not load this message: {error}</p>}</ViewFrame>;
   if (!message) return <ViewFrame>{<p class="view-loading">Loading…</p>}</ViewFrame>;
@@ -66,7 +67,7 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
         ))}
       </div>
       <div class="tab-panel" role="tabpanel" data-testid={`panel-${current}`}>
-        {current === 'html' && <HtmlTab message={message} />}
+        {current === 'html' && <HtmlTab message={message} highlight={highlight} onClearHighlight={() => setHighlight(null)} />}
         {current === 'text' && (message.text ? <pre class="text-body" data-testid="text-body">{message.text}</pre> : <p class="muted">No plain-text part.</p>)}
         {current === 'source' && <SourceTab id={id} />}
         {current === 'headers' && <HeadersTab message={message} />}
@@ -74,7 +75,19 @@ export function MessageView({ id, onDelete }: { id: string; onDelete(): void }) 
         {current === 'structure' && structure && <StructureTab root={structure} />}
         {current === 'links' && <LinksTab message={message} />}
         {current === 'transcript' && <TranscriptTab id={id} />}
-        {current === 'checks' && <ChecksTab id={id} />}
+        {current === 'checks' && (
+          <ChecksTab
+            id={id}
+            onShow={
+              message.html === null
+                ? undefined
+                : (h) => {
+                    setHighlight(h);
+                    setTab('html');
+                  }
+            }
+          />
+        )}
       </div>
     </ViewFrame>
   );
