@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { ConfigError, cliDefaultPorts, formatHelp, parseCli } from './config.js';
 import { listenerLabels } from './api/listen-problem.js';
 import { createSandbox, version } from './api/create-sandbox.js';
@@ -52,6 +52,8 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   stopWhenStdinCloses(requestStop);
+  stopWhenIpcCloses(requestStop);
+  if (settings.exitWithParent) stopWhenParentExits(requestStop);
   let sandbox: Sandbox;
   try {
     sandbox = await createSandbox(settings.options, (name) => cliDefaultPorts[name]);
@@ -91,6 +93,62 @@ function stopWhenStdinCloses(stop: (reason: string) => void): void {
   // Watching must not keep the process alive once the sandbox has closed after a signal.
   (process.stdin as { unref?: () => void }).unref?.();
 }
+
+/** Started with an IPC channel (`fork()`, `spawn` with `'ipc'`): the channel closing means the parent is gone. */
+function stopWhenIpcCloses(stop: (reason: string) => void): void {
+  if (!process.channel) return;
+  process.once('disconnect', () => stop('IPC channel closed'));
+  // The channel must not keep the process alive once the sandbox has closed.
+  process.channel.unref();
+}
+
+/** How often `--exit-with-parent` looks for the parent process. */
+const parentCheckMs = 500;
+/** Wrappers that only run the CLI (`npx` runs a bin as npm -> `sh -c` -> node): the process that matters is above. */
+const shellWrappers = new Set(['sh', 'dash', 'bash', 'ash', 'zsh']);
+
+/**
+ * `--exit-with-parent`: stops the sandbox when the process that started it is gone. That is the parent, and when the
+ * parent is only a shell running the command (`sh -c`, as npm's `npx` does) the process above it too, since a shell
+ * outlives a killed npm. For starters whose stdin is not a pipe — a terminal, or a tool that passes its own stdin on —
+ * and that may die without signalling (SIGKILL, a crashed test runner). Off by default: a sandbox started from a
+ * script and left running as a daemon on purpose would otherwise stop with the script.
+ */
+function stopWhenParentExits(stop: (reason: string) => void): void {
+  const watched = [process.ppid];
+  const grandparent = shellWrappers.has(procComm(process.ppid) ?? '') ? procParent(process.ppid) : undefined;
+  if (grandparent !== undefined && grandparent > 1) watched.push(grandparent);
+  const timer = setInterval(() => {
+    const gone = process.ppid !== watched[0] ? watched[0] : watched.find((pid) => !isAlive(pid));
+    if (gone === undefined) return;
+    clearInterval(timer);
+    stop(`parent process ${gone} exited`);
+  }, parentCheckMs);
+  timer.unref();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A process's command name and parent from Linux's /proc (undefined elsewhere). */
+function procStat(pid: number): { comm: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // "pid (comm) state ppid ...": the name may hold spaces and parentheses, so split at the last ')'.
+    const close = stat.lastIndexOf(')');
+    return { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(stat.slice(close + 2).split(' ')[1]) };
+  } catch {
+    return undefined;
+  }
+}
+const procComm = (pid: number) => procStat(pid)?.comm;
+const procParent = (pid: number) => procStat(pid)?.ppid;
 
 function fail(err: unknown): number {
   if (err instanceof ConfigError) {

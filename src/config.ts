@@ -340,6 +340,8 @@ export interface CliSettings {
   help: boolean;
   version: boolean;
   jsonBanner: boolean;
+  /** `--exit-with-parent` / MAILSANDBOX_EXIT_WITH_PARENT: stop when the process that started the CLI goes away. */
+  exitWithParent: boolean;
 }
 
 export interface FlagSpec {
@@ -469,6 +471,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
     'json-banner': { type: 'boolean' },
+    'exit-with-parent': { type: 'boolean' },
   };
   for (const s of flagSpecs) optionDefs[s.flag] = { type: 'string', ...(s.multiple ? { multiple: true } : {}) };
   for (const name of listenerNames) optionDefs[`no-${name}`] = { type: 'boolean' };
@@ -520,7 +523,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliSe
     }
     throw new ConfigError(problems);
   }
-  return { options, help: !!values.help, version: !!values.version, jsonBanner: !!values['json-banner'] };
+  const exitWithParent = values['exit-with-parent'] === true || /^(1|true|yes|on)$/i.test(env.MAILSANDBOX_EXIT_WITH_PARENT ?? '');
+  return { options, help: !!values.help, version: !!values.version, jsonBanner: !!values['json-banner'], exitWithParent };
 }
 
 /** On/off flags (no value); their env var turns them on with 1/true/yes/on. */
@@ -534,6 +538,7 @@ export function formatHelp(): string {
   rows.push(...booleanFlags.map((b) => [`--${b.flag}`, b.env, b.help]));
   rows.push(...listenerNames.map((n) => [`--no-${n}`, '', `disable the ${n.toUpperCase()} listener`]));
   rows.push(['--json-banner', '', 'print the start-up banner as one JSON line (always printed last when not a TTY)']);
+  rows.push(['--exit-with-parent', 'MAILSANDBOX_EXIT_WITH_PARENT', 'stop when the parent process exits (a closed stdin pipe or IPC channel always stops it)']);
   rows.push(['-h, --help', '', 'show this help'], ['-v, --version', '', 'show the version']);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));

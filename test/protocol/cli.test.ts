@@ -152,3 +152,86 @@ describe('the mailsandbox CLI', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('the CLI goes away with the tool that started it', () => {
+  it('stops when its stdin pipe closes (a tool spawned it with the default stdio and went away)', async () => {
+    const child = run(['--ports', '0']);
+    const done = finish(child);
+    const ready = await readyLine(child);
+    expect((await fetch(`${ready.ui}/healthz`)).status).toBe(200);
+    child.stdin.end();
+    const { code, stderr } = await done;
+    expect(stderr).toContain('stdin closed: shutting down');
+    expect(code).toBe(0);
+  });
+
+  it('does not watch a stdin that is /dev/null (a background job, a daemon): only a signal stops it', async () => {
+    const child = spawn(process.execPath, [cliPath, '--ports', '0'], { stdio: ['ignore', 'pipe', 'pipe'] }) as unknown as ChildProcessWithoutNullStreams;
+    children.push(child);
+    const done = finish(child);
+    const ready = await readyLine(child);
+    // /dev/null is at end-of-file from the start: had it been watched, the sandbox would already be stopping.
+    expect((await fetch(`${ready.ui}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const { code, stderr } = await done;
+    expect(stderr).toContain('SIGTERM: shutting down');
+    expect(stderr).not.toContain('stdin closed');
+    expect(code).toBe(0);
+  });
+
+  it('stops when its IPC channel closes (started with fork() or an ipc stdio)', async () => {
+    const child = spawn(process.execPath, [cliPath, '--ports', '0'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }) as unknown as ChildProcessWithoutNullStreams;
+    children.push(child);
+    const done = finish(child);
+    await readyLine(child);
+    child.disconnect();
+    const { code, stderr } = await done;
+    expect(stderr).toContain('IPC channel closed: shutting down');
+    expect(code).toBe(0);
+  });
+
+  it.each([
+    ['as its child', false],
+    ['through sh -c, as npx runs a bin; the shell outlives the killed tool', true],
+  ])('with --exit-with-parent, stops when the tool that started it (%s) is killed without a chance to clean up', async (_how, viaShell) => {
+    // A tool that starts the CLI with its own stdin passed on (no pipe to close), prints the CLI's pid, then waits.
+    const cliArgs = [cliPath, '--ports', '0', '--json-banner', '--exit-with-parent'];
+    const command = viaShell ? `['sh', ['-c', '${process.execPath} ${cliArgs.join(' ')}; true']]` : `[process.execPath, ${JSON.stringify(cliArgs)}]`;
+    const parentScript = `
+      const { spawn } = require('node:child_process');
+      const [file, args] = ${command};
+      const cli = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit'] });
+      console.log(JSON.stringify({ cliPid: cli.pid }));
+    `;
+    const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'pipe'] }) as unknown as ChildProcessWithoutNullStreams;
+    children.push(parent);
+    let out = '';
+    let err = '';
+    parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    parent.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Both processes write to these pipes: they close only when the CLI has exited too.
+    const cliGone = Promise.all([once(parent.stdout, 'close'), once(parent.stderr, 'close')]);
+    const lines = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { cliPid?: number; event?: string; ui?: string });
+    await new Promise<void>((resolve) => {
+      const check = () => lines().some((l) => l.event === 'ready') && lines().some((l) => l.cliPid) && resolve();
+      parent.stdout.on('data', check);
+      check();
+    });
+    const { cliPid } = lines().find((l) => l.cliPid)!;
+    const { ui } = lines().find((l) => l.event === 'ready')!;
+    expect((await fetch(`${ui}/healthz`)).status).toBe(200);
+    try {
+      parent.kill('SIGKILL');
+      await cliGone;
+      expect(err).toMatch(/parent process \d+ exited: shutting down/);
+      // Gone, not just quiet (its pid may linger as a zombie until whoever adopted it reaps it): nothing listens.
+      await expect(fetch(`${ui}/healthz`)).rejects.toThrow();
+    } finally {
+      try {
+        process.kill(cliPid!, 'SIGKILL');
+      } catch {
+        // already gone, as it should be
+      }
+    }
+  });
+});

@@ -163,3 +163,19 @@ describe('--max-size', () => {
     expect(() => parseCli(['--max-size', 'lots'], {})).toThrow(/--max-size must be a size/);
   });
 });
+
+describe('--exit-with-parent', () => {
+  it.each<[string[], NodeJS.ProcessEnv, boolean]>([
+    [[], {}, false],
+    [['--exit-with-parent'], {}, true],
+    [[], { MAILSANDBOX_EXIT_WITH_PARENT: '1' }, true],
+    [[], { MAILSANDBOX_EXIT_WITH_PARENT: 'yes' }, true],
+    [[], { MAILSANDBOX_EXIT_WITH_PARENT: '0' }, false],
+  ])('is off unless asked for: %j with %j gives %s', (argv, env, expected) => {
+    expect(parseCli(argv, env).exitWithParent).toBe(expected);
+  });
+
+  it('is listed in --help with its environment variable', () => {
+    expect(formatHelp()).toMatch(/--exit-with-parent\s+MAILSANDBOX_EXIT_WITH_PARENT/);
+  });
+});
