@@ -74,10 +74,16 @@ export default async function run() {
   const resolver = zoneResolver(zone);
   const check = await dkimVerify(signed, { resolver });
   if (check.results[0].status.result !== 'pass') throw new Error(`DKIM bench message does not verify: ${check.results[0].status.result}`);
-  const hashBase = time(() => createHash('sha256').update(signed).digest(), 10);
-  const dkim = await timeAsync(() => dkimVerify(signed, { resolver }), 10);
+  const hashBase = time(() => createHash('sha256').update(signed).digest(), 20);
+  // Warm, as a sandbox that has checked a few messages is: mailauth's canonicaliser is a per-byte JS loop whose first
+  // runs are interpreted; the cold first run is reported on its own.
+  const coldStart = performance.now();
+  await dkimVerify(signed, { resolver });
+  const dkimCold = performance.now() - coldStart;
+  for (let i = 0; i < 3; i++) await dkimVerify(signed, { resolver });
+  const dkim = await timeAsync(() => dkimVerify(signed, { resolver }), 20);
 
-  const row = (what, ms, base, target) => `| ${what} | ${ms < 1 ? ms.toFixed(3) : ms.toFixed(2)} ms | ${base === null ? '—' : `${(ms / base).toFixed(1)}×`} | ${target} | ${ms <= Number(target.replace(/[^\d.]/g, '')) ? 'met' : 'missed'} |`;
+  const row = (what, ms, base, target) => `| ${what} | ${ms < 1 ? ms.toFixed(3) : ms.toFixed(2)} ms | ${base === null ? '—' : `${(ms / base).toFixed(1)}×`} | ${target} | ${target === '—' ? '' : ms <= Number(target.replace(/[^\d.]/g, '')) ? 'met' : 'missed'} |`;
   return [
     '## checks',
     '',
@@ -87,7 +93,8 @@ export default async function run() {
     '|---|---|---|---|---|',
     row('HTML compat + accessibility, first run', first, baseline, '≤ 50 ms'),
     row('HTML compat + accessibility, cached (sandbox.check)', cached, null, '≤ 1 ms'),
-    row('DKIM verification (mailauth, rsa-sha256)', dkim, hashBase, '≤ 20 ms'),
+    row('DKIM verification (mailauth, rsa-sha256), warm', dkim, hashBase, '≤ 20 ms'),
+    row('DKIM verification, the first in the process (cold JIT)', dkimCold, hashBase, '—'),
     '',
     `Baselines: one regex pass over the HTML ${baseline.toFixed(2)} ms; SHA-256 of the 1 MB message ${hashBase.toFixed(2)} ms.`,
   ].join('\n');
