@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { execFile } from 'node:child_process';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox, type SandboxOptions, type WebhookDelivery } from '../../src/index.js';
 import { RawSmtpClient } from './smtp-helpers.js';
@@ -138,6 +139,34 @@ describe('webhooks', () => {
     const metrics = await (await fetch(`${sandbox.url}/metrics`)).text();
     expect(metrics).toMatch(/^mailsandbox_webhook_deliveries_total\{result="retry"\} 2$/m);
     expect(metrics).toMatch(/^mailsandbox_webhook_deliveries_total\{result="success"\} 1$/m);
+  });
+
+  it('sends each step of a delivery (queued, retried, delivered) on the WebSocket feed as webhook.delivery', async () => {
+    const hook = await receiver((n, res) => res.writeHead(n === 1 ? 500 : 200).end('x'));
+    cleanups.push(() => hook.server.close());
+    const sandbox = await sandboxWith({ urls: [hook.url], retryDelaysMs: [20] });
+    const ws = new WebSocket(`ws://127.0.0.1:${sandbox.ports.http}/api/v1/events`);
+    cleanups.push(() => ws.terminate());
+    const frames: Array<{ type: string; data: WebhookDelivery }> = [];
+    const delivered = new Promise<void>((resolve) =>
+      ws.on('message', (raw: Buffer) => {
+        const frame = JSON.parse(raw.toString()) as { type: string; data: WebhookDelivery };
+        if (frame.type !== 'webhook.delivery') return;
+        frames.push(frame);
+        if (frame.data.result !== 'pending') resolve();
+      }),
+    );
+    await once(ws, 'open');
+    await sandbox.send({ from: 'a@example.test', to: 'b@example.test', subject: 'feed me', text: 'x' });
+    await delivered;
+    expect(frames.map((f) => [f.data.result, f.data.attempts, f.data.status])).toEqual([
+      ['pending', 0, null],
+      ['pending', 1, 500],
+      ['success', 2, 200],
+    ]);
+    expect(new Set(frames.map((f) => f.data.id)).size).toBe(1);
+    // The frames carry what GET /api/v1/webhooks lists.
+    expect(sandbox.webhookDeliveries()[0]).toEqual(frames[2].data);
   });
 
   it('gives up after the last retry and records the failure with its reason', async () => {
