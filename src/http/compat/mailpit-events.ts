@@ -8,6 +8,9 @@ import { maxBufferedBytes } from '../live-feed.js';
 import { checkUpgrade, hostPolicyOf } from '../security.js';
 import { mailpitSummary } from './mailpit-shapes.js';
 
+/** Stats frames are coalesced over this window (Mailpit sends them at most four times a second too). */
+const statsDelayMs = 250;
+
 /** `/mailpit/api/events`, or `/mailpit/mailbox/ADDRESS/api/events` for one mailbox's events. */
 const eventsPath = /^\/mailpit(?:\/mailbox\/([^/]+))?\/api\/events$/;
 
@@ -19,7 +22,7 @@ export interface MailpitEvents {
 
 /**
  * Mailpit's WebSocket: `{ Type, Data }` frames — `new` (MessageSummary), `update` (`{ ID, Read, Tags }`), `delete`
- * (`{ ID }`), `truncate` (null) and `stats` (`{ Total, Unread, Version }`) after each change. Another store
+ * (`{ ID }`), `truncate` (null) and `stats` (`{ Total, Unread, Version }`) shortly after changes. Another store
  * subscriber, like live-feed.ts, with the same upgrade checks (Host, auth, cross-site) and the same cut-off for a
  * client that stops reading. Client frames are ignored.
  */
@@ -38,8 +41,22 @@ export function createMailpitEvents(ctx: ServerContext, version: string): Mailpi
       if (!inScope(ws, m)) continue;
       frame ??= JSON.stringify({ Type: type, Data: data() });
       send(ws, frame);
-      send(ws, statsFrame(ws));
     }
+    scheduleStats();
+  };
+  // Counting walks the store, so like Mailpit the counts go out at most every statsDelayMs, after the last change.
+  let statsTimer: NodeJS.Timeout | null = null;
+  const scheduleStats = () => {
+    statsTimer ??= setTimeout(() => {
+      statsTimer = null;
+      const frames = new Map<string | undefined, string>();
+      for (const ws of wss.clients) {
+        const scope = scopes.get(ws);
+        if (!frames.has(scope)) frames.set(scope, statsFrame(ws));
+        send(ws, frames.get(scope)!);
+      }
+    }, statsDelayMs);
+    statsTimer.unref();
   };
   const statsFrame = (ws: WebSocket) => {
     let total = 0;
@@ -76,6 +93,7 @@ export function createMailpitEvents(ctx: ServerContext, version: string): Mailpi
       return true;
     },
     close() {
+      if (statsTimer) clearTimeout(statsTimer);
       for (const off of offs) off();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

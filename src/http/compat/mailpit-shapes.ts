@@ -3,7 +3,7 @@ import { decodeCharset } from '../../mime/header-params.js';
 import { findBodyStart, parseAddressList, parseHeaderFields } from '../../mime/header-summary.js';
 import { paramValue, parseMimeTree, type MimeNode } from '../../mime/mime-tree.js';
 import { htmlToReadableText } from '../../mime/readable-text.js';
-import { textOfTree, transferDecode } from '../../mime/searchable-text.js';
+import { transferDecode } from '../../mime/searchable-text.js';
 import type { MessageStore } from '../../store/message-store.js';
 import type { Address, StoredMessage } from '../../store/types.js';
 
@@ -27,6 +27,8 @@ export interface MailpitAttachment {
 
 /** Characters of the list snippet, as Mailpit cuts it. */
 const snippetLength = 250;
+/** Encoded bytes of the body read for a snippet: a list or a WebSocket frame never decodes a whole large body. */
+const snippetSourceBytes = 16 * 1024;
 
 export function mailpitAddress(a: Address | null | undefined): MailpitAddress {
   return { Name: a?.name ?? '', Address: a?.address ?? '' };
@@ -94,6 +96,17 @@ function partText(raw: Buffer, node: MimeNode | null): string {
   return node ? decodeCharset(partContent(raw, node), paramValue(node.params, 'charset') ?? 'utf-8') : '';
 }
 
+/** The start of the text body (or of the HTML's text), whitespace collapsed, cut like Mailpit's snippet. */
+function snippetOf(raw: Buffer, parts: MailpitParts): string {
+  const node = parts.text ?? parts.html;
+  if (!node) return '';
+  // A cut through a multi-byte character or an escape only spoils the last character, which the cut drops anyway.
+  const head = transferDecode(raw.subarray(node.bodyStart, Math.min(node.end, node.bodyStart + snippetSourceBytes)), node.encoding);
+  const decoded = decodeCharset(head, paramValue(node.params, 'charset') ?? 'utf-8');
+  const text = (node === parts.html ? htmlToReadableText(decoded) : decoded).replace(/\s+/g, ' ').trim();
+  return text.length > snippetLength ? `${text.slice(0, snippetLength)}...` : text;
+}
+
 /** Finds a part by its PartID (`1`, `2.1`); null when there is none. */
 export function partById(tree: MimeNode, id: string): MimeNode | null {
   if (!/^\d{1,5}(\.\d{1,5}){0,20}$/.test(id)) return null;
@@ -123,9 +136,8 @@ function attachmentOf(raw: Buffer, node: MimeNode): MailpitAttachment {
 
 /** A list entry (`MessageSummary`). */
 export function mailpitSummary(store: MessageStore, m: StoredMessage) {
-  const tree = parseMimeTree(m.raw);
+  const parts = partsOf(parseMimeTree(m.raw));
   const fields = headerFields(m);
-  const text = textOfTree(m.raw, tree).replace(/\s+/g, ' ').trim();
   return {
     ID: m.id,
     MessageID: m.summary.messageId,
@@ -140,8 +152,8 @@ export function mailpitSummary(store: MessageStore, m: StoredMessage) {
     Username: m.connection.authUser ?? '',
     Tags: [...m.tags],
     Size: m.size,
-    Attachments: partsOf(tree).attachments.length,
-    Snippet: text.length > snippetLength ? `${text.slice(0, snippetLength)}...` : text,
+    Attachments: parts.attachments.length,
+    Snippet: snippetOf(m.raw, parts),
   };
 }
 
