@@ -113,6 +113,16 @@ describe('MailHog API beyond the client', () => {
     controller.abort();
   });
 
+  it('answers bad paging and unknown messages with a clear 400 or 404, and keeps serving', async () => {
+    expect((await rawRequest(port, { path: '/mailhog/api/v2/messages?limit=ten' })).status).toBe(400);
+    expect((await rawRequest(port, { path: '/mailhog/api/v2/search?kind=to' })).status).toBe(400);
+    const missing = await rawRequest(port, { path: '/mailhog/api/v1/messages/nope/download' });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toBe('Message not found');
+    expect((await rawRequest(port, { method: 'PATCH', path: '/mailhog/api/v1/messages' })).status).toBe(405);
+    expect((await api.messages())!.total).toBe(0);
+  });
+
   it('refuses cross-site requests like /api does', async () => {
     const res = await rawRequest(port, { path: '/mailhog/api/v2/messages', headers: { Origin: 'https://evil.example' } });
     expect(res.status).toBe(403);

@@ -314,6 +314,11 @@ describe('Mailpit API: HTTP safety and bad input (SPEC §8, §10)', () => {
     expect((await mailpit.listMessages()).total).toBe(0);
   });
 
+  it('refuses a release without a configured relay, naming the flag, and sends nothing', async () => {
+    const id = await sendOrder(1);
+    await expect(mailpit.releaseMessage(id, { To: ['ann@elsewhere.test'] })).rejects.toThrow(/400 .*--relay/);
+  });
+
   it('serves a message HTML view only inside a sandboxing CSP', async () => {
     const id = await sendOrder(1, { html: '<p>hi</p><script>alert(1)</script>' });
     const res = await fetch(`${url}/mailpit/view/${id}.html`);
