@@ -283,6 +283,21 @@ describe('Mailpit API: events WebSocket', () => {
     ws.close();
   });
 
+  it("sends a mailbox-scoped client only that mailbox's new messages", async () => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/mailpit/mailbox/bob@example.test/api/events`);
+    const firstNew = new Promise<{ Type: string; Data: any }>((done) =>
+      ws.on('message', (data) => {
+        const f = JSON.parse(String(data));
+        if (f.Type === 'new') done(f);
+      }),
+    );
+    await new Promise((open) => ws.once('open', open));
+    await sendOrder(1, { to: 'ann@example.test' });
+    const bobs = await sendOrder(2, { to: 'bob@example.test' });
+    expect((await firstNew).Data.ID).toBe(bobs);
+    ws.close();
+  });
+
   it('refuses a cross-site WebSocket upgrade', async () => {
     const ws = new WebSocket(`${url.replace('http', 'ws')}/mailpit/api/events`, { headers: { Origin: 'https://evil.example' } });
     const status = await new Promise<number>((done) => ws.on('unexpected-response', (_req, res) => done(res.statusCode ?? 0)));
