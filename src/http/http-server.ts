@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import type { HttpContext } from './http-context.js';
 import { connectionShareOf, guardConnections } from './connection-guard.js';
 import { createLiveFeed } from './live-feed.js';
+import { createMailpitEvents } from './compat/mailpit-events.js';
 
 export interface HttpDeps {
   info(): SandboxInfo;
@@ -44,10 +45,13 @@ export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: H
   // (429 past maxWaiters), so they get room of their own rather than locking the UI out.
   guardConnections(server, connectionShareOf(limits.maxConnections + limits.maxWaiters));
   const feed = createLiveFeed(ctx, deps.info().version, deps.webhooks?.());
-  server.on('upgrade', (req, socket, head) => feed.handleUpgrade(req, socket, head));
+  // SPEC §16: Mailpit's WebSocket path is its own feed; every other upgrade goes to ours.
+  const mailpitEvents = createMailpitEvents(ctx, deps.info().version);
+  server.on('upgrade', (req, socket, head) => mailpitEvents.handleUpgrade(req, socket, head) || feed.handleUpgrade(req, socket, head));
   return new Promise((resolve, reject) => {
     server.once('error', (err) => {
       feed.close();
+      mailpitEvents.close();
       reject(err);
     });
     server.listen(opts.port, opts.host, () => {
@@ -57,6 +61,7 @@ export function startHttpServer(ctx: ServerContext, opts: ListenOptions, deps: H
         (closed ??= new Promise<void>((done) => {
           closing.abort();
           feed.close();
+          mailpitEvents.close();
           server.close(() => done());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), closeGraceMs).unref();

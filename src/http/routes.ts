@@ -16,6 +16,8 @@ import { listTags, putTags } from './handlers/tags.js';
 import { sendJson } from './handlers/send.js';
 import { getRelay, releaseMessage } from './handlers/release.js';
 import { getMetrics, listWebhooks } from './handlers/observability.js';
+import { mailpitRoutes } from './compat/mailpit.js';
+import { mailhogRoutes } from './compat/mailhog.js';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Handlers = Partial<Record<Method, RequestHandler | RequestHandler[]>>;
@@ -54,6 +56,9 @@ export function registerRoutes(app: Router, h: HttpContext): void {
   route(app, '/api/v1/relay', { get: getRelay(h) });
   route(app, '/api/v1/webhooks', { get: listWebhooks(h) });
   route(app, '/metrics', { get: getMetrics(h) });
+  // SPEC §16: Mailpit's and MailHog's APIs, adapters over the same store and search.
+  app.use('/mailpit', mailpitRoutes(h));
+  app.use('/mailhog', mailhogRoutes(h));
 }
 
 /** One path, its methods, and a 405 with `Allow` for every other method. */

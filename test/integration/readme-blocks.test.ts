@@ -54,7 +54,13 @@ const isTs = (b: Block) => b.lang === 'ts' || b.lang === 'typescript';
 const isShell = (b: Block) => b.lang === 'sh' || b.lang === 'bash';
 const isVitestSuite = (b: Block) => /from 'vitest'/.test(b.code);
 const needsDocker = (b: Block) => b.code.includes('mailsandbox/testcontainers');
-const fileOf = (b: Block) => `readme-block-${b.index}${isVitestSuite(b) ? '.test' : ''}.ts`;
+// The Playwright recipe is two files: its config (named as Playwright looks for it) and a spec run by `playwright test`.
+const isPlaywrightConfig = (b: Block) => /from '@playwright\/test'/.test(b.code) && b.code.includes('defineConfig(');
+const isPlaywrightSpec = (b: Block) => b.code.includes("from 'mailsandbox/playwright'");
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+const fileOf = (b: Block) =>
+  isPlaywrightConfig(b) ? 'playwright.config.ts' : `readme-block-${b.index}${isVitestSuite(b) ? '.test' : isPlaywrightSpec(b) ? '.spec' : ''}.ts`;
 
 /** The app code the recipes call: sends one mail to 127.0.0.1:$SMTP_PORT with nodemailer's defaults. */
 const appSource = `import nodemailer from 'nodemailer';
@@ -67,6 +73,8 @@ async function send(to: string, subject: string, text: string): Promise<void> {
 
 export const requestPasswordReset = (to: string) => send(to, 'Reset your password', 'Open https://app.example.test/reset?token=abc123 to reset it.');
 export const sendWelcomeMail = (to: string) => send(to, 'Welcome', 'Hello and welcome.');
+// The Playwright recipe's app (a sign-up form that mails a confirmation link): the sample project's own.
+export { startSignupApp, type SignupApp } from './signup-app.js';
 `;
 
 /** The project's own `npm test` in the shell recipe: sends a mail and waits for it through the REST API. */
@@ -112,13 +120,14 @@ beforeAll(async () => {
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', scripts: { test: 'node project-test.mjs' } }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, timeout: 240_000 });
   // The tools a user's project brings itself (optional peers and dev tools), from this repository's install.
-  for (const dep of ['vitest', 'typescript', 'testcontainers', '@types/node', '@types/nodemailer']) {
+  for (const dep of ['vitest', 'typescript', 'testcontainers', '@types/node', '@types/nodemailer', '@playwright/test']) {
     await mkdir(join(app, 'node_modules', dep, '..'), { recursive: true });
     if (!existsSync(join(app, 'node_modules', dep))) await symlink(join(root, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
   }
   const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'build', rootDir: '.', types: ['node'], skipLibCheck: true };
   await writeFile(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
   await writeFile(join(app, 'app.ts'), appSource);
+  await writeFile(join(app, 'signup-app.ts'), await readFile(join(root, 'fixtures/playwright-sample/signup-app.ts'), 'utf8'));
   await writeFile(join(app, 'project-test.mjs'), projectTest);
   await writeFile(join(app, 'welcome.eml'), 'From: app@example.test\r\nTo: ann@example.test\r\nSubject: Welcome\r\n\r\nHello\r\n');
   for (const b of blocks.filter(isTs)) await writeFile(join(app, fileOf(b)), b.code);
@@ -133,6 +142,7 @@ beforeAll(async () => {
     SUBMISSION_PORT: String(ready.ports.submission),
     POP3S_PORT: String(ready.ports.pop3s),
     MAILSANDBOX_LOG_LEVEL: 'warn',
+    CHROMIUM_PATH: chromiumPath,
   };
 }, 300_000);
 
@@ -188,6 +198,13 @@ describe('README.md code blocks', () => {
       expect(code, output).toBe(0);
       return;
     }
+    if (isPlaywrightSpec(b)) {
+      const cli = join(project, 'node_modules', '@playwright', 'test', 'cli.js');
+      const { stdout } = await run(process.execPath, [cli, 'test', '--reporter=line', fileOf(b)], { cwd: project, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 150_000 });
+      expect(stdout).toMatch(/\b\d+ passed\b/);
+      expect(stdout).not.toMatch(/\b\d+ (failed|skipped|flaky)\b/);
+      return;
+    }
     if (isVitestSuite(b)) {
       const vitest = join(project, 'node_modules', 'vitest', 'vitest.mjs');
       const { stdout } = await run(process.execPath, [vitest, 'run', fileOf(b)], { cwd: project, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 120_000 });
@@ -197,8 +214,17 @@ describe('README.md code blocks', () => {
     const { stderr } = await run(process.execPath, [join('build', fileOf(b).replace(/\.ts$/, '.js'))], { cwd: project, env, timeout: 60_000 });
     expect(stderr).not.toMatch(/Error/);
   };
-  const withoutDocker = runnable.filter((b) => !needsDocker(b));
+  // The Playwright config is not run on its own: `playwright test` reads it when it runs the spec.
+  const withoutDocker = runnable.filter((b) => !needsDocker(b) && !isPlaywrightSpec(b) && !isPlaywrightConfig(b));
   it.each(withoutDocker.map((b) => [b.line, b.lang, b] as const))('runs the block at README line %i (%s) as written', (_line, _lang, b) => runBlock(b), 180_000);
+
+  // The Playwright recipe needs a browser: Debian's Chromium, which CI installs.
+  if (!hasChromium && process.env.CI) throw new Error(`${chromiumPath} is required in CI for the README's Playwright recipe`);
+  it.skipIf(!hasChromium).each(runnable.filter(isPlaywrightSpec).map((b) => [b.line, b] as const))(
+    `runs the Playwright recipe at README line %i with playwright test${hasChromium ? '' : ` [skipped: ${chromiumPath} is not installed]`}`,
+    (_line, b) => runBlock(b),
+    180_000,
+  );
 
   // Blocks that start a container run where a Docker engine has the image (CI: docker/ci-engine.sh), and must there.
   const canRunDocker = hasDockerImage || !!process.env.MAILSANDBOX_REQUIRE_DOCKER;

@@ -1,55 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/index.js';
 import { parseSpamdReport } from '../../src/checks/spamd-client.js';
+import { gtube, hasSpamd, spamdBin, startSpamd } from './spamd-helpers.js';
 
-// SPAMD_BIN names the spamd to start (default: Debian's /usr/sbin/spamd; `.ci/spamd.sh` installs it).
-const spamdBin = process.env.SPAMD_BIN ?? '/usr/sbin/spamd';
-const hasSpamd = existsSync(spamdBin);
 if (!hasSpamd && process.env.CI) throw new Error(`spamd not found at ${spamdBin}: run .ci/spamd.sh (CI must not skip the spam check tests)`);
-const gtube = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-/** Waits until spamd answers PING with PONG (it compiles its rules first, which takes seconds on a loaded box). */
-async function waitForSpamd(port: number, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`spamd exited with ${child.exitCode}`);
-    const pong = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => s.end('PING SPAMC/1.5\r\n\r\n'));
-      let text = '';
-      s.on('data', (d) => (text += d.toString()));
-      s.on('close', () => resolve(text.includes('PONG')));
-      s.on('error', () => resolve(false));
-    });
-    if (pong) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('spamd did not start in time');
-}
 
 describe.skipIf(!hasSpamd)(`spam check against a throwaway spamd${hasSpamd ? '' : ` (skipped: no spamd at ${spamdBin}; set SPAMD_BIN or run .ci/spamd.sh)`}`, () => {
   let spamd: ChildProcess;
   let sb: Sandbox;
   beforeAll(async () => {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'mailsandbox-spamd-'));
-    spamd = spawn(spamdBin, [`--listen=127.0.0.1:${port}`, '--max-children=1', '--min-children=1', '--nouser-config', `--pidfile=${join(dir, 'spamd.pid')}`, '--syslog=stderr', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
-    spamd.stderr?.resume();
-    await waitForSpamd(port, spamd);
+    const started = await startSpamd();
+    spamd = started.child;
+    const port = started.port;
     sb = await createSandbox({ smtp: { port: false }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: 0 }, logLevel: 'silent', spamd: `127.0.0.1:${port}` });
   }, 180_000);
   afterAll(async () => {
