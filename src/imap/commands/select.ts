@@ -1,6 +1,6 @@
 import { MailboxView } from '../mailbox-view.js';
 import { bad, no } from '../imap-error.js';
-import { isQresyncOn, toModseq, vanishedEarlier } from '../condstore.js';
+import { isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier } from '../condstore.js';
 import { expectArgCount, getMailbox, getNumber, getSequenceSet, toKeyword } from '../wire/args.js';
 import { formatFlags } from '../wire/encoder.js';
 import { resolveSequenceSet, type SequenceSet } from '../wire/sequence-set.js';
@@ -35,7 +35,8 @@ export const select = defineCommand({
     if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen.seq}] First unseen`);
     await s.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
     await s.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
-    await s.untagged(`OK [HIGHESTMODSEQ ${folder.highestModseq}] Highest`);
+    // Only to CONDSTORE sessions, as Dovecot does: an IMAP4rev1 client need not see it.
+    if (isCondstoreOn(s)) await s.untagged(`OK [HIGHESTMODSEQ ${folder.highestModseq}] Highest`);
     if (params.qresync && params.qresync.uidValidity === folder.uidValidity) await resync(ctx, view, params.qresync);
     return ok(`${ctx.name} completed`, isReadOnly ? 'READ-ONLY' : 'READ-WRITE');
   },
