@@ -249,11 +249,12 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /**
    * IMAP COPY/MOVE: new placements in `target`, all or none. Refused with LIMIT when the folder would pass
-   * `maxFolderMessages`. Emits `placement.added` per copy and `message.updated` once per message.
+   * `maxFolderMessages`, and with OVERQUOTA (not for a MOVE) past the mailbox's quota. Emits `placement.added` per copy and `message.updated` once per message.
    */
-  copyPlacements(sources: readonly Placement[], target: Folder, origin?: unknown, flags?: readonly string[]): Placement[] {
+  copyPlacements(sources: readonly Placement[], target: Folder, origin?: unknown, flags?: readonly string[], isMove = false): Placement[] {
     this.#limits.checkFolderRoom(target, sources.length);
-    this.#limits.checkQuota(this.#mailboxes.get(target.mailbox), sources.length, sources.reduce((n, s) => n + s.message.size, 0));
+    // A MOVE within one mailbox takes no more of its quota: the sources go right after.
+    if (!isMove) this.#limits.checkQuota(this.#mailboxes.get(target.mailbox), sources.length, sources.reduce((n, s) => n + s.message.size, 0));
     const copies: Placement[] = [];
     const touched = new Set<StoredMessage>();
     for (const s of sources) {
