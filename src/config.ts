@@ -133,6 +133,10 @@ export interface SandboxOptions extends TeamOptions {
   maxMessages?: number;
   /** Byte budget of the stored messages; oldest evicted first; 0 = unlimited. Default 1 GiB. */
   maxSize?: number;
+  /** Quota per mailbox (RFC 9208 `MESSAGE`): messages across its folders; past it SMTP 452 4.2.2, IMAP `NO [OVERQUOTA]`, HTTP 507. 0 = none (default). */
+  quotaMessages?: number;
+  /** Quota per mailbox (RFC 9208 `STORAGE`): bytes of its messages across its folders. 0 = none (default). */
+  quotaSize?: number;
   smtpAuth?: SmtpAuthMode;
   /** A file of `address:password` lines. */
   usersFile?: string;
@@ -181,6 +185,8 @@ export interface SandboxConfig extends TeamConfig {
   readonly maxMessageSize: number;
   readonly maxMessages: number;
   readonly maxSize: number;
+  readonly quotaMessages: number;
+  readonly quotaSize: number;
   readonly smtpAuth: SmtpAuthMode;
   readonly usersFile?: string;
   readonly users?: Readonly<Record<string, string>>;
@@ -238,6 +244,10 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (!Number.isInteger(maxSize) || maxSize < 0) problems.push(`max size must be a whole number of bytes >= 0, got ${String(maxSize)}`);
   // A budget smaller than one message would evict every message the moment it is stored.
   else if (maxSize > 0 && maxSize < maxMessageSize) problems.push(`max size (${maxSize} bytes) must be at least the max message size (${maxMessageSize} bytes), or 0 for unlimited`);
+  const quotaMessages = options.quotaMessages ?? 0;
+  if (!Number.isInteger(quotaMessages) || quotaMessages < 0) problems.push(`quota messages must be a whole number >= 0, got ${String(quotaMessages)}`);
+  const quotaSize = options.quotaSize ?? 0;
+  if (!Number.isInteger(quotaSize) || quotaSize < 0) problems.push(`quota size must be a whole number of bytes >= 0, got ${String(quotaSize)}`);
   // smtpAuth 'required' without users is allowed: accept-any with AUTH required tests that a client authenticates.
   const smtpAuth = options.smtpAuth ?? 'optional';
   if (!authModes.includes(smtpAuth)) problems.push(`smtp auth must be one of ${authModes.join(', ')}, got ${String(smtpAuth)}`);
@@ -261,7 +271,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
   const faultOptions = { faults: options.faults, faultsFile: options.faultsFile, smtpExtensions };
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, quotaMessages, quotaSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -424,6 +434,25 @@ export const flagSpecs: readonly FlagSpec[] = [
       const n = parseSize(v);
       if (n === undefined) problems.push(`${from} must be a size like 1073741824, 5GB or 1GiB, got ${JSON.stringify(v)}`);
       else o.maxSize = n;
+    },
+  },
+  {
+    flag: 'quota-messages',
+    env: 'MAILSANDBOX_QUOTA_MESSAGES',
+    help: 'messages per mailbox (all folders) before deliveries are refused as over quota, 0 = none (default 0)',
+    apply(o, v, problems, from) {
+      if (/^\d+$/.test(v)) o.quotaMessages = Number(v);
+      else problems.push(`${from} must be a whole number, got ${JSON.stringify(v)}`);
+    },
+  },
+  {
+    flag: 'quota-size',
+    env: 'MAILSANDBOX_QUOTA_SIZE',
+    help: 'bytes of messages per mailbox (all folders) before deliveries are refused as over quota, 0 = none (default 0)',
+    apply(o, v, problems, from) {
+      const n = parseSize(v);
+      if (n === undefined) problems.push(`${from} must be a size like 1048576, 5MB or 1MiB, got ${JSON.stringify(v)}`);
+      else o.quotaSize = n;
     },
   },
   {

@@ -7,6 +7,7 @@ import type { ImapSession } from './session.js';
  */
 export function capabilities(session: ImapSession): string {
   const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'IDLE', 'UIDPLUS', 'MOVE', 'NAMESPACE', 'ID', 'ENABLE', 'UNSELECT', 'SPECIAL-USE', 'CHILDREN'];
+  caps.push('CONDSTORE', 'QRESYNC', 'QUOTA', 'QUOTA=RES-MESSAGE', 'QUOTA=RES-STORAGE'); // RFC 7162, RFC 9208
   if (session.state === 'not-authenticated') {
     caps.push('AUTH=PLAIN');
     if (session.canStartTls) caps.push('STARTTLS');

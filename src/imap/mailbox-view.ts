@@ -2,7 +2,7 @@ import type { MessageStore } from '../store/message-store.js';
 import type { Folder, Placement } from '../store/types.js';
 import { bad } from './imap-error.js';
 import { formatFlags } from './wire/encoder.js';
-import { highestNumber, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
+import { formatSequenceSet, highestNumber, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
 
 const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
@@ -44,6 +44,8 @@ export class MailboxView {
     readonly origin: unknown,
     /** Called whenever an update is queued (IDLE pushes it at once). */
     readonly onUpdate: () => void,
+    /** The session's enabled extensions, read live: CONDSTORE adds MODSEQ to flag updates, QRESYNC sends VANISHED. */
+    readonly enabled: ReadonlySet<string> = new Set(),
   ) {
     this.#list = [...folder.placements];
     // EXAMINE must not change state (RFC 3501 §6.3.2), so it sees \Recent without claiming it.
@@ -150,7 +152,8 @@ export class MailboxView {
     for (const p of this.#flagsChanged) {
       const seq = this.seqOf(p);
       if (seq === 0 || this.#gone.has(p)) continue;
-      lines.push(...this.announceKeywords(p.flags), `${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.flags, this.recent.has(p))})`);
+      const modseq = this.enabled.has('CONDSTORE') ? ` MODSEQ (${p.modseq})` : '';
+      lines.push(...this.announceKeywords(p.flags), `${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.flags, this.recent.has(p))}${modseq})`);
     }
     this.#flagsChanged.clear();
     return lines;
@@ -163,17 +166,21 @@ export class MailboxView {
   #takeExpunges(lines: string[]): void {
     const list = this.#list;
     let kept = 0;
+    // QRESYNC (RFC 7162 §3.2.10): one VANISHED with the UIDs instead of an EXPUNGE each.
+    const vanished: number[] | null = this.enabled.has('QRESYNC') ? [] : null;
     // Each EXPUNGE renumbers what follows: a gone message is announced at its position among those kept so far.
     for (let i = 0; i < list.length; i++) {
       const p = list[i];
       if (this.#gone.has(p)) {
-        lines.push(`${kept + 1} EXPUNGE`);
+        if (vanished) vanished.push(p.uid);
+        else lines.push(`${kept + 1} EXPUNGE`);
         this.recent.delete(p);
         this.#flagsChanged.delete(p);
       } else list[kept++] = p;
     }
     list.length = kept;
     this.#gone.clear();
+    if (vanished?.length) lines.push(`VANISHED ${formatSequenceSet(vanished)}`);
   }
 
   #countRecent(): number {

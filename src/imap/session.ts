@@ -39,6 +39,8 @@ export class ImapSession {
   badCommands = 0;
   /** Failed LOGIN/AUTHENTICATE attempts on this connection. */
   authFailures = 0;
+  /** Extensions turned on for this connection (ENABLE, RFC 5161; CONDSTORE also by its enabling commands). */
+  readonly enabled = new Set<string>();
   readonly log: SessionHandle;
   #socket: Duplex;
   #out: Buffer[] = [];

@@ -38,7 +38,7 @@ export interface ServerContext {
  */
 export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
   const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
-  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes });
+  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes, quotaMessages: config.quotaMessages, quotaSize: config.quotaSize });
   const details = new MessageDetailsCache();
   store.on('message.deleted', (m) => details.delete(m.id));
   store.on('store.cleared', () => details.clear());

@@ -109,6 +109,7 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
     // Refused for this recipient alone, so the others still get the message (SPEC §10 "Copies and names").
     const refusal = ctx.store.refusalFor(address.address);
     if (refusal === 'folder-full') return done(new SmtpError(452, '4.2.2 Error: mailbox full'));
+    if (refusal === 'over-quota') return done(new SmtpError(452, '4.2.2 Error: mailbox over quota'));
     if (refusal === 'too-many-mailboxes') return done(new SmtpError(452, '4.3.1 Error: too many mailboxes in the sandbox'));
     done();
   }
@@ -185,6 +186,7 @@ function receiveMessage(
         settle(null, deliver(ctx, connection, session, raw));
       } catch (err) {
         // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA.
+        if (err instanceof StoreError && err.code === 'OVERQUOTA') return settle(new SmtpError(452, `4.2.2 Error: ${err.message}, message not stored`));
         if (err instanceof StoreError && err.code === 'LIMIT') return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
         ctx.logger.error('smtp: could not store a message', { session: session.id, err });
         settle(new SmtpError(451, 'Error: local error in processing, message not stored'));

@@ -1,3 +1,4 @@
+import { emptyVanishedLog } from './modseq.js';
 import type { Folder, Mailbox, Placement, SpecialUse } from './types.js';
 
 /** The folders every mailbox starts with, and their SPECIAL-USE attributes (RFC 6154). */
@@ -23,13 +24,13 @@ export function normalizeFolderName(name: string): string {
 }
 
 export function createFolder(mailbox: string, name: string, uidValidity: number, specialUse?: SpecialUse, subscribed = true): Folder {
-  return { name, mailbox, uidValidity, uidNext: 1, specialUse, subscribed, placements: [] };
+  return { name, mailbox, uidValidity, uidNext: 1, specialUse, subscribed, placements: [], highestModseq: 1, vanished: emptyVanishedLog() };
 }
 
 export function createMailbox(address: string, nextUidValidity: () => number): Mailbox {
   const folders = new Map<string, Folder>();
   for (const f of defaultFolders) folders.set(f.name, createFolder(address, f.name, nextUidValidity(), f.specialUse));
-  return { address, createdAt: new Date(), folders, pop3LockedBy: null };
+  return { address, createdAt: new Date(), folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 } };
 }
 
 /** Binary search for a UID in a folder's placements (ascending UIDs); -1 when absent. */

@@ -6,6 +6,7 @@ import { arrivalTags, normalizeTags } from './tags.js';
 import { createMailbox, createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder } from './mailbox.js';
 import { MessagePlacements } from './message-placements.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
+import { nextModseq, recordVanished, resetVanished } from './modseq.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
@@ -61,7 +62,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const targets: NonNullable<DeliveryInput['targets']> = input.targets ?? input.envelope.rcptTo.map((mailbox) => ({ mailbox }));
     if (targets.length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
     if (input.id !== undefined && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
-    const resolved = this.#resolveTargets(targets);
+    const resolved = this.#resolveTargets(targets, input.raw.length);
     const receivedAt = input.receivedAt ?? new Date();
     const message: StoredMessage = {
       id: input.id ?? newMessageId(),
@@ -152,8 +153,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    */
   clear(origin?: unknown): void {
     for (const mb of this.#mailboxes.values()) {
+      mb.usage = { messages: 0, bytes: 0 };
       for (const f of mb.folders.values()) {
         const gone = f.placements.splice(0);
+        if (gone.length) recordVanished(f, gone.map((p) => p.uid), nextModseq(f));
         for (const p of gone) this.emit('placement.removed', p, origin);
       }
     }
@@ -183,6 +186,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const next = normalizeTags(tags);
     if (next.join('\u0000') === message.tags.join('\u0000')) return message.tags;
     message.tags = next;
+    // Tags are message metadata too: a CONDSTORE client's CHANGEDSINCE sees the message as changed.
+    for (const p of this.#placements.get(id)?.items ?? []) p.modseq = nextModseq(p.folder);
     this.emit('message.updated', message);
     return next;
   }
@@ -210,7 +215,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       } else if (mode === 'add') for (const f of flags) own.add(f);
       else for (const f of flags) own.delete(f);
       this.#placements.get(p.message.id)?.seenChanged(wasSeen, own.has('\\Seen'));
-      if ([...own].sort().join(' ') !== before) changed.push(p);
+      if ([...own].sort().join(' ') !== before) {
+        p.modseq = nextModseq(p.folder);
+        changed.push(p);
+      }
     }
     for (const p of changed) this.emit('placement.flags', p, origin);
     for (const m of new Set(changed.map((p) => p.message))) this.emit('message.updated', m);
@@ -241,10 +249,12 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /**
    * IMAP COPY/MOVE: new placements in `target`, all or none. Refused with LIMIT when the folder would pass
-   * `maxFolderMessages`. Emits `placement.added` per copy and `message.updated` once per message.
+   * `maxFolderMessages`, and with OVERQUOTA (not for a MOVE) past the mailbox's quota. Emits `placement.added` per copy and `message.updated` once per message.
    */
-  copyPlacements(sources: readonly Placement[], target: Folder, origin?: unknown, flags?: readonly string[]): Placement[] {
+  copyPlacements(sources: readonly Placement[], target: Folder, origin?: unknown, flags?: readonly string[], isMove = false): Placement[] {
     this.#limits.checkFolderRoom(target, sources.length);
+    // A MOVE within one mailbox takes no more of its quota: the sources go right after.
+    if (!isMove) this.#limits.checkQuota(this.#mailboxes.get(target.mailbox), sources.length, sources.reduce((n, s) => n + s.message.size, 0));
     const copies: Placement[] = [];
     const touched = new Set<StoredMessage>();
     for (const s of sources) {
@@ -260,7 +270,9 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * alone), or null when it would be accepted.
    */
   refusalFor(address: string): DeliveryRefusal | null {
-    const inbox = this.getMailbox(address)?.folders.get('INBOX');
+    const mailbox = this.getMailbox(address);
+    if (mailbox && !this.#limits.hasQuotaRoom(mailbox, 1, 1)) return 'over-quota';
+    const inbox = mailbox?.folders.get('INBOX');
     if (inbox) return this.#limits.hasFolderRoom(inbox, 1) ? null : 'folder-full';
     return this.#limits.hasMailboxRoom(this.#mailboxes.size, 1) ? null : 'too-many-mailboxes';
   }
@@ -380,6 +392,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     this.#nextUidValidity = Math.max(this.#nextUidValidity, folder.uidValidity + 1);
     (folder as { uidValidity: number }).uidValidity = this.#nextUidValidity++;
     folder.placements.forEach((p, i) => ((p as { uid: number }).uid = i + 1));
+    resetVanished(folder);
     folder.uidNext = folder.placements.length + 1;
     this.emit('folder.uidvalidity', folder);
     return folder;
@@ -405,7 +418,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   // ---- internals ----
 
   /** Checks every target folder and limit before creating any mailbox, so a refused delivery leaves nothing behind. */
-  #resolveTargets(targets: NonNullable<DeliveryInput['targets']>): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
+  #resolveTargets(targets: NonNullable<DeliveryInput['targets']>, size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
     const newMailboxes = new Set<string>();
     for (const t of targets) {
       const name = normalizeFolderName(t.folder ?? 'INBOX');
@@ -414,6 +427,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       if (!exists) throw new StoreError('NONEXISTENT', `No folder ${name} in ${normalizeAddress(t.mailbox)}`);
       const folder = mailbox?.folders.get(name);
       if (folder) this.#limits.checkFolderRoom(folder, 1);
+      this.#limits.checkQuota(mailbox, 1, size);
       if (!mailbox) newMailboxes.add(normalizeAddress(t.mailbox));
     }
     this.#limits.checkMailboxRoom(this.#mailboxes.size, newMailboxes.size);
@@ -433,11 +447,20 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       flags: flags.length ? new Set(flags) : this.#noFlags,
       internalDate,
       recent: true,
+      modseq: nextModseq(folder),
     };
     folder.placements.push(placement);
+    this.#countUsage(folder.mailbox, 1, message.size);
     this.#placements.get(message.id)?.add(placement);
     this.emit('placement.added', placement, origin);
     return placement;
+  }
+
+  #countUsage(address: string, messages: number, bytes: number): void {
+    const usage = this.#mailboxes.get(address)?.usage;
+    if (!usage) return;
+    usage.messages += messages;
+    usage.bytes += bytes;
   }
 
   /** The placement's own flag set, swapped in for the shared empty one before its first change. */
@@ -454,7 +477,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       groupInto(byFolder, p.folder, p);
       groupInto(byMessage, p.message.id, p);
     }
-    for (const [folder, set] of byFolder) removeFromFolder(folder, set);
+    for (const [folder, set] of byFolder) {
+      removeFromFolder(folder, set);
+      // One MODSEQ per folder for the whole batch: it is one change, as an EXPUNGE is.
+      recordVanished(folder, [...set].map((p) => p.uid), nextModseq(folder));
+      let bytes = 0;
+      for (const p of set) bytes += p.message.size;
+      this.#countUsage(folder.mailbox, -set.size, bytes === 0 ? 0 : -bytes);
+    }
     for (const [id, set] of byMessage) this.#placements.get(id)?.remove(set);
     for (const p of gone) this.emit('placement.removed', p, origin);
   }

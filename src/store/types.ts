@@ -1,4 +1,5 @@
 import type { CompactTranscript } from './transcript.js';
+import type { VanishedLog } from './modseq.js';
 
 /** A parsed address: `name` is '' when the header had none. */
 export interface Address {
@@ -97,6 +98,8 @@ export interface Placement {
   readonly internalDate: Date;
   /** `\Recent`: true until the first IMAP session that selects the folder claims it. */
   recent: boolean;
+  /** MODSEQ (RFC 7162): the folder's HIGHESTMODSEQ when this placement last changed. Set only by the store (modseq.ts). */
+  modseq: number;
 }
 
 export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk';
@@ -111,6 +114,10 @@ export interface Folder {
   subscribed: boolean;
   /** Placements in ascending UID order. Read-only to everything but the store. */
   readonly placements: Placement[];
+  /** HIGHESTMODSEQ (RFC 7162): raised by every change in the folder, through `nextModseq` only. */
+  highestModseq: number;
+  /** Expunged UIDs with their MODSEQ, for QRESYNC (bounded; see modseq.ts). */
+  vanished: VanishedLog;
 }
 
 export interface Mailbox {
@@ -121,6 +128,8 @@ export interface Mailbox {
   readonly folders: Map<string, Folder>;
   /** The POP3 session holding the maildrop lock (RFC 1939 §8), or null. */
   pop3LockedBy: string | null;
+  /** What counts against the quota (RFC 9208): placements in all folders and their bytes. Kept by the store. */
+  usage: { messages: number; bytes: number };
 }
 
 /** What `deliver()` needs; the store fills id, seq, size, summary. */
@@ -171,7 +180,7 @@ export type FlagMode = 'set' | 'add' | 'remove';
 /** Why a store operation was refused; protocols map `code` to their own answers. */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID' | 'LIMIT',
+    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID' | 'LIMIT' | 'OVERQUOTA',
     message: string,
   ) {
     super(message);
@@ -191,6 +200,10 @@ export interface StoreOptions {
   maxFolders?: number;
   /** Mailboxes in the store. */
   maxMailboxes?: number;
+  /** Quota (RFC 9208) per mailbox: messages across its folders; 0 or absent = none. */
+  quotaMessages?: number;
+  /** Quota per mailbox: bytes of its messages across its folders; 0 or absent = none. */
+  quotaSize?: number;
 }
 
 export interface StoreStats {

@@ -179,3 +179,18 @@ describe('--exit-with-parent', () => {
     expect(formatHelp()).toMatch(/--exit-with-parent\s+MAILSANDBOX_EXIT_WITH_PARENT/);
   });
 });
+
+describe('--quota-messages and --quota-size', () => {
+  it('read counts and sizes from the flags or MAILSANDBOX_QUOTA_*, default to none and refuse junk', () => {
+    expect(parseCli(['--quota-messages', '50'], {}).options.quotaMessages).toBe(50);
+    expect(parseCli([], { MAILSANDBOX_QUOTA_MESSAGES: '7' }).options.quotaMessages).toBe(7);
+    expect(parseCli(['--quota-size', '5MiB'], {}).options.quotaSize).toBe(5 * 1024 * 1024);
+    expect(parseCli([], { MAILSANDBOX_QUOTA_SIZE: '1MB' }).options.quotaSize).toBe(1_000_000);
+    expect(resolveConfig({}).quotaMessages).toBe(0);
+    expect(resolveConfig({}).quotaSize).toBe(0);
+    expect(() => resolveConfig({ quotaMessages: -1 })).toThrow(/quota messages must be a whole number/);
+    expect(() => resolveConfig({ quotaSize: 1.5 })).toThrow(/quota size must be a whole number of bytes/);
+    expect(() => parseCli(['--quota-messages', 'many'], {})).toThrow(/--quota-messages must be a whole number/);
+    expect(() => parseCli(['--quota-size', 'big'], {})).toThrow(/--quota-size must be a size/);
+  });
+});

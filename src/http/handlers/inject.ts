@@ -59,6 +59,7 @@ export const injectMessage = (h: HttpContext): RequestHandler => (req, res) => {
       targets: mailboxes.map((mailbox) => ({ mailbox, folder, flags })),
     });
   } catch (err) {
+    if (err instanceof StoreError && err.code === 'OVERQUOTA') throw new HttpError(507, 'over_quota', err.message);
     if (err instanceof StoreError) throw new HttpError(err.code === 'NONEXISTENT' ? 404 : 409, err.code.toLowerCase(), err.message);
     throw err;
   }

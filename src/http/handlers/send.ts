@@ -15,6 +15,7 @@ export const sendJson = (h: HttpContext): RequestHandler => async (req, res) => 
     res.status(201).location(`/api/v1/messages/${message.id}`).json(toSummary(h.ctx.store, message));
   } catch (err) {
     if (err instanceof SendValidationError) throw new HttpError(400, 'bad_request', err.message, { field: err.field });
+    if (err instanceof StoreError && err.code === 'OVERQUOTA') throw new HttpError(507, 'over_quota', err.message);
     if (err instanceof StoreError && err.code === 'TOOBIG') throw new HttpError(413, 'too_large', err.message);
     // A store limit (mailboxes, a folder's messages) refuses it as POST /api/v1/messages does.
     if (err instanceof StoreError) throw new HttpError(409, err.code.toLowerCase(), err.message);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { capabilities } from '../capabilities.js';
 import { bad } from '../imap-error.js';
 import { formatImapValue } from '../wire/encoder.js';
-import { anyState, authenticated, defineCommand, noArgs, ok } from './define.js';
+import { anyState, defineCommand, noArgs, ok } from './define.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
@@ -54,19 +54,5 @@ export const id = defineCommand({
     const info = formatImapValue(['name', 'mailsandbox', 'version', version, 'vendor', 'mailsandbox']);
     await ctx.session.untagged(`ID ${info.toString('latin1')}`);
     return ok('ID completed');
-  },
-});
-
-// ENABLE capability... — RFC 5161. Nothing here is ENABLE-able (no CONDSTORE/UTF8=ACCEPT), so none is enabled.
-export const enable = defineCommand({
-  names: ['ENABLE'],
-  states: authenticated,
-  usesSequenceNumbers: false,
-  parseArgs(args) {
-    if (args.length === 0) throw bad('ENABLE needs at least one capability');
-  },
-  async run(ctx) {
-    await ctx.session.untagged('ENABLED');
-    return ok('ENABLE completed');
   },
 });

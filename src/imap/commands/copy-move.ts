@@ -25,7 +25,7 @@ export const copy = defineCommand({
     const { store } = ctx.server;
     const sources = view.resolve(set, ctx.isUid).filter((e) => !view.isGone(e.placement));
     // All or nothing: past the folder's limit the store refuses the whole command (`NO [LIMIT]`).
-    const copies = storeCall(() => store.copyPlacements(sources.map((e) => e.placement), target, ctx.session));
+    const copies = storeCall(() => store.copyPlacements(sources.map((e) => e.placement), target, ctx.session, undefined, isMove));
     const code = copies.length
       ? `COPYUID ${target.uidValidity} ${formatSequenceSet(sources.map((e) => e.placement.uid))} ${formatSequenceSet(copies.map((p) => p.uid))}`
       : null;

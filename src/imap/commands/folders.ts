@@ -4,6 +4,7 @@ import type { Mailbox } from '../../store/types.js';
 import { expectArgCount, getAstring, getList, getMailbox, toKeyword } from '../wire/args.js';
 import { authenticated, defineCommand, ok, type CommandContext } from './define.js';
 import { folderOf, mailboxOf, parentsOf, storeCall } from './folder-access.js';
+import { enableCondstore } from '../condstore.js';
 
 // CREATE mailbox — RFC 3501 §6.3.3. A trailing `/` is dropped; missing superiors are created too.
 // The folder named is subscribed (clients that list only subscribed folders show it at once); superiors created
@@ -93,7 +94,8 @@ export const namespace = defineCommand({
   },
 });
 
-const statusItems = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'] as const;
+// HIGHESTMODSEQ: RFC 7162 §3.1.6; DELETED, DELETED-STORAGE: RFC 9208 §4.2 (STORAGE in units of 1024 octets).
+const statusItems = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE'] as const;
 type StatusItem = (typeof statusItems)[number];
 
 // STATUS mailbox (item ...) — RFC 3501 §6.3.10
@@ -109,6 +111,8 @@ export const status = defineCommand({
   },
   async run(ctx, { name, items }) {
     const folder = folderOf(ctx, name);
+    if (items.includes('HIGHESTMODSEQ')) await enableCondstore(ctx);
+    const deleted = () => folder.placements.filter((p) => p.flags.has('\\Deleted'));
     const value = (item: StatusItem): number => {
       switch (item) {
         case 'MESSAGES':
@@ -121,6 +125,12 @@ export const status = defineCommand({
           return folder.uidValidity;
         case 'UNSEEN':
           return folder.placements.filter((p) => !p.flags.has('\\Seen')).length;
+        case 'HIGHESTMODSEQ':
+          return folder.highestModseq;
+        case 'DELETED':
+          return deleted().length;
+        case 'DELETED-STORAGE':
+          return Math.ceil(deleted().reduce((n, p) => n + p.message.size, 0) / 1024);
       }
     };
     const list = items.map((i) => `${i} ${value(i)}`).join(' ');

@@ -1,5 +1,6 @@
 import type { CommandSpec } from './define.js';
-import { capability, enable, id, logout, noop } from './any-state.js';
+import { capability, id, logout, noop } from './any-state.js';
+import { enable } from './enable.js';
 import { append } from './append.js';
 import { authenticate, login, starttls } from './auth.js';
 import { copy } from './copy-move.js';
@@ -10,6 +11,7 @@ import { list } from './list.js';
 import { search } from './search/search.js';
 import { check, close, expunge, select, unselect } from './select.js';
 import { store } from './store.js';
+import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 
 /** Every command the server knows, one line each: name -> declaration (states, arguments, handler). */
 export const commands: ReadonlyMap<string, CommandSpec<any>> = new Map<string, CommandSpec<any>>([
@@ -37,6 +39,9 @@ export const commands: ReadonlyMap<string, CommandSpec<any>> = new Map<string, C
   ['APPEND', append],
   ['NAMESPACE', namespace],
   ['IDLE', idle],
+  ['GETQUOTA', getQuota], // RFC 9208
+  ['GETQUOTAROOT', getQuotaRoot],
+  ['SETQUOTA', setQuota],
   // selected — RFC 3501 §6.4 and extensions
   ['CHECK', check],
   ['CLOSE', close],

@@ -7,7 +7,7 @@ import type { Token } from '../../wire/tokenizer.js';
  * fetch-att (RFC 3501 §6.4.5, §9). Parsed once per command into a flat list; the renderer walks it per message.
  */
 export type FetchItem =
-  | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' }
+  | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' }
   | { kind: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' }
   | { kind: 'section'; section: BodySection; isPeek: boolean; partial: { start: number; count?: number } | null; label: string };
 
@@ -16,7 +16,7 @@ const macros: Record<string, string[]> = {
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
-const simple = new Set(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+const simple = new Set(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'MODSEQ']);
 
 /** `FETCH set ALL`, `FETCH set UID`, `FETCH set (UID FLAGS BODY.PEEK[HEADER])`. UID is added for UID FETCH. */
 export function parseFetchItems(arg: Token, isUid: boolean): FetchItem[] {

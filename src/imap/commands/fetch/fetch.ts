@@ -3,9 +3,11 @@ import { bodyStructureOf } from '../../../mime/body-structure.js';
 import { envelopeOf } from '../../../mime/envelope.js';
 import { partialBytes, sectionBytes } from '../../../mime/section.js';
 import type { Placement } from '../../../store/types.js';
-import { no } from '../../imap-error.js';
+import { bad, no } from '../../imap-error.js';
+import { enableCondstore, isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier } from '../../condstore.js';
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
-import { expectArgCount, getSequenceSet } from '../../wire/args.js';
+import { expectArgCount, getSequenceSet, toKeyword } from '../../wire/args.js';
+import type { Token } from '../../wire/tokenizer.js';
 import { formatFlags, formatImapValue, formatInternalDate } from '../../wire/encoder.js';
 import { defineCommand, ok, selected } from '../define.js';
 import { parseFetchItems, setsSeen, type FetchItem } from './fetch-items.js';
@@ -20,24 +22,37 @@ export const fetch = defineCommand({
   states: selected,
   usesSequenceNumbers: true,
   parseArgs(args, ctx) {
-    expectArgCount(args, 2);
-    return { set: getSequenceSet(args, 0), items: parseFetchItems(args[1], ctx.isUid) };
+    expectArgCount(args, 2, 3);
+    const modifiers = parseFetchModifiers(args[2], ctx.isUid);
+    const items = parseFetchItems(args[1], ctx.isUid);
+    // CHANGEDSINCE implies MODSEQ (RFC 7162 §3.1.4.1).
+    if (modifiers.changedSince !== null && !items.some((i) => i.kind === 'MODSEQ')) items.push({ kind: 'MODSEQ' });
+    return { set: getSequenceSet(args, 0), items, ...modifiers };
   },
-  async run(ctx, { set, items }) {
+  async run(ctx, { set, items, changedSince, vanished }) {
     const view = ctx.session.view;
     if (!view) throw no('No folder selected');
+    if (vanished && !isQresyncOn(ctx.session)) throw bad('VANISHED needs QRESYNC enabled first (ENABLE QRESYNC)');
+    if (items.some((i) => i.kind === 'MODSEQ')) await enableCondstore(ctx);
     const markSeen = setsSeen(items) && !view.isReadOnly;
     const cache = ctx.session.cache;
+    if (vanished && changedSince !== null) {
+      const line = vanishedEarlier(view.folder, changedSince, set);
+      if (line) await ctx.session.untagged(line);
+    }
+    // With CONDSTORE on, a FETCH that sets \Seen reports the new MODSEQ with the new FLAGS (RFC 7162 §3.1.4).
+    const withModseq = isCondstoreOn(ctx.session) && !items.some((i) => i.kind === 'MODSEQ') ? [...items, { kind: 'MODSEQ' } as FetchItem] : items;
     for (const entry of view.resolve(set, ctx.isUid)) {
       // A client that hung up mid-FETCH must not make the server render the rest of the folder.
       if (ctx.session.isClosed) break;
       const p = entry.placement;
+      if (changedSince !== null && p.modseq <= changedSince) continue;
       // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
       const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
       if (isNewlySeen || items.some((i) => i.kind === 'FLAGS')) {
         for (const line of view.announceKeywords(p.flags)) await ctx.session.untagged(line);
       }
-      const { bytes, summary } = renderFetch(entry, items, view, cache, isNewlySeen);
+      const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
       await ctx.session.send(bytes, ctx.session.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
     }
     return ok(`${ctx.name} completed`);
@@ -78,6 +93,8 @@ function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: Mes
       return ['INTERNALDATE', Buffer.from(formatInternalDate(p.internalDate))];
     case 'RFC822.SIZE':
       return ['RFC822.SIZE', Buffer.from(String(raw.length))];
+    case 'MODSEQ':
+      return ['MODSEQ', Buffer.from(`(${p.modseq})`)];
     case 'ENVELOPE':
       return ['ENVELOPE', cache.formatted(p.message, 'ENVELOPE', () => formatImapValue(envelopeOf(mime.treeOf(p.message))))];
     case 'BODYSTRUCTURE':
@@ -96,6 +113,22 @@ function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: Mes
       return [item.label, literal(item.partial ? partialBytes(bytes, item.partial.start, item.partial.count) : bytes)];
     }
   }
+}
+
+/** fetch-modifier list (RFC 7162 §3.1.4.1, §3.2.6): `(CHANGEDSINCE n)`, and for UID FETCH `(CHANGEDSINCE n VANISHED)`. */
+function parseFetchModifiers(t: Token | undefined, isUid: boolean): { changedSince: number | null; vanished: boolean } {
+  const out = { changedSince: null as number | null, vanished: false };
+  if (!t) return out;
+  if (t.type !== 'list' || t.items.length === 0) throw bad('FETCH modifiers must be a parenthesised list');
+  for (let i = 0; i < t.items.length; i++) {
+    const name = toKeyword(t.items[i], 'FETCH modifier');
+    if (name === 'CHANGEDSINCE') out.changedSince = toModseq(t.items[++i], 'CHANGEDSINCE');
+    else if (name === 'VANISHED') out.vanished = true;
+    else throw bad(`Unknown FETCH modifier ${name.slice(0, 30)}`);
+  }
+  if (out.vanished && !isUid) throw bad('VANISHED is for UID FETCH only');
+  if (out.vanished && out.changedSince === null) throw bad('VANISHED needs CHANGEDSINCE');
+  return out;
 }
 
 function literal(bytes: Buffer): [Buffer, Buffer] {

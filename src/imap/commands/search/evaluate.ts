@@ -52,6 +52,8 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
       return inRanges(entry.seq, resolveSequenceSet(key.set, scope.maxSeq));
     case 'uid':
       return inRanges(p.uid, resolveSequenceSet(key.set, scope.maxUid));
+    case 'modseq':
+      return p.modseq >= key.modseq;
   }
 }
 

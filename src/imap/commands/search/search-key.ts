@@ -1,4 +1,5 @@
 import { bad, no } from '../../imap-error.js';
+import { toModseq } from '../../condstore.js';
 import { getAstring, getDate, getNumber, toSequenceSet } from '../../wire/args.js';
 import type { SequenceSet } from '../../wire/sequence-set.js';
 import type { Token } from '../../wire/tokenizer.js';
@@ -18,7 +19,9 @@ export type SearchKey =
   | { op: 'body' | 'text'; value: string }
   | { op: 'date'; of: 'internal' | 'sent'; cmp: 'before' | 'on' | 'since'; date: Date }
   | { op: 'size'; cmp: 'larger' | 'smaller'; size: number }
-  | { op: 'seq' | 'uid'; set: SequenceSet };
+  | { op: 'seq' | 'uid'; set: SequenceSet }
+  /** MODSEQ n (RFC 7162 §3.1.5): changed at or after n. The per-flag entry names are accepted and read as "any". */
+  | { op: 'modseq'; modseq: number };
 
 /** NOT NOT NOT ... or nested parentheses deeper than this are refused rather than recursed into. */
 export const maxSearchDepth = 64;
@@ -48,6 +51,22 @@ const dateKeys: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']>
 const charsets = new Set(['UTF-8', 'US-ASCII']);
 
 /** `[CHARSET x] key...` -> one key. Throws BAD on syntax, NO [BADCHARSET] on an unknown charset. */
+/** True when the key uses MODSEQ: the SEARCH response then ends with `(MODSEQ highest)` (RFC 7162 §3.1.5). */
+export function usesModseq(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'modseq':
+      return true;
+    case 'and':
+      return key.keys.some(usesModseq);
+    case 'or':
+      return usesModseq(key.left) || usesModseq(key.right);
+    case 'not':
+      return usesModseq(key.key);
+    default:
+      return false;
+  }
+}
+
 export function parseSearch(args: readonly Token[]): SearchKey {
   let i = 0;
   if (args[0]?.type === 'atom' && args[0].value.toUpperCase() === 'CHARSET') {
@@ -117,6 +136,16 @@ function parseOtherKey(name: string, c: Cursor, depth: number): SearchKey {
       return { op: 'uid', set: toSequenceSet(arg('UID set')) };
     case 'NOT':
       return { op: 'not', key: parseKey(c, depth + 1) };
+    case 'MODSEQ': {
+      // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer; ext = entry-name SP entry-type-req
+      const first = c.args[c.i];
+      if (first && first.type === 'string') {
+        const type = c.args[c.i + 1];
+        if (!type || !/^(priv|shared|all)$/i.test(type.type === 'atom' ? type.value : '')) throw bad('MODSEQ entry type must be priv, shared or all');
+        c.i += 2;
+      }
+      return { op: 'modseq', modseq: toModseq(c.args[c.i++], 'MODSEQ', true) };
+    }
     case 'OR': {
       const left = parseKey(c, depth + 1);
       return { op: 'or', left, right: parseKey(c, depth + 1) };

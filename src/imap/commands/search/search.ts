@@ -1,7 +1,8 @@
 import { no } from '../../imap-error.js';
 import { defineCommand, ok, selected } from '../define.js';
 import { matches, type SearchScope } from './evaluate.js';
-import { parseSearch } from './search-key.js';
+import { parseSearch, usesModseq } from './search-key.js';
+import { enableCondstore } from '../../condstore.js';
 
 /**
  * SEARCH [CHARSET charset] search-key... — RFC 3501 §6.4.4; UID SEARCH returns UIDs (§6.4.8).
@@ -19,8 +20,16 @@ export const search = defineCommand({
     const last = entries[entries.length - 1];
     const scope: SearchScope = { view, mime: ctx.session.mime, maxSeq: entries.length, maxUid: last ? last.placement.uid : 0 };
     const found: number[] = [];
-    for (const e of entries) if (matches(key, e, scope)) found.push(ctx.isUid ? e.placement.uid : e.seq);
-    await ctx.session.untagged(found.length ? `SEARCH ${found.join(' ')}` : 'SEARCH');
+    const withModseq = usesModseq(key);
+    if (withModseq) await enableCondstore(ctx);
+    let highest = 0;
+    for (const e of entries) {
+      if (!matches(key, e, scope)) continue;
+      found.push(ctx.isUid ? e.placement.uid : e.seq);
+      if (e.placement.modseq > highest) highest = e.placement.modseq;
+    }
+    const modseq = withModseq && found.length ? ` (MODSEQ ${highest})` : '';
+    await ctx.session.untagged(found.length ? `SEARCH ${found.join(' ')}${modseq}` : 'SEARCH');
     return ok(`${ctx.name} completed`);
   },
 });
