@@ -1,5 +1,8 @@
 import type { ImapSession } from './session.js';
 
+/** Issue 18 extensions (SPEC §17), each listed once complete and tested. */
+const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN'];
+
 /**
  * The CAPABILITY list (SPEC §7). STARTTLS only where it can happen (plain port, not yet encrypted);
  * AUTH= and STARTTLS are dropped once logged in, as RFC 3501 §7.2.1 allows — clients re-read it after login.
@@ -14,5 +17,7 @@ export function capabilities(session: ImapSession): string {
     if (session.isTlsRequired) caps.push('LOGINDISABLED');
   }
   caps.push(`APPENDLIMIT=${session.server.config.maxMessageSize}`);
+  // RFC 4731, 5182, 5032 (search), RFC 5256/5267 (sort, thread) and the rest of issue 18's own part.
+  caps.push(...clientDeveloperCaps);
   return caps.join(' ');
 }

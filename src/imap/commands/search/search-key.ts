@@ -18,7 +18,9 @@ export type SearchKey =
   | { op: 'body' | 'text'; value: string }
   | { op: 'date'; of: 'internal' | 'sent'; cmp: 'before' | 'on' | 'since'; date: Date }
   | { op: 'size'; cmp: 'larger' | 'smaller'; size: number }
-  | { op: 'seq' | 'uid'; set: SequenceSet };
+  | { op: 'seq' | 'uid'; set: SequenceSet }
+  /** WITHIN (RFC 5032): INTERNALDATE more (OLDER) or less (YOUNGER) than `seconds` before the search runs. */
+  | { op: 'age'; cmp: 'older' | 'younger'; seconds: number };
 
 /** NOT NOT NOT ... or nested parentheses deeper than this are refused rather than recursed into. */
 export const maxSearchDepth = 64;
@@ -84,7 +86,7 @@ function parseKey(c: Cursor, depth: number): SearchKey {
   if (headerKeys[name]) return { op: 'header', field: headerKeys[name], value: getAstring(c.args, c.i++, name) };
   if (addressKeys[name]) return { op: 'address', field: addressKeys[name], value: getAstring(c.args, c.i++, name) };
   if (dateKeys[name]) return { op: 'date', of: dateKeys[name][0], cmp: dateKeys[name][1], date: getDate(c.args, c.i++) };
-  if (/^[\d*:,]+$/.test(t.value)) return { op: 'seq', set: toSequenceSet(t.value) };
+  if (/^[\d*:,]+$/.test(t.value) || t.value === '$') return { op: 'seq', set: toSequenceSet(t.value) };
   return parseOtherKey(name, c, depth);
 }
 
@@ -115,6 +117,12 @@ function parseOtherKey(name: string, c: Cursor, depth: number): SearchKey {
       return { op: 'size', cmp: name === 'LARGER' ? 'larger' : 'smaller', size: getNumber(c.args, c.i++, 'size') };
     case 'UID':
       return { op: 'uid', set: toSequenceSet(arg('UID set')) };
+    case 'OLDER':
+    case 'YOUNGER': {
+      const seconds = getNumber(c.args, c.i++, 'interval');
+      if (seconds === 0) throw bad(`${name} needs an interval of at least 1 second`);
+      return { op: 'age', cmp: name === 'OLDER' ? 'older' : 'younger', seconds };
+    }
     case 'NOT':
       return { op: 'not', key: parseKey(c, depth + 1) };
     case 'OR': {
