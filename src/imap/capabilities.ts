@@ -1,7 +1,7 @@
 import type { ImapSession } from './session.js';
 
 /** Issue 18 extensions (SPEC §17), each listed once complete and tested. */
-const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN'];
+const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN', 'SORT', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES'];
 
 /**
  * The CAPABILITY list (SPEC §7). STARTTLS only where it can happen (plain port, not yet encrypted);

@@ -8,6 +8,8 @@ import { create, del, namespace, rename, status, subscribe } from './folders.js'
 import { idle } from './idle.js';
 import { list } from './list.js';
 import { search } from './search/search.js';
+import { sort } from './sort/sort.js';
+import { thread } from './sort/thread.js';
 import { check, close, expunge, select, unselect } from './select.js';
 import { store } from './store.js';
 
@@ -43,12 +45,16 @@ export const commands: ReadonlyMap<string, CommandSpec<any>> = new Map<string, C
   ['UNSELECT', unselect],
   ['EXPUNGE', expunge],
   ['SEARCH', search],
+  ['SORT', sort],
+  ['THREAD', thread],
   ['FETCH', fetch],
   ['STORE', store],
   ['COPY', copy],
   ['MOVE', copy],
   ['UID EXPUNGE', expunge],
   ['UID SEARCH', search],
+  ['UID SORT', sort],
+  ['UID THREAD', thread],
   ['UID FETCH', fetch],
   ['UID STORE', store],
   ['UID COPY', copy],

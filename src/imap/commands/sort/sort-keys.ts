@@ -1,0 +1,39 @@
+import type { Address, Placement } from '../../../store/types.js';
+import { baseSubject, casemap } from './base-subject.js';
+
+/** SORT criteria (RFC 5256 §3). */
+export type SortKey = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO';
+export const sortKeys: readonly SortKey[] = ['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO'];
+
+/** The value a message sorts by for one key: numbers for dates and sizes, collation keys for text. */
+export function sortValue(p: Placement, key: SortKey): number | string {
+  const m = p.message;
+  switch (key) {
+    case 'ARRIVAL':
+      return p.internalDate.getTime();
+    case 'DATE':
+      return sentDate(p);
+    case 'SIZE':
+      return m.raw.length;
+    case 'SUBJECT':
+      return baseSubject(m.summary.subject).key;
+    case 'FROM':
+      return addrMailbox(m.summary.from ? [m.summary.from] : []);
+    case 'TO':
+      return addrMailbox(m.summary.to);
+    case 'CC':
+      return addrMailbox(m.summary.cc);
+  }
+}
+
+/** RFC 5256: the Date header in UTC, or INTERNALDATE when it is missing or unreadable. */
+export function sentDate(p: Placement): number {
+  return (p.message.summary.date ?? p.internalDate).getTime();
+}
+
+/** RFC 5256: the addr-mailbox (local part) of the first address; none sorts as the empty string, first. */
+function addrMailbox(list: readonly Address[]): string {
+  const first = list[0]?.address ?? '';
+  const at = first.lastIndexOf('@');
+  return casemap(at >= 0 ? first.slice(0, at) : first);
+}
