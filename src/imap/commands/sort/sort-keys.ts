@@ -1,12 +1,13 @@
 import type { Address, Placement } from '../../../store/types.js';
-import { baseSubject, casemap } from './base-subject.js';
+import { casemap } from './base-subject.js';
+import type { SortFactsCache } from './sort-facts.js';
 
 /** SORT criteria (RFC 5256 §3). */
 export type SortKey = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO';
 export const sortKeys: readonly SortKey[] = ['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO'];
 
 /** The value a message sorts by for one key: numbers for dates and sizes, collation keys for text. */
-export function sortValue(p: Placement, key: SortKey): number | string {
+export function sortValue(p: Placement, key: SortKey, facts: SortFactsCache): number | string {
   const m = p.message;
   switch (key) {
     case 'ARRIVAL':
@@ -16,7 +17,7 @@ export function sortValue(p: Placement, key: SortKey): number | string {
     case 'SIZE':
       return m.raw.length;
     case 'SUBJECT':
-      return baseSubject(m.summary.subject).key;
+      return facts.of(m).subject.key;
     case 'FROM':
       return addrMailbox(m.summary.from ? [m.summary.from] : []);
     case 'TO':

@@ -7,6 +7,7 @@ import { parseSearch, type SearchKey } from '../search/search-key.js';
 import { formatEsearch, savedPart, takeReturnOptions, type ReturnOptions } from '../search/search-return.js';
 import { searchEntries, selectedView } from '../search/search.js';
 import { compareKeys } from './base-subject.js';
+import type { SortFactsCache } from './sort-facts.js';
 import { sortKeys, sortValue, type SortKey } from './sort-keys.js';
 
 interface Criterion {
@@ -30,7 +31,7 @@ export const sort = defineCommand({
   },
   async run(ctx, { options, criteria, key }) {
     const view = selectedView(ctx);
-    const sorted = sortEntries(searchEntries(view, ctx, key), criteria);
+    const sorted = sortEntries(searchEntries(view, ctx, key), criteria, ctx.session.cache.sortFacts);
     const numbers = sorted.map((e) => (ctx.isUid ? e.placement.uid : e.seq));
     if (!options) {
       await ctx.session.untagged(numbers.length ? `SORT ${numbers.join(' ')}` : 'SORT');
@@ -78,8 +79,8 @@ export function parseCharsetAndKeys(args: readonly Token[]): SearchKey {
 }
 
 /** Sorted copy: each message's values are computed once (a comparator must not re-parse headers n log n times). */
-export function sortEntries(entries: readonly ViewEntry[], criteria: readonly Criterion[]): ViewEntry[] {
-  const rows = entries.map((entry) => ({ entry, values: criteria.map((c) => sortValue(entry.placement, c.key)) }));
+export function sortEntries(entries: readonly ViewEntry[], criteria: readonly Criterion[], facts: SortFactsCache): ViewEntry[] {
+  const rows = entries.map((entry) => ({ entry, values: criteria.map((c) => sortValue(entry.placement, c.key, facts)) }));
   rows.sort((a, b) => {
     for (let i = 0; i < criteria.length; i++) {
       const x = a.values[i];

@@ -1,11 +1,10 @@
-import type { MimeCache } from '../../../mime/mime-cache.js';
-import { headerValues } from '../../../mime/mime-tree.js';
 import { bad } from '../../imap-error.js';
 import type { ViewEntry } from '../../mailbox-view.js';
 import { getKeyword } from '../../wire/args.js';
 import { defineCommand, ok, selected } from '../define.js';
 import { searchEntries, selectedView } from '../search/search.js';
-import { baseSubject, compareKeys } from './base-subject.js';
+import { compareKeys } from './base-subject.js';
+import type { SortFactsCache } from './sort-facts.js';
 import { parseCharsetAndKeys } from './sort.js';
 import { sentDate } from './sort-keys.js';
 
@@ -29,7 +28,7 @@ export const thread = defineCommand({
   async run(ctx, { algorithm, key }) {
     const view = selectedView(ctx);
     const entries = searchEntries(view, ctx, key);
-    const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.mime) : threadBySubject(entries);
+    const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.cache.sortFacts) : threadBySubject(entries, ctx.session.cache.sortFacts);
     const number = (e: ViewEntry): number => (ctx.isUid ? e.placement.uid : e.seq);
     await ctx.session.untagged(`THREAD ${roots.map((r) => `(${formatNode(r, number)})`).join('')}`.trimEnd());
     return ok(`${ctx.name} completed`);
@@ -69,8 +68,8 @@ const byDate = (a: ThreadNode, b: ThreadNode): number => a.date - b.date || a.se
  * ORDEREDSUBJECT (RFC 5256 §4): messages grouped by base subject; in each group the earliest is the root and the
  * rest its children; groups ordered by their first message's sent date.
  */
-export function threadBySubject(entries: readonly ViewEntry[]): ThreadNode[] {
-  const rows = entries.map((e) => ({ node: leaf(e), key: baseSubject(e.placement.message.summary.subject).key }));
+export function threadBySubject(entries: readonly ViewEntry[], facts: SortFactsCache): ThreadNode[] {
+  const rows = entries.map((e) => ({ node: leaf(e), key: facts.of(e.placement.message).subject.key }));
   rows.sort((a, b) => compareKeys(a.key, b.key) || byDate(a.node, b.node));
   const roots: ThreadNode[] = [];
   let current: { key: string; node: ThreadNode } | null = null;
@@ -84,12 +83,6 @@ export function threadBySubject(entries: readonly ViewEntry[]): ThreadNode[] {
     }
   }
   return roots.sort(byDate);
-}
-
-const msgIdPattern = /<([^<>\s]+)>/g;
-
-function messageIds(value: string): string[] {
-  return [...value.matchAll(msgIdPattern)].map((m) => m[1]);
 }
 
 /** True when `ancestor` is `node` or above it: linking would make a loop. */
@@ -123,7 +116,7 @@ function firstMessage(node: ThreadNode): ThreadNode {
  * In-Reply-To id), never making a loop; (2) the parentless are the roots; (3) prune dummies; (4) sort the roots
  * by date; (5) merge roots with the same base subject; (6) sort every set of siblings by date.
  */
-export function threadByReferences(entries: readonly ViewEntry[], mime: MimeCache): ThreadNode[] {
+export function threadByReferences(entries: readonly ViewEntry[], facts: SortFactsCache): ThreadNode[] {
   const byId = new Map<string, ThreadNode>();
   const nodes: ThreadNode[] = [];
   // (1) Every message gets its node; a missing or duplicate Message-ID gets none in the table (it is unique).
@@ -131,9 +124,9 @@ export function threadByReferences(entries: readonly ViewEntry[], mime: MimeCach
   for (const e of entries) {
     const node = leaf(e);
     nodes.push(node);
-    const tree = mime.treeOf(e.placement.message);
-    const id = messageIds(headerValues(tree, 'message-id')[0] ?? '')[0];
-    if (id !== undefined) {
+    const f = facts.of(e.placement.message);
+    const id = f.messageId;
+    if (id !== null) {
       const existing = byId.get(id);
       if (!existing) byId.set(id, node);
       else if (!existing.entry) {
@@ -144,9 +137,7 @@ export function threadByReferences(entries: readonly ViewEntry[], mime: MimeCach
         nodes[nodes.length - 1] = existing;
       }
     }
-    let refs = messageIds(headerValues(tree, 'references').join(' '));
-    if (refs.length === 0) refs = messageIds(headerValues(tree, 'in-reply-to')[0] ?? '').slice(0, 1);
-    refsOf.set(nodes[nodes.length - 1], refs);
+    refsOf.set(nodes[nodes.length - 1], f.references);
   }
   for (const node of nodes) {
     const refs = refsOf.get(node) ?? [];
@@ -184,7 +175,7 @@ export function threadByReferences(entries: readonly ViewEntry[], mime: MimeCach
   }
   roots.sort(byDate);
   // (5) merge by base subject.
-  roots = mergeBySubject(roots);
+  roots = mergeBySubject(roots, facts);
   // (6) sort every set of siblings, the deepest first; dummies take their first child's date.
   sortTree(roots);
   return roots;
@@ -224,15 +215,15 @@ function prune(roots: readonly ThreadNode[]): ThreadNode[] {
   return out;
 }
 
-function subjectOf(node: ThreadNode): { key: string; isReplyOrForward: boolean } {
+function subjectOf(node: ThreadNode, facts: SortFactsCache): { key: string; isReplyOrForward: boolean } {
   const first = firstMessage(node);
-  return first.entry ? baseSubject(first.entry.placement.message.summary.subject) : { key: '', isReplyOrForward: false };
+  return first.entry ? facts.of(first.entry.placement.message).subject : { key: '', isReplyOrForward: false };
 }
 
-function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
+function mergeBySubject(roots: ThreadNode[], facts: SortFactsCache): ThreadNode[] {
   const table = new Map<string, ThreadNode>();
   const subjects = new Map<ThreadNode, { key: string; isReplyOrForward: boolean }>();
-  for (const r of roots) subjects.set(r, subjectOf(r));
+  for (const r of roots) subjects.set(r, subjectOf(r, facts));
   // (5.B) which root stands for each subject.
   for (const r of roots) {
     const s = subjects.get(r)!;

@@ -1,0 +1,51 @@
+import { findBodyStart, parseHeaderFields } from '../../../mime/header-summary.js';
+import type { StoredMessage } from '../../../store/types.js';
+import { baseSubject, type BaseSubject } from './base-subject.js';
+
+/** What SORT and THREAD read from a message, derived once (messages are immutable). */
+export interface SortFacts {
+  subject: BaseSubject;
+  /** Message-ID without brackets, or null when missing or unreadable. */
+  messageId: string | null;
+  /** References ids in order, or the first In-Reply-To id when there is no References (RFC 5256 §4). */
+  references: string[];
+}
+
+/** Header blocks beyond this are not read for threading (a hostile message can't make THREAD slow). */
+const maxHeaderBytes = 64 * 1024;
+const msgIdPattern = /<([^<>\s]+)>/g;
+
+function ids(value: string | undefined): string[] {
+  return value ? [...value.matchAll(msgIdPattern)].map((m) => m[1]) : [];
+}
+
+/**
+ * Per-server cache of SortFacts. Only the header block is read (no MIME parse): a cold THREAD over 10,000
+ * messages must not parse every body structure.
+ */
+export class SortFactsCache {
+  readonly #facts = new WeakMap<StoredMessage, SortFacts>();
+
+  of(message: StoredMessage): SortFacts {
+    let facts = this.#facts.get(message);
+    if (!facts) {
+      facts = derive(message);
+      this.#facts.set(message, facts);
+    }
+    return facts;
+  }
+}
+
+function derive(message: StoredMessage): SortFacts {
+  const raw = message.raw;
+  const header = raw.subarray(0, Math.min(findBodyStart(raw), maxHeaderBytes)).toString('utf8');
+  let messageId: string | null = null;
+  let references: string[] | null = null;
+  let inReplyTo: string[] | null = null;
+  for (const [name, value] of parseHeaderFields(header)) {
+    if (name === 'message-id' && messageId === null) messageId = ids(value)[0] ?? null;
+    else if (name === 'references') references = [...(references ?? []), ...ids(value)];
+    else if (name === 'in-reply-to' && inReplyTo === null) inReplyTo = ids(value).slice(0, 1);
+  }
+  return { subject: baseSubject(message.summary.subject), messageId, references: references?.length ? references : (inReplyTo ?? []) };
+}
