@@ -1,6 +1,8 @@
 import { findBodyStart, parseHeaderFields } from '../../../mime/header-summary.js';
 import type { StoredMessage } from '../../../store/types.js';
-import { baseSubject, type BaseSubject } from './base-subject.js';
+import { parseAddresses } from '../../../mime/address-list.js';
+import { decodeWords } from '../../../mime/header-params.js';
+import { baseSubject, casemap, type BaseSubject } from './base-subject.js';
 
 /** What SORT and THREAD read from a message, derived once (messages are immutable). */
 export interface SortFacts {
@@ -9,6 +11,10 @@ export interface SortFacts {
   messageId: string | null;
   /** References ids in order, or the first In-Reply-To id when there is no References (RFC 5256 §4). */
   references: string[];
+  /** SORT FROM/TO/CC keys: the addr-mailbox of the first address (a group's name for a group, as in ENVELOPE). */
+  from: string;
+  to: string;
+  cc: string;
 }
 
 /** Header blocks beyond this are not read for threading (a hostile message can't make THREAD slow). */
@@ -42,10 +48,25 @@ function derive(message: StoredMessage): SortFacts {
   let messageId: string | null = null;
   let references: string[] | null = null;
   let inReplyTo: string[] | null = null;
+  const addr: Record<'from' | 'to' | 'cc', string | null> = { from: null, to: null, cc: null };
   for (const [name, value] of parseHeaderFields(header)) {
+    if ((name === 'from' || name === 'to' || name === 'cc') && addr[name] === null) addr[name] = addrMailbox(value);
     if (name === 'message-id' && messageId === null) messageId = ids(value)[0] ?? null;
     else if (name === 'references') references = [...(references ?? []), ...ids(value)];
     else if (name === 'in-reply-to' && inReplyTo === null) inReplyTo = ids(value).slice(0, 1);
   }
-  return { subject: baseSubject(message.summary.subject), messageId, references: references?.length ? references : (inReplyTo ?? []) };
+  return {
+    subject: baseSubject(message.summary.subject),
+    messageId,
+    references: references?.length ? references : (inReplyTo ?? []),
+    from: addr.from ?? '',
+    to: addr.to ?? '',
+    cc: addr.cc ?? '',
+  };
+}
+
+function addrMailbox(value: string): string {
+  const first = parseAddresses(value)[0];
+  if (!first) return '';
+  return casemap(first.kind === 'group' ? decodeWords(first.name) : first.mailbox);
 }

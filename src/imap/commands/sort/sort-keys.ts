@@ -1,5 +1,4 @@
-import type { Address, Placement } from '../../../store/types.js';
-import { casemap } from './base-subject.js';
+import type { Placement } from '../../../store/types.js';
 import type { SortFactsCache } from './sort-facts.js';
 
 /** SORT criteria (RFC 5256 §3). */
@@ -19,22 +18,13 @@ export function sortValue(p: Placement, key: SortKey, facts: SortFactsCache): nu
     case 'SUBJECT':
       return facts.of(m).subject.key;
     case 'FROM':
-      return addrMailbox(m.summary.from ? [m.summary.from] : []);
     case 'TO':
-      return addrMailbox(m.summary.to);
     case 'CC':
-      return addrMailbox(m.summary.cc);
+      return facts.of(m)[key === 'FROM' ? 'from' : key === 'TO' ? 'to' : 'cc'];
   }
 }
 
 /** RFC 5256: the Date header in UTC, or INTERNALDATE when it is missing or unreadable. */
 export function sentDate(p: Placement): number {
   return (p.message.summary.date ?? p.internalDate).getTime();
-}
-
-/** RFC 5256: the addr-mailbox (local part) of the first address; none sorts as the empty string, first. */
-function addrMailbox(list: readonly Address[]): string {
-  const first = list[0]?.address ?? '';
-  const at = first.lastIndexOf('@');
-  return casemap(at >= 0 ? first.slice(0, at) : first);
 }

@@ -153,10 +153,9 @@ export function threadByReferences(entries: readonly ViewEntry[], facts: SortFac
       prev = r;
     }
     // (1.B) the last reference is the parent: a truncated References may have linked it elsewhere before.
-    if (prev && prev !== node && !isAncestor(node, prev)) {
-      unlink(node);
-      link(prev, node);
-    } else if (!prev) unlink(node);
+    // The old link goes even when the new one would make a loop (or there is no reference): then it has no parent.
+    unlink(node);
+    if (prev && prev !== node && !isAncestor(node, prev)) link(prev, node);
   }
   // (2) the roots: every node without a parent (dummies included).
   const all = new Set<ThreadNode>(nodes);
