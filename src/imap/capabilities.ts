@@ -5,7 +5,7 @@ import type { ImapSession } from './session.js';
  * served but not advertised: imaptest's listext expects CREATE not to subscribe (ours does, README) and deleted
  * folders' subscriptions to be kept as `\NonExistent`.
  */
-const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN', 'SORT', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'STATUS=SIZE', 'CREATE-SPECIAL-USE'];
+const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN', 'SORT', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'STATUS=SIZE', 'CREATE-SPECIAL-USE', 'COMPRESS=DEFLATE'];
 
 /**
  * The CAPABILITY list (SPEC §7). STARTTLS only where it can happen (plain port, not yet encrypted);

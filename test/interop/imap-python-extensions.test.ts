@@ -73,4 +73,48 @@ print(json.dumps(out))
       esearch: expect.stringMatching(/^\(TAG "\w+"\) UID MIN 1 MAX 4 COUNT 3$/),
     });
   });
+
+  it('runs a COMPRESS=DEFLATE session over TLS with zlib raw deflate (wbits=-15)', async () => {
+    sandbox = await imapSandbox({ imaps: { port: 0 } });
+    sandbox.store.deliver({ raw: Buffer.from(`Subject: zipped\r\n\r\n${'squeeze me '.repeat(3000)}\r\n`), envelope: { mailFrom: '', rcptTo: ['py@example.test'] }, source: 'api', targets: [{ mailbox: 'py@example.test' }] });
+    const script = `${prelude}
+import socket, re
+raw = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(os.environ['PORT']))), server_hostname='localhost')
+buf = b''
+def read_plain(tag):
+    global buf
+    while not re.search(tag + rb' (OK|NO|BAD)[^\\r\\n]*\\r\\n', buf):
+        buf += raw.recv(65536)
+    out_, buf = buf, b''
+    return out_
+read_plain(rb'\\*')
+raw.sendall(b'a LOGIN py@example.test pw\\r\\n'); read_plain(b'a')
+raw.sendall(b'z COMPRESS DEFLATE\\r\\n'); out['compress'] = read_plain(b'z').decode().strip()
+comp = zlib.compressobj(wbits=-15)
+decomp = zlib.decompressobj(wbits=-15)
+wire = {'sent': 0, 'received': 0}
+def command(tag, line):
+    data = comp.compress(tag + b' ' + line + b'\\r\\n') + comp.flush(zlib.Z_SYNC_FLUSH)
+    wire['sent'] += len(data)
+    raw.sendall(data)
+    text = b''
+    while not re.search(rb'(^|\\n)' + tag + rb' (OK|NO|BAD)[^\\r\\n]*\\r\\n', text):
+        chunk = raw.recv(65536)
+        if not chunk: raise Exception('closed: ' + repr(text))
+        wire['received'] += len(chunk)
+        text += decomp.decompress(chunk)
+    return text.decode('latin1')
+out['select'] = 'b OK' in command(b'b', b'SELECT INBOX')
+fetched = command(b'c', b'FETCH 1 BODY.PEEK[TEXT]')
+out['body'] = fetched.count('squeeze me ')
+out['again'] = command(b'd', b'COMPRESS DEFLATE').strip().splitlines()[-1]
+out['wire'] = wire['received']
+command(b'e', b'LOGOUT')
+print(json.dumps(out))
+`;
+    const out = await runPython(script, { PORT: String(sandbox.ports.imaps) });
+    expect(out).toMatchObject({ compress: 'z OK DEFLATE active', select: true, body: 3000, again: 'd NO [COMPRESSIONACTIVE] Compression is already on' });
+    // 33 KB of body came over in far fewer bytes.
+    expect(out.wire).toBeLessThan(5_000);
+  });
 });

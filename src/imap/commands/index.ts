@@ -2,6 +2,7 @@ import type { CommandSpec } from './define.js';
 import { capability, enable, id, logout, noop } from './any-state.js';
 import { append } from './append.js';
 import { authenticate, login, starttls } from './auth.js';
+import { compress } from './compress.js';
 import { copy } from './copy-move.js';
 import { fetch } from './fetch/fetch.js';
 import { create, del, namespace, rename, status, subscribe } from './folders.js';
@@ -39,6 +40,7 @@ export const commands: ReadonlyMap<string, CommandSpec<any>> = new Map<string, C
   ['APPEND', append],
   ['NAMESPACE', namespace],
   ['IDLE', idle],
+  ['COMPRESS', compress],
   // selected — RFC 3501 §6.4 and extensions
   ['CHECK', check],
   ['CLOSE', close],
