@@ -1,8 +1,10 @@
 // IMAP SORT / THREAD / ESEARCH on a 10,000-message folder (issue 18 targets: SORT (REVERSE ARRIVAL) <= 50 ms,
-// THREAD REFERENCES <= 150 ms), each next to `FETCH 1:* (UID FLAGS)` measured in the same run as the baseline.
+// THREAD REFERENCES <= 150 ms), each next to `FETCH 1:* (UID FLAGS)` measured in the same run as the baseline; and
+// `UID FETCH 1:* BODY.PEEK[]` with and without COMPRESS=DEFLATE (bytes on the wire, MB/s of message data).
 //
 //   npm run bench -- imap-sort        or        node --expose-gc bench/imap-sort.bench.mjs
 import { connect } from 'node:net';
+import { constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { ensureBuilt, importDist } from './lib/build.mjs';
@@ -27,7 +29,64 @@ function makeMessage(i) {
     `Message-ID: <${i}@bench.example.test>`,
     ...(isReply ? [`References: ${refs.join(' ')}`] : []),
   ];
-  return Buffer.from([...head, '', `Body of message ${i}.`, ''].join('\r\n'));
+  const text = Array.from({ length: 20 + (i % 60) }, (_, n) => `Line ${n} of message ${i}: the quick brown fox ${(i * 31 + n) % 977}`).join('\r\n');
+  return Buffer.from([...head, '', text, ''].join('\r\n'));
+}
+
+/** `UID FETCH 1:* BODY.PEEK[]` over its own connection, optionally compressed: { ms, wire, data } in bytes. */
+async function fetchAll(port, compressed) {
+  const socket = connect(port, '127.0.0.1');
+  let wire = 0;
+  let text = '';
+  let data = 0;
+  let waiter = null;
+  let inflate = null;
+  const onText = (chunk) => {
+    data += chunk.length;
+    text = (text + chunk.toString('latin1', Math.max(0, chunk.length - 300))).slice(-300);
+    if (waiter && waiter.pattern.test(text)) {
+      const w = waiter;
+      waiter = null;
+      w.resolve();
+    }
+  };
+  socket.on('data', (chunk) => {
+    wire += chunk.length;
+    if (inflate) inflate.write(chunk);
+    else onText(chunk);
+  });
+  const until = (pattern) => new Promise((resolve) => (waiter = { pattern, resolve }));
+  let deflate = null;
+  const send = (line) => {
+    if (!deflate) return void socket.write(line);
+    deflate.write(line);
+    deflate.flush(constants.Z_SYNC_FLUSH);
+  };
+  await until(/^\* OK.*\r\n$/m);
+  let done = until(/\r\nL OK[^\r\n]*\r\n$/);
+  send(`L LOGIN ${USER} x\r\n`);
+  await done;
+  if (compressed) {
+    done = until(/\r\nZ OK[^\r\n]*\r\n$/);
+    send('Z COMPRESS DEFLATE\r\n');
+    await done;
+    inflate = createInflateRaw();
+    inflate.on('data', onText);
+    deflate = createDeflateRaw();
+    deflate.on('data', (d) => socket.write(d));
+  }
+  done = until(/\r\nS OK[^\r\n]*\r\n$/);
+  send('S SELECT INBOX\r\n');
+  await done;
+  const wireBefore = wire;
+  const dataBefore = data;
+  const started = performance.now();
+  done = until(/\r\nF OK[^\r\n]*\r\n$/);
+  send('F UID FETCH 1:* BODY.PEEK[]\r\n');
+  await done;
+  const ms = performance.now() - started;
+  socket.destroy();
+  return { ms, wire: wire - wireBefore, data: data - dataBefore };
 }
 
 function client(port) {
@@ -93,6 +152,16 @@ export default async function run() {
       rows.push([label, fmt(median, 1), fmt(Math.min(...times), 1), baseline ? `${fmt(median / baseline, 2)}×` : '—', target ? `≤ ${target} ms: ${median <= target ? 'met' : 'MISSED'}` : '—']);
     }
     c.close();
+    const plain = await fetchAll(sandbox.ports.imap, false);
+    const deflated = await fetchAll(sandbox.ports.imap, true);
+    const mb = (b) => fmt(b / 1024 / 1024, 1);
+    const fetchRows = [plain, deflated].map((r, i) => [
+      i === 0 ? 'uncompressed' : 'COMPRESS=DEFLATE',
+      fmt(r.ms),
+      mb(r.wire),
+      `${fmt((r.wire / plain.wire) * 100, 0)} %`,
+      fmt(r.data / 1024 / 1024 / (r.ms / 1000), 1),
+    ]);
     return [
       '## IMAP SORT / THREAD / ESEARCH',
       '',
@@ -101,6 +170,10 @@ export default async function run() {
       `First THREAD REFERENCES (parses every header block): ${fmt(coldThread, 1)} ms.`,
       '',
       markdownTable(['command', 'median ms', 'best ms', 'vs baseline', 'target'], rows),
+      '',
+      `\`UID FETCH 1:* BODY.PEEK[]\` of the same ${fmt(MESSAGES)} messages (text bodies), one run each, MB/s of response data:`,
+      '',
+      markdownTable(['connection', 'ms', 'MB on the wire', 'wire vs uncompressed', 'MB/s'], fetchRows),
       '',
     ].join('\n');
   } finally {
