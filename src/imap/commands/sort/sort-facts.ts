@@ -1,4 +1,4 @@
-import { findBodyStart, parseHeaderFields } from '../../../mime/header-summary.js';
+import { findBodyStart } from '../../../mime/header-summary.js';
 import type { StoredMessage } from '../../../store/types.js';
 import { parseAddresses } from '../../../mime/address-list.js';
 import { decodeWords } from '../../../mime/header-params.js';
@@ -11,15 +11,17 @@ export interface SortFacts {
   messageId: string | null;
   /** References ids in order, or the first In-Reply-To id when there is no References (RFC 5256 §4). */
   references: string[];
-  /** SORT FROM/TO/CC keys: the addr-mailbox of the first address (a group's name for a group, as in ENVELOPE). */
-  from: string;
-  to: string;
-  cc: string;
+  /** The first From/To/Cc field as written; its SORT key is derived on first use (THREAD never needs it). */
+  addressFields: Record<AddressField, string | null>;
+  addressKeys: Partial<Record<AddressField, string>>;
 }
+
+export type AddressField = 'from' | 'to' | 'cc';
 
 /** Header blocks beyond this are not read for threading (a hostile message can't make THREAD slow). */
 const maxHeaderBytes = 64 * 1024;
 const msgIdPattern = /<([^<>\s]+)>/g;
+const wantedFields = /^(message-id|references|in-reply-to|from|to|cc)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/gim;
 
 function ids(value: string | undefined): string[] {
   return value ? [...value.matchAll(msgIdPattern)].map((m) => m[1]) : [];
@@ -31,6 +33,12 @@ function ids(value: string | undefined): string[] {
  */
 export class SortFactsCache {
   readonly #facts = new WeakMap<StoredMessage, SortFacts>();
+
+  /** SORT FROM/TO/CC: the addr-mailbox of the first address (a group's name for a group, as in ENVELOPE). */
+  addressKey(message: StoredMessage, field: AddressField): string {
+    const facts = this.of(message);
+    return (facts.addressKeys[field] ??= addrMailbox(facts.addressFields[field] ?? ''));
+  }
 
   of(message: StoredMessage): SortFacts {
     let facts = this.#facts.get(message);
@@ -48,9 +56,12 @@ function derive(message: StoredMessage): SortFacts {
   let messageId: string | null = null;
   let references: string[] | null = null;
   let inReplyTo: string[] | null = null;
-  const addr: Record<'from' | 'to' | 'cc', string | null> = { from: null, to: null, cc: null };
-  for (const [name, value] of parseHeaderFields(header)) {
-    if ((name === 'from' || name === 'to' || name === 'cc') && addr[name] === null) addr[name] = addrMailbox(value);
+  const addr: Record<AddressField, string | null> = { from: null, to: null, cc: null };
+  // One pass for the six fields wanted (with their folded lines), instead of splitting the whole header block.
+  for (const m of header.matchAll(wantedFields)) {
+    const name = m[1].toLowerCase();
+    const value = m[2].replace(/\r?\n(?=[ \t])/g, '').trim();
+    if ((name === 'from' || name === 'to' || name === 'cc') && addr[name] === null) addr[name] = value;
     if (name === 'message-id' && messageId === null) messageId = ids(value)[0] ?? null;
     else if (name === 'references') references = [...(references ?? []), ...ids(value)];
     else if (name === 'in-reply-to' && inReplyTo === null) inReplyTo = ids(value).slice(0, 1);
@@ -59,9 +70,8 @@ function derive(message: StoredMessage): SortFacts {
     subject: baseSubject(message.summary.subject),
     messageId,
     references: references?.length ? references : (inReplyTo ?? []),
-    from: addr.from ?? '',
-    to: addr.to ?? '',
-    cc: addr.cc ?? '',
+    addressFields: addr,
+    addressKeys: {},
   };
 }
 

@@ -20,7 +20,7 @@ export function sortValue(p: Placement, key: SortKey, facts: SortFactsCache): nu
     case 'FROM':
     case 'TO':
     case 'CC':
-      return facts.of(m)[key === 'FROM' ? 'from' : key === 'TO' ? 'to' : 'cc'];
+      return facts.addressKey(m, key === 'FROM' ? 'from' : key === 'TO' ? 'to' : 'cc');
   }
 }
 
