@@ -1,6 +1,13 @@
 import type { ImapSession } from './session.js';
 
 /**
+ * Issue 18 extensions (SPEC §17), each listed once complete and tested. LIST-EXTENDED and LIST-STATUS syntax is
+ * served but not advertised: imaptest's listext expects CREATE not to subscribe (ours does, README) and deleted
+ * folders' subscriptions to be kept as `\NonExistent`.
+ */
+const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN', 'SORT', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'STATUS=SIZE', 'CREATE-SPECIAL-USE', 'COMPRESS=DEFLATE'];
+
+/**
  * The CAPABILITY list (SPEC §7). STARTTLS only where it can happen (plain port, not yet encrypted);
  * AUTH= and STARTTLS are dropped once logged in, as RFC 3501 §7.2.1 allows — clients re-read it after login.
  * LOGINDISABLED only with `--starttls required`: otherwise a sandbox takes plaintext logins on purpose.
@@ -15,5 +22,7 @@ export function capabilities(session: ImapSession): string {
     if (session.isTlsRequired) caps.push('LOGINDISABLED');
   }
   caps.push(`APPENDLIMIT=${session.server.config.maxMessageSize}`);
+  // RFC 4731, 5182, 5032 (search), RFC 5256/5267 (sort, thread) and the rest of issue 18's own part.
+  caps.push(...clientDeveloperCaps);
   return caps.join(' ');
 }

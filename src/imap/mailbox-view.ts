@@ -2,7 +2,7 @@ import type { MessageStore } from '../store/message-store.js';
 import type { Folder, Placement } from '../store/types.js';
 import { bad } from './imap-error.js';
 import { formatFlags } from './wire/encoder.js';
-import { formatSequenceSet, highestNumber, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
+import { formatSequenceSet, highestNumber, isSavedResult, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
 
 const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
@@ -35,6 +35,11 @@ export class MailboxView {
   #isFolderGone = false;
   /** The folder's UIDVALIDITY changed since SELECT: the session is closed at once. */
   isUidValidityChanged = false;
+  /**
+   * `$` (RFC 5182): UIDs the last `SEARCH RETURN (SAVE)` found, ascending. Kept as UIDs so it survives EXPUNGEs
+   * (an expunged message simply drops out); a new SELECT starts with an empty one, as the RFC says.
+   */
+  savedUids: readonly number[] = [];
 
   constructor(
     readonly store: MessageStore,
@@ -119,6 +124,13 @@ export class MailboxView {
     const list = this.#list;
     if (list.length === 0) return [];
     const out: ViewEntry[] = [];
+    if (isSavedResult(set)) {
+      for (const uid of this.savedUids) {
+        const i = indexOfUid(list, uid);
+        if (i >= 0) out.push({ seq: i + 1, placement: list[i] });
+      }
+      return out;
+    }
     if (!isUid) {
       if (highestNumber(set) > list.length) throw bad('Invalid message sequence number');
       for (const [lo, hi] of resolveSequenceSet(set, list.length)) {

@@ -1,4 +1,5 @@
 import { MimeCache } from '../mime/mime-cache.js';
+import { SortFactsCache } from './commands/sort/sort-facts.js';
 import type { StoredMessage } from '../store/types.js';
 
 export type FormattedItem = 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE';
@@ -10,6 +11,8 @@ export type FormattedItem = 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE';
  */
 export class MessageCache {
   readonly mime = new MimeCache();
+  /** Base subject, Message-ID and references for SORT and THREAD. */
+  readonly sortFacts = new SortFactsCache();
   readonly #formatted = new WeakMap<StoredMessage, Partial<Record<FormattedItem, Buffer>>>();
 
   formatted(message: StoredMessage, item: FormattedItem, make: () => Buffer): Buffer {

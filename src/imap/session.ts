@@ -5,6 +5,7 @@ import type { MimeCache } from '../mime/mime-cache.js';
 import type { MessageCache } from './message-cache.js';
 import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 import type { MailboxView } from './mailbox-view.js';
+import { DeflateStream } from './wire/deflate-stream.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -201,6 +202,19 @@ export class ImapSession {
     this.#isAwaitingTlsCommand = true;
     this.log.setTls();
     this.log.line('*', 'TLS started');
+  }
+
+  /** COMPRESS=DEFLATE is on (RFC 4978): a second COMPRESS is `NO [COMPRESSIONACTIVE]`. */
+  isCompressed = false;
+
+  /** COMPRESS DEFLATE: after the tagged OK, everything both ways goes through raw deflate. */
+  startCompression(): void {
+    const raw = this.#socket;
+    this.#detach(raw);
+    this.#socket = new DeflateStream(raw);
+    this.#attach(this.#socket);
+    this.isCompressed = true;
+    this.log.line('*', 'COMPRESS=DEFLATE started');
   }
 
   selectView(view: MailboxView): void {

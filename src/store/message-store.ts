@@ -10,7 +10,7 @@ import { nextModseq, recordVanished, resetVanished } from './modseq.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
-import { NoFlags, StoreError, type DeliveryInput, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
+import { NoFlags, StoreError, type DeliveryInput, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type SpecialUse, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 
 export { StoreError } from './types.js';
 export type { FlagMode, StoreOptions, StoreStats } from './types.js';
@@ -329,14 +329,17 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.getMailbox(address)?.folders.get(normalizeFolderName(name));
   }
 
-  /** A new folder, subscribed unless `subscribed: false` (IMAP CREATE's implied superiors and placeholders). */
-  createFolder(address: string, name: string, options: { subscribed?: boolean } = {}): Folder {
+  /**
+   * A new folder, subscribed unless `subscribed: false` (IMAP CREATE's implied superiors and placeholders), with a
+   * special use when given (IMAP CREATE-SPECIAL-USE).
+   */
+  createFolder(address: string, name: string, options: { subscribed?: boolean; specialUse?: SpecialUse } = {}): Folder {
     const mailbox = this.ensureMailbox(address);
     const key = normalizeFolderName(name);
     if (mailbox.folders.has(key)) throw new StoreError('ALREADYEXISTS', `Folder ${key} already exists`);
     if (!key || key.split('/').some((part) => part === '')) throw new StoreError('INVALID', 'Invalid folder name');
     this.#limits.checkFolderCount(mailbox);
-    const folder = createFolder(mailbox.address, key, this.#nextUidValidity++, undefined, options.subscribed ?? true);
+    const folder = createFolder(mailbox.address, key, this.#nextUidValidity++, options.specialUse, options.subscribed ?? true);
     mailbox.folders.set(key, folder);
     this.emit('folder.added', folder);
     return folder;

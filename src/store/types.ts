@@ -102,7 +102,8 @@ export interface Placement {
   modseq: number;
 }
 
-export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk';
+/** RFC 6154 special-use attributes (CREATE-SPECIAL-USE may set any of them). */
+export type SpecialUse = '\\All' | '\\Archive' | '\\Drafts' | '\\Flagged' | '\\Junk' | '\\Sent' | '\\Trash';
 
 export interface Folder {
   /** Full name with `/` as the hierarchy delimiter, e.g. `INBOX`, `Work/2024`. */

@@ -1,6 +1,7 @@
-import { no } from '../imap-error.js';
+import { bad, no } from '../imap-error.js';
 import { formatMailboxName } from '../wire/encoder.js';
-import type { Mailbox } from '../../store/types.js';
+import type { Folder, Mailbox, SpecialUse } from '../../store/types.js';
+import type { Token } from '../wire/tokenizer.js';
 import { expectArgCount, getAstring, getList, getMailbox, toKeyword } from '../wire/args.js';
 import { authenticated, defineCommand, ok, type CommandContext } from './define.js';
 import { folderOf, mailboxOf, parentsOf, storeCall } from './folder-access.js';
@@ -10,22 +11,37 @@ import { enableCondstore } from '../condstore.js';
 // The folder named is subscribed (clients that list only subscribed folders show it at once); superiors created
 // on the way, and a name given with a trailing `/` (a place for children only), are not: LSUB then shows them
 // `\Noselect` exactly while a subscribed child needs them (RFC 3501 §6.3.9).
+// CREATE mailbox (USE (\Drafts)) — RFC 6154 §3 CREATE-SPECIAL-USE: one special use per folder (SPEC §17).
 export const create = defineCommand({
   names: ['CREATE'],
   states: authenticated,
   usesSequenceNumbers: false,
   parseArgs: (args) => {
-    expectArgCount(args, 1);
-    return { name: getMailbox(args, 0, 'CANNOT'), isPlaceholder: getAstring(args, 0).endsWith('/') };
+    expectArgCount(args, 1, 2);
+    return { name: getMailbox(args, 0, 'CANNOT'), isPlaceholder: getAstring(args, 0).endsWith('/'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
   },
-  run(ctx, { name, isPlaceholder }) {
+  run(ctx, { name, isPlaceholder, specialUse }) {
     const mailbox = mailboxOf(ctx);
     if (mailbox.folders.has(name)) throw no('Folder already exists', 'ALREADYEXISTS');
     createSuperiors(ctx, mailbox, name);
-    storeCall(() => ctx.server.store.createFolder(mailbox.address, name, { subscribed: !isPlaceholder }));
+    storeCall(() => ctx.server.store.createFolder(mailbox.address, name, { subscribed: !isPlaceholder, specialUse }));
     return ok('CREATE completed');
   },
 });
+
+const specialUses: readonly SpecialUse[] = ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash'];
+
+/** `(USE (\Drafts))`: the one create-param there is. An unknown or second use attribute is NO [USEATTR]. */
+function parseCreateParams(params: readonly Token[]): SpecialUse | undefined {
+  if (params.length === 0) return undefined;
+  if (params.length !== 2 || toKeyword(params[0], 'CREATE parameter') !== 'USE') throw bad('Unknown CREATE parameter; only USE (attributes) is supported');
+  const attrs = getList(params, 1, 'USE attributes').map((t) => (t.type === 'atom' ? t.value : ''));
+  if (attrs.length === 0) return undefined;
+  const known = attrs.map((a) => specialUses.find((u) => u.toLowerCase() === a.toLowerCase()));
+  if (known.some((u) => !u)) throw no(`Unsupported special use ${attrs.find((_a, i) => !known[i])?.slice(0, 30)}`, 'USEATTR');
+  if (new Set(known).size > 1) throw no('A folder has one special use here', 'USEATTR');
+  return known[0];
+}
 
 function createSuperiors(ctx: CommandContext, mailbox: Mailbox, name: string): void {
   for (const parent of parentsOf(name)) {
@@ -94,9 +110,45 @@ export const namespace = defineCommand({
   },
 });
 
-// HIGHESTMODSEQ: RFC 7162 §3.1.6; DELETED, DELETED-STORAGE: RFC 9208 §4.2 (STORAGE in units of 1024 octets).
-const statusItems = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE'] as const;
-type StatusItem = (typeof statusItems)[number];
+// SIZE: RFC 8438 (STATUS=SIZE); HIGHESTMODSEQ: RFC 7162 §3.1.6; DELETED, DELETED-STORAGE: RFC 9208 §4.2 (STORAGE in
+// units of 1024 octets).
+const statusItems = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'SIZE', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE'] as const;
+export type StatusItem = (typeof statusItems)[number];
+
+/** `(MESSAGES UNSEEN ...)` for STATUS and LIST-STATUS; an unknown item is NO (as in Dovecot). */
+export function parseStatusItems(list: readonly Token[]): StatusItem[] {
+  const items = list.map((t) => toKeyword(t, 'status item'));
+  for (const item of items) if (!(statusItems as readonly string[]).includes(item)) throw no(`Unknown status item ${item.slice(0, 30)}`);
+  return items as StatusItem[];
+}
+
+/** `STATUS "name" (MESSAGES 3 ...)` without the `* `. */
+export function statusLine(folder: Folder, items: readonly StatusItem[]): string {
+  const deleted = () => folder.placements.filter((p) => p.flags.has('\\Deleted'));
+  const value = (item: StatusItem): number => {
+    switch (item) {
+      case 'MESSAGES':
+        return folder.placements.length;
+      case 'RECENT':
+        return folder.placements.filter((p) => p.recent).length;
+      case 'UIDNEXT':
+        return folder.uidNext;
+      case 'UIDVALIDITY':
+        return folder.uidValidity;
+      case 'UNSEEN':
+        return folder.placements.filter((p) => !p.flags.has('\\Seen')).length;
+      case 'SIZE':
+        return folder.placements.reduce((n, p) => n + p.message.size, 0);
+      case 'HIGHESTMODSEQ':
+        return folder.highestModseq;
+      case 'DELETED':
+        return deleted().length;
+      case 'DELETED-STORAGE':
+        return Math.ceil(deleted().reduce((n, p) => n + p.message.size, 0) / 1024);
+    }
+  };
+  return `STATUS ${formatMailboxName(folder.name).toString('utf8')} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
+}
 
 // STATUS mailbox (item ...) — RFC 3501 §6.3.10
 export const status = defineCommand({
@@ -105,36 +157,12 @@ export const status = defineCommand({
   usesSequenceNumbers: false,
   parseArgs(args) {
     expectArgCount(args, 2);
-    const items = getList(args, 1, 'status items').map((t) => toKeyword(t, 'status item'));
-    for (const item of items) if (!(statusItems as readonly string[]).includes(item)) throw no(`Unknown status item ${item.slice(0, 30)}`);
-    return { name: getMailbox(args, 0), items: items as StatusItem[] };
+    return { name: getMailbox(args, 0), items: parseStatusItems(getList(args, 1, 'status items')) };
   },
   async run(ctx, { name, items }) {
     const folder = folderOf(ctx, name);
     if (items.includes('HIGHESTMODSEQ')) await enableCondstore(ctx);
-    const deleted = () => folder.placements.filter((p) => p.flags.has('\\Deleted'));
-    const value = (item: StatusItem): number => {
-      switch (item) {
-        case 'MESSAGES':
-          return folder.placements.length;
-        case 'RECENT':
-          return folder.placements.filter((p) => p.recent).length;
-        case 'UIDNEXT':
-          return folder.uidNext;
-        case 'UIDVALIDITY':
-          return folder.uidValidity;
-        case 'UNSEEN':
-          return folder.placements.filter((p) => !p.flags.has('\\Seen')).length;
-        case 'HIGHESTMODSEQ':
-          return folder.highestModseq;
-        case 'DELETED':
-          return deleted().length;
-        case 'DELETED-STORAGE':
-          return Math.ceil(deleted().reduce((n, p) => n + p.message.size, 0) / 1024);
-      }
-    };
-    const list = items.map((i) => `${i} ${value(i)}`).join(' ');
-    await ctx.session.untagged(`STATUS ${formatMailboxName(folder.name).toString('utf8')} (${list})`);
+    await ctx.session.untagged(statusLine(folder, items));
     return ok('STATUS completed');
   },
 });

@@ -3,12 +3,15 @@ import { capability, id, logout, noop } from './any-state.js';
 import { enable } from './enable.js';
 import { append } from './append.js';
 import { authenticate, login, starttls } from './auth.js';
+import { compress } from './compress.js';
 import { copy } from './copy-move.js';
 import { fetch } from './fetch/fetch.js';
 import { create, del, namespace, rename, status, subscribe } from './folders.js';
 import { idle } from './idle.js';
 import { list } from './list.js';
 import { search } from './search/search.js';
+import { sort } from './sort/sort.js';
+import { thread } from './sort/thread.js';
 import { check, close, expunge, select, unselect } from './select.js';
 import { store } from './store.js';
 import { getQuota, getQuotaRoot, setQuota } from './quota.js';
@@ -42,18 +45,23 @@ export const commands: ReadonlyMap<string, CommandSpec<any>> = new Map<string, C
   ['GETQUOTA', getQuota], // RFC 9208
   ['GETQUOTAROOT', getQuotaRoot],
   ['SETQUOTA', setQuota],
+  ['COMPRESS', compress],
   // selected — RFC 3501 §6.4 and extensions
   ['CHECK', check],
   ['CLOSE', close],
   ['UNSELECT', unselect],
   ['EXPUNGE', expunge],
   ['SEARCH', search],
+  ['SORT', sort],
+  ['THREAD', thread],
   ['FETCH', fetch],
   ['STORE', store],
   ['COPY', copy],
   ['MOVE', copy],
   ['UID EXPUNGE', expunge],
   ['UID SEARCH', search],
+  ['UID SORT', sort],
+  ['UID THREAD', thread],
   ['UID FETCH', fetch],
   ['UID STORE', store],
   ['UID COPY', copy],

@@ -1,40 +1,148 @@
 import type { Folder, Mailbox } from '../../store/types.js';
 import { decodeMailboxName } from '../wire/mailbox-name.js';
 import { formatMailboxName } from '../wire/encoder.js';
-import { expectArgCount, getAstring } from '../wire/args.js';
+import { astringBytes, expectArgCount, getAstring, getList, toKeyword } from '../wire/args.js';
+import { bad } from '../imap-error.js';
+import type { Token } from '../wire/tokenizer.js';
+import { parseStatusItems, statusLine, type StatusItem } from './folders.js';
 import { ImapSyntaxError } from '../wire/tokenizer.js';
 import { authenticated, defineCommand, ok } from './define.js';
 import { mailboxOf, parentsOf } from './folder-access.js';
 
+/** LIST-EXTENDED (RFC 5258) options; all false for a plain LIST. */
+interface ListOptions {
+  /** Selection: only subscribed folders (implies returning \Subscribed). */
+  subscribed: boolean;
+  /** Selection: also parents whose descendants are selected, with CHILDINFO. */
+  recursiveMatch: boolean;
+  /** Selection (RFC 6154): only folders with a special use. */
+  specialUse: boolean;
+  /** Return: \Subscribed on subscribed folders. */
+  returnSubscribed: boolean;
+  /** Return (RFC 5819 LIST-STATUS): a STATUS response after each selectable folder. */
+  status: StatusItem[] | null;
+}
+
+const selectionOptions = ['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'];
+const returnOptions = ['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'STATUS'];
+
 /**
- * LIST reference pattern — RFC 3501 §6.3.8, with RFC 3348 CHILDREN and RFC 6154 SPECIAL-USE attributes.
+ * LIST reference pattern — RFC 3501 §6.3.8, with RFC 3348 CHILDREN and RFC 6154 SPECIAL-USE attributes;
+ * LIST (selection) reference (patterns) RETURN (options) — RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS.
  * LSUB reference pattern — RFC 3501 §6.3.9: the same over subscribed folders.
  * `*` matches across levels, `%` within one; a superior that exists only by implication is `\Noselect`.
+ * CHILDREN and SPECIAL-USE attributes are always sent, asked for or not (RFC 5258 lets a server do so).
  */
 export const list = defineCommand({
   names: ['LIST', 'LSUB'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs(args) {
-    expectArgCount(args, 2);
-    return { reference: decodedOrNull(getAstring(args, 0, 'reference')), pattern: decodedOrNull(getAstring(args, 1, 'pattern')) };
+  parseArgs(args, ctx) {
+    if (ctx.name === 'LSUB') {
+      expectArgCount(args, 2);
+      return { reference: decodedOrNull(getAstring(args, 0, 'reference')), patterns: [decodedOrNull(getAstring(args, 1, 'pattern'))], options: null };
+    }
+    return parseList(args);
   },
-  async run(ctx, { reference, pattern }) {
+  async run(ctx, { reference, patterns, options }) {
     const kind = ctx.name as 'LIST' | 'LSUB';
-    // Not valid modified UTF-7: no folder name can match it, so the answer is an empty OK (as in Dovecot).
-    if (reference === null || pattern === null) return ok(`${kind} completed`);
-    if (pattern === '' && kind === 'LIST') {
+    // Not valid modified UTF-7: no folder name can match it, so it matches nothing (as in Dovecot).
+    const valid = patterns.filter((p): p is string => p !== null);
+    if (reference === null || valid.length === 0) return ok(`${kind} completed`);
+    if (!options && valid.length === 1 && valid[0] === '' && kind === 'LIST') {
       // RFC 3501: an empty pattern asks for the delimiter and root.
       await ctx.session.untagged('LIST (\\Noselect) "/" ""');
       return ok('LIST completed');
     }
-    const matcher = patternToRegExp(reference + pattern);
-    for (const [name, attrs] of listing(mailboxOf(ctx), kind === 'LSUB', matcher)) {
-      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name).toString('utf8')}`);
+    const matchers = valid.map((p) => patternToRegExp(reference + p));
+    const matcher = { test: (name: string): boolean => matchers.some((m) => m.test(name)) };
+    const mailbox = mailboxOf(ctx);
+    const rows = options ? extendedListing(mailbox, matcher, options) : listing(mailbox, kind === 'LSUB', matcher).map(([name, attrs]) => ({ name, attrs, childInfo: false }));
+    for (const { name, attrs, childInfo } of rows) {
+      const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
+      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name).toString('utf8')}${extra}`);
+      const folder = mailbox.folders.get(name);
+      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status));
     }
     return ok(`${kind} completed`);
   },
 });
+
+function parseList(args: readonly Token[]): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
+  let i = 0;
+  let isExtended = false;
+  const options: ListOptions = { subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: false, status: null };
+  if (args[0]?.type === 'list') {
+    isExtended = true;
+    for (const t of args[0].items) {
+      const name = toKeyword(t, 'selection option');
+      if (!selectionOptions.includes(name)) throw bad(`Unknown LIST selection option ${name.slice(0, 30)}`);
+      if (name === 'SUBSCRIBED') options.subscribed = options.returnSubscribed = true;
+      if (name === 'RECURSIVEMATCH') options.recursiveMatch = true;
+      if (name === 'SPECIAL-USE') options.specialUse = true;
+    }
+    // RFC 5258 §3.1: RECURSIVEMATCH only refines another selection option.
+    if (options.recursiveMatch && !options.subscribed) throw bad('RECURSIVEMATCH needs the SUBSCRIBED selection option');
+    i = 1;
+  }
+  const reference = decodedOrNull(getAstring(args, i, 'reference'));
+  const patternToken = args[i + 1];
+  if (!patternToken) throw bad('Missing mailbox pattern');
+  const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => decodedOrNull(astringBytes(t, 'pattern').toString('utf8'))) : [decodedOrNull(getAstring(args, i + 1, 'pattern'))];
+  if (patternToken.type === 'list') {
+    if (patterns.length === 0) throw bad('Empty pattern list');
+    isExtended = true;
+  }
+  const rest = args.slice(i + 2);
+  if (rest.length > 0) {
+    if (rest.length !== 2 || toKeyword(rest[0], 'RETURN') !== 'RETURN') throw bad('Expected RETURN (options) after the pattern');
+    isExtended = true;
+    const items = getList(rest, 1, 'return options');
+    for (let k = 0; k < items.length; k++) {
+      const name = toKeyword(items[k], 'return option');
+      if (!returnOptions.includes(name)) throw bad(`Unknown LIST return option ${name.slice(0, 30)}`);
+      if (name === 'SUBSCRIBED') options.returnSubscribed = true;
+      if (name === 'STATUS') options.status = parseStatusItems(getList(items, ++k, 'status items'));
+    }
+  }
+  return { reference, patterns, options: isExtended ? options : null };
+}
+
+interface ListRow {
+  name: string;
+  attrs: string[];
+  /** RFC 5258 CHILDINFO ("SUBSCRIBED"): listed because a descendant the pattern misses is subscribed. */
+  childInfo: boolean;
+}
+
+/** LIST-EXTENDED: the plain listing, filtered and annotated by the selection and return options. */
+function extendedListing(mailbox: Mailbox, matcher: Matcher, options: ListOptions): ListRow[] {
+  const all = [...mailbox.folders.values()];
+  let rows: ListRow[];
+  if (options.subscribed) {
+    const chosen = new Map<string, ListRow>();
+    for (const f of all) if (f.subscribed && matcher.test(f.name)) chosen.set(f.name, { name: f.name, attrs: attributes(mailbox, f.name, f), childInfo: false });
+    if (options.recursiveMatch) {
+      for (const f of all) {
+        if (!f.subscribed || matcher.test(f.name)) continue;
+        for (const parent of parentsOf(f.name)) {
+          if (!matcher.test(parent)) continue;
+          const row = chosen.get(parent) ?? { name: parent, attrs: attributes(mailbox, parent, mailbox.folders.get(parent) ?? null), childInfo: false };
+          row.childInfo = true;
+          chosen.set(parent, row);
+        }
+      }
+    }
+    rows = sortNames([...chosen.keys()]).map((n) => chosen.get(n)!);
+  } else {
+    rows = listing(mailbox, false, matcher).map(([name, attrs]) => ({ name, attrs, childInfo: false }));
+  }
+  if (options.specialUse) rows = rows.filter((r) => mailbox.folders.get(r.name)?.specialUse);
+  if (options.returnSubscribed) {
+    for (const r of rows) if (mailbox.folders.get(r.name)?.subscribed) r.attrs.push('\\Subscribed');
+  }
+  return rows;
+}
 
 function decodedOrNull(wire: string): string | null {
   try {
@@ -45,8 +153,23 @@ function decodedOrNull(wire: string): string | null {
   }
 }
 
+interface Matcher {
+  test(name: string): boolean;
+}
+
+const sortNames = (names: string[]): string[] => names.sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a.localeCompare(b)));
+
+function attributes(mailbox: Mailbox, name: string, folder: Folder | null): string[] {
+  let hasChildren = false;
+  for (const n of mailbox.folders.keys()) if (n.startsWith(name + '/')) hasChildren = true;
+  const attrs = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
+  if (!folder) attrs.unshift('\\Noselect');
+  if (folder?.specialUse) attrs.push(folder.specialUse);
+  return attrs;
+}
+
 /** Every name the pattern matches, with its attributes: INBOX first, then by name. */
-function listing(mailbox: Mailbox, onlySubscribed: boolean, matcher: RegExp): Array<[string, string[]]> {
+function listing(mailbox: Mailbox, onlySubscribed: boolean, matcher: Matcher): Array<[string, string[]]> {
   const folders = [...mailbox.folders.values()].filter((f) => !onlySubscribed || f.subscribed);
   const names = new Map<string, Folder | null>(folders.filter((f) => matcher.test(f.name)).map((f) => [f.name, f]));
   for (const f of folders) {

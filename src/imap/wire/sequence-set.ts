@@ -7,10 +7,22 @@ import { ImapSyntaxError } from './tokenizer.js';
 export type SeqNumber = number | '*';
 export type SequenceSet = ReadonlyArray<readonly [SeqNumber, SeqNumber]>;
 
+/**
+ * `$` (RFC 5182 SEARCHRES): the messages the last `SEARCH RETURN (SAVE)` found. Parsed to this one object and
+ * told apart by identity; the selected folder's view resolves it (it holds the saved UIDs). Resolved as a plain
+ * set it is empty, which is what `$` means before any SAVE.
+ */
+export const savedResultSet: SequenceSet = Object.freeze([]);
+
+export function isSavedResult(set: SequenceSet): boolean {
+  return set === savedResultSet;
+}
+
 /** nz-number is at most 4294967295 (RFC 3501 §9 "nz-number ... (0 < n < 4,294,967,296)"). */
 const maxNumber = 4294967295;
 
 export function parseSequenceSet(text: string): SequenceSet {
+  if (text === '$') return savedResultSet;
   if (text.length === 0 || text.length > 100_000) throw new ImapSyntaxError('Bad sequence set');
   return text.split(',').map((part) => {
     const bounds = part.split(':');

@@ -4,7 +4,7 @@ import { headerValues, type MimeNode } from '../../../mime/mime-tree.js';
 import type { MimeCache } from '../../../mime/mime-cache.js';
 import type { Placement } from '../../../store/types.js';
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
-import { resolveSequenceSet } from '../../wire/sequence-set.js';
+import { isSavedResult, resolveSequenceSet } from '../../wire/sequence-set.js';
 import type { SearchKey } from './search-key.js';
 
 /** What a search needs per folder: sequence/UID ranges are resolved once, `*` against the current view. */
@@ -14,6 +14,10 @@ export interface SearchScope {
   /** Highest sequence number and UID, for `*`. */
   maxSeq: number;
   maxUid: number;
+  /** `$` (RFC 5182): the saved result's UIDs. */
+  saved: ReadonlySet<number>;
+  /** When the search started (WITHIN compares against one instant for every message). */
+  now: number;
 }
 
 /** RFC 3501 §6.4.4: string keys match case-insensitive substrings of the decoded value. */
@@ -49,11 +53,18 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
     case 'size':
       return key.cmp === 'larger' ? p.message.size > key.size : p.message.size < key.size;
     case 'seq':
+      if (isSavedResult(key.set)) return scope.saved.has(p.uid);
       return inRanges(entry.seq, resolveSequenceSet(key.set, scope.maxSeq));
     case 'uid':
+      if (isSavedResult(key.set)) return scope.saved.has(p.uid);
       return inRanges(p.uid, resolveSequenceSet(key.set, scope.maxUid));
     case 'modseq':
       return p.modseq >= key.modseq;
+    case 'age': {
+      // RFC 5032: OLDER n = at least n seconds old; YOUNGER n = less than n. The two are complements.
+      const isOlder = p.internalDate.getTime() <= scope.now - key.seconds * 1000;
+      return key.cmp === 'older' ? isOlder : !isOlder;
+    }
   }
 }
 

@@ -21,7 +21,9 @@ export type SearchKey =
   | { op: 'size'; cmp: 'larger' | 'smaller'; size: number }
   | { op: 'seq' | 'uid'; set: SequenceSet }
   /** MODSEQ n (RFC 7162 §3.1.5): changed at or after n. The per-flag entry names are accepted and read as "any". */
-  | { op: 'modseq'; modseq: number };
+  | { op: 'modseq'; modseq: number }
+  /** WITHIN (RFC 5032): INTERNALDATE more (OLDER) or less (YOUNGER) than `seconds` before the search runs. */
+  | { op: 'age'; cmp: 'older' | 'younger'; seconds: number };
 
 /** NOT NOT NOT ... or nested parentheses deeper than this are refused rather than recursed into. */
 export const maxSearchDepth = 64;
@@ -103,7 +105,7 @@ function parseKey(c: Cursor, depth: number): SearchKey {
   if (headerKeys[name]) return { op: 'header', field: headerKeys[name], value: getAstring(c.args, c.i++, name) };
   if (addressKeys[name]) return { op: 'address', field: addressKeys[name], value: getAstring(c.args, c.i++, name) };
   if (dateKeys[name]) return { op: 'date', of: dateKeys[name][0], cmp: dateKeys[name][1], date: getDate(c.args, c.i++) };
-  if (/^[\d*:,]+$/.test(t.value)) return { op: 'seq', set: toSequenceSet(t.value) };
+  if (/^[\d*:,]+$/.test(t.value) || t.value === '$') return { op: 'seq', set: toSequenceSet(t.value) };
   return parseOtherKey(name, c, depth);
 }
 
@@ -134,6 +136,12 @@ function parseOtherKey(name: string, c: Cursor, depth: number): SearchKey {
       return { op: 'size', cmp: name === 'LARGER' ? 'larger' : 'smaller', size: getNumber(c.args, c.i++, 'size') };
     case 'UID':
       return { op: 'uid', set: toSequenceSet(arg('UID set')) };
+    case 'OLDER':
+    case 'YOUNGER': {
+      const seconds = getNumber(c.args, c.i++, 'interval');
+      if (seconds === 0) throw bad(`${name} needs an interval of at least 1 second`);
+      return { op: 'age', cmp: name === 'OLDER' ? 'older' : 'younger', seconds };
+    }
     case 'NOT':
       return { op: 'not', key: parseKey(c, depth + 1) };
     case 'MODSEQ': {

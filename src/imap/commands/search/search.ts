@@ -1,35 +1,85 @@
 import { no } from '../../imap-error.js';
-import { defineCommand, ok, selected } from '../define.js';
+import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
+import type { Token } from '../../wire/tokenizer.js';
+import { defineCommand, ok, selected, type CommandContext } from '../define.js';
 import { matches, type SearchScope } from './evaluate.js';
-import { parseSearch, usesModseq } from './search-key.js';
+import { parseSearch, usesModseq, type SearchKey } from './search-key.js';
 import { enableCondstore } from '../../condstore.js';
+import { formatEsearch, savedPart, takeReturnOptions, type ReturnOptions } from './search-return.js';
 
 /**
- * SEARCH [CHARSET charset] search-key... — RFC 3501 §6.4.4; UID SEARCH returns UIDs (§6.4.8).
+ * SEARCH [RETURN (opts)] [CHARSET charset] search-key... — RFC 3501 §6.4.4; UID SEARCH returns UIDs (§6.4.8).
+ * With RETURN the answer is one `* ESEARCH` (RFC 4731) and SAVE keeps the result as `$` (RFC 5182).
  * Messages expunged by others but not yet announced are still searched: their sequence numbers are valid.
  */
 export const search = defineCommand({
   names: ['SEARCH', 'UID SEARCH'],
   states: selected,
   usesSequenceNumbers: true,
-  parseArgs: (args) => ({ key: parseSearch(args) }),
-  async run(ctx, { key }) {
-    const view = ctx.session.view;
-    if (!view) throw no('No folder selected');
-    const entries = view.entries();
-    const last = entries[entries.length - 1];
-    const scope: SearchScope = { view, mime: ctx.session.mime, maxSeq: entries.length, maxUid: last ? last.placement.uid : 0 };
-    const found: number[] = [];
+  parseArgs: (args, ctx) => parseWithReturn(args, ctx),
+  async run(ctx, { key, options }) {
+    const view = selectedView(ctx);
     const withModseq = usesModseq(key);
     if (withModseq) await enableCondstore(ctx);
+    const entries = searchEntries(view, ctx, key);
+    const numbers = entries.map((e) => (ctx.isUid ? e.placement.uid : e.seq));
+    // RFC 7162 §3.1.5: a search with MODSEQ answers the highest mod-sequence of the messages found.
     let highest = 0;
-    for (const e of entries) {
-      if (!matches(key, e, scope)) continue;
-      found.push(ctx.isUid ? e.placement.uid : e.seq);
-      if (e.placement.modseq > highest) highest = e.placement.modseq;
+    if (withModseq) for (const e of entries) if (e.placement.modseq > highest) highest = e.placement.modseq;
+    const modseq = withModseq && numbers.length ? ` (MODSEQ ${highest})` : '';
+    if (!options) {
+      await ctx.session.untagged(numbers.length ? `SEARCH ${numbers.join(' ')}${modseq}` : 'SEARCH');
+      return ok(`${ctx.name} completed`);
     }
-    const modseq = withModseq && found.length ? ` (MODSEQ ${highest})` : '';
-    await ctx.session.untagged(found.length ? `SEARCH ${found.join(' ')}${modseq}` : 'SEARCH');
+    if (options.save) {
+      const uids = entries.map((e) => e.placement.uid);
+      view.savedUids = savedPart(uids, options, () => uids[0], () => uids[uids.length - 1]);
+    }
+    // RFC 5182 §2.1: RETURN (SAVE) alone answers with no ESEARCH at all.
+    if (options.min || options.max || options.all || options.count) {
+      const esearch = formatEsearch(ctx.tag, ctx.isUid, numbers, options, numbers[0], numbers[numbers.length - 1]);
+      // RFC 7162 §3.1.5 / RFC 4731: ESEARCH carries `MODSEQ n` as one more return datum.
+      await ctx.session.untagged(withModseq && numbers.length ? `${esearch} MODSEQ ${highest}` : esearch);
+    }
     return ok(`${ctx.name} completed`);
   },
 });
+
+/**
+ * `[RETURN (...)] [CHARSET x] keys` for SEARCH and the tail of SORT/THREAD. A SAVE whose search fails leaves `$`
+ * empty (RFC 5182 §2.1), so a pipelined `FETCH $` can't act on an old result.
+ */
+export function parseWithReturn(args: readonly Token[], ctx: CommandContext): { key: SearchKey; options: ReturnOptions | null } {
+  let options: ReturnOptions | null = null;
+  try {
+    const taken = takeReturnOptions(args);
+    options = taken.options;
+    return { key: parseSearch(taken.rest), options };
+  } catch (err) {
+    if (options?.save && ctx.session.view) ctx.session.view.savedUids = [];
+    throw err;
+  }
+}
+
+export function selectedView(ctx: CommandContext): MailboxView {
+  const view = ctx.session.view;
+  if (!view) throw no('No folder selected');
+  return view;
+}
+
+/** The messages matching `key`, in sequence order. */
+export function searchEntries(view: MailboxView, ctx: CommandContext, key: SearchKey): ViewEntry[] {
+  const entries = view.entries();
+  const last = entries[entries.length - 1];
+  const scope: SearchScope = {
+    view,
+    mime: ctx.session.mime,
+    maxSeq: entries.length,
+    maxUid: last ? last.placement.uid : 0,
+    saved: new Set(view.savedUids),
+    now: Date.now(),
+  };
+  // `ALL` (SORT/THREAD ALL, ESEARCH COUNT ALL) needs no evaluation per message.
+  if (key.op === 'all') return entries;
+  return entries.filter((e) => matches(key, e, scope));
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Side by side in one run: mailsandbox (this checkout's dist/cli.js, in memory) and Dovecot 2.3 (Debian package,
+# maildir in a temp dir, its index cache on), the same imap_bench.py against each; a copy of
+# ../shared/tools/imap-vs-dovecot/ with the issue 18 commands added (SORT, THREAD, ESEARCH, ESORT).
+# usage: from the project root, after a build:  bash bench/imap-vs-dovecot/run.sh [N=10000]
+# Needs root for apt (dovecot-imapd) and to run Dovecot's mail processes as `nobody`. Leaves nothing running.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+n=${1:-10000}
+[[ -x /usr/lib/dovecot/imap ]] || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null; }
+work=$(mktemp -d); chmod 755 "$work"; pids=()   # Dovecot's mail processes run as nobody
+cleanup() { [[ -f $work/run/master.pid ]] && kill "$(cat "$work/run/master.pid")" 2>/dev/null; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; sleep 1; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+dport=$(free_port); mport=$(free_port); hport=$(free_port)
+mkdir -p "$work/run" "$work/state" "$work/mail"; chown nobody:nogroup "$work/mail"
+cat >"$work/dovecot.conf" <<CONF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $work/run
+state_dir = $work/state
+instance_name = dovecot-bench-$$
+log_path = $work/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$work/mail/%u
+passdb {
+  driver = static
+  args = password=secret
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$work/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $dport
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service stats {
+  inet_listener http {
+    port = 0
+  }
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+CONF
+/usr/sbin/dovecot -c "$work/dovecot.conf"
+node dist/cli.js --smtp-port 0 --smtps-port 0 --pop3-port 0 --pop3s-port 0 --imap-port "$mport" --imaps-port 0 \
+  --http-port "$hport" --max-messages 0 --log-level error >"$work/ms.log" 2>&1 &
+pids+=($!)
+# Both servers take their time to listen on a loaded machine: wait for the ports, not a fixed time.
+python3 -c 'import socket,sys,time
+for port in sys.argv[1:]:
+    for _ in range(600):
+        try: socket.create_connection(("127.0.0.1", int(port)), 1).close(); break
+        except OSError: time.sleep(0.1)
+    else: sys.exit("port %s never opened" % port)' "$mport" "$dport"
+echo "== mailsandbox (N=$n)"; python3 "$here/imap_bench.py" "$mport" "$n" "bench@example.test" x
+echo "== Dovecot $(/usr/sbin/dovecot --version) (maildir) (N=$n)"; python3 "$here/imap_bench.py" "$dport" "$n" "bench@example.test" secret

@@ -1,0 +1,94 @@
+import { bad } from '../../imap-error.js';
+import type { ViewEntry } from '../../mailbox-view.js';
+import { getList } from '../../wire/args.js';
+import type { Token } from '../../wire/tokenizer.js';
+import { defineCommand, ok, selected } from '../define.js';
+import { parseSearch, type SearchKey } from '../search/search-key.js';
+import { formatEsearch, savedPart, takeReturnOptions, type ReturnOptions } from '../search/search-return.js';
+import { searchEntries, selectedView } from '../search/search.js';
+import { compareKeys } from './base-subject.js';
+import type { SortFactsCache } from './sort-facts.js';
+import { sortKeys, sortValue, type SortKey } from './sort-keys.js';
+
+interface Criterion {
+  key: SortKey;
+  isReverse: boolean;
+}
+
+/**
+ * SORT [RETURN (opts)] (criteria) charset search-key... — RFC 5256 §3; with RETURN, ESORT (RFC 5267): one
+ * `* ESEARCH` whose ALL is in sort order and whose MIN/MAX are the first and last in that order (SPEC §17).
+ * Ties fall back to sequence order, which REVERSE does not turn round (RFC 5256: REVERSE applies to one key).
+ */
+export const sort = defineCommand({
+  names: ['SORT', 'UID SORT'],
+  states: selected,
+  usesSequenceNumbers: true,
+  parseArgs(args) {
+    const { options, rest } = takeReturnOptions(args);
+    const criteria = parseCriteria(getList(rest, 0, 'sort criteria'));
+    return { options, criteria, key: parseCharsetAndKeys(rest.slice(1)) };
+  },
+  async run(ctx, { options, criteria, key }) {
+    const view = selectedView(ctx);
+    const sorted = sortEntries(searchEntries(view, ctx, key), criteria, ctx.session.cache.sortFacts);
+    const numbers = sorted.map((e) => (ctx.isUid ? e.placement.uid : e.seq));
+    if (!options) {
+      await ctx.session.untagged(numbers.length ? `SORT ${numbers.join(' ')}` : 'SORT');
+      return ok(`${ctx.name} completed`);
+    }
+    if (options.save) {
+      const uids = sorted.map((e) => e.placement.uid);
+      view.savedUids = savedPart(uids, options, () => uids[0], () => uids[uids.length - 1]).sort((a, b) => a - b);
+    }
+    if (wantsAnswer(options)) {
+      await ctx.session.untagged(formatEsearch(ctx.tag, ctx.isUid, numbers, options, numbers[0], numbers[numbers.length - 1]));
+    }
+    return ok(`${ctx.name} completed`);
+  },
+});
+
+function wantsAnswer(o: ReturnOptions): boolean {
+  return o.min || o.max || o.all || o.count;
+}
+
+function parseCriteria(items: readonly Token[]): Criterion[] {
+  if (items.length === 0) throw bad('Empty sort criteria');
+  const out: Criterion[] = [];
+  let isReverse = false;
+  for (const t of items) {
+    const name = t.type === 'atom' ? t.value.toUpperCase() : '';
+    if (name === 'REVERSE') {
+      if (isReverse) throw bad('REVERSE twice in a row');
+      isReverse = true;
+      continue;
+    }
+    if (!(sortKeys as readonly string[]).includes(name)) throw bad(`Unknown sort criterion ${name.slice(0, 30) || '(not an atom)'}`);
+    out.push({ key: name as SortKey, isReverse });
+    isReverse = false;
+  }
+  if (isReverse) throw bad('REVERSE must be followed by a sort key');
+  return out;
+}
+
+/** `charset search-key...` (SORT and THREAD name the charset without the CHARSET keyword). */
+export function parseCharsetAndKeys(args: readonly Token[]): SearchKey {
+  if (args.length === 0) throw bad('Missing charset');
+  if (args.length === 1) throw bad('Missing search criteria');
+  return parseSearch([{ type: 'atom', value: 'CHARSET' }, ...args]);
+}
+
+/** Sorted copy: each message's values are computed once (a comparator must not re-parse headers n log n times). */
+export function sortEntries(entries: readonly ViewEntry[], criteria: readonly Criterion[], facts: SortFactsCache): ViewEntry[] {
+  const rows = entries.map((entry) => ({ entry, values: criteria.map((c) => sortValue(entry.placement, c.key, facts)) }));
+  rows.sort((a, b) => {
+    for (let i = 0; i < criteria.length; i++) {
+      const x = a.values[i];
+      const y = b.values[i];
+      const d = typeof x === 'number' ? x - (y as number) : compareKeys(x, y as string);
+      if (d !== 0) return criteria[i].isReverse ? -d : d;
+    }
+    return a.entry.seq - b.entry.seq;
+  });
+  return rows.map((r) => r.entry);
+}
