@@ -39,7 +39,14 @@ export const search = defineCommand({
     if (options.min || options.max || options.all || options.count) {
       const esearch = formatEsearch(ctx.tag, ctx.isUid, numbers, options, numbers[0], numbers[numbers.length - 1]);
       // RFC 7162 §3.1.5 / RFC 4731: ESEARCH carries `MODSEQ n` as one more return datum.
-      await ctx.session.untagged(withModseq && numbers.length ? `${esearch} MODSEQ ${highest}` : esearch);
+      // With only MIN and/or MAX it is the highest of the messages returned; with ALL or COUNT, of all that matched.
+      let returned = highest;
+      if (withModseq && !options.all && !options.count && entries.length) {
+        const first = entries[0].placement.modseq;
+        const last = entries[entries.length - 1].placement.modseq;
+        returned = options.min && options.max ? Math.max(first, last) : options.min ? first : last;
+      }
+      await ctx.session.untagged(withModseq && numbers.length ? `${esearch} MODSEQ ${returned}` : esearch);
     }
     return ok(`${ctx.name} completed`);
   },
