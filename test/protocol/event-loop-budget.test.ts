@@ -1,23 +1,21 @@
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/index.js';
 
 /**
  * SPEC §10 "Event loop" (issue 10, finding 2): no single message may block the process for long. Each message of a
- * hostile corpus is delivered over SMTP and opened through the API (parsed view, HTML, raw, structure) and the
- * library (`getMessage`-style waits); meanwhile the event-loop delay is recorded and a second client keeps
- * opening SMTP connections and timing the greeting. Before the fix the first message alone blocked for ~10 s.
+ * hostile corpus is delivered over SMTP and opened through the API (parsed view, HTML, raw, structure, a body-text
+ * search) and the library (`waitForMessage` returns the parsed message); meanwhile the event-loop delay is recorded
+ * and a second client keeps opening SMTP connections and timing the greeting. Before the fix the first message alone
+ * blocked for ~10 s; until parsing moved to worker threads (src/shared/parse-pool.ts), mailparser's first load,
+ * a 5,000-part message and quoted-printable junk still took 200–1,200 ms.
+ *
+ * The sending client (nodemailer) runs in a child process: its own work on a 2 MB message (dot-stuffing junk full of
+ * bare CRs takes it over a second) is the client's, not the server's, and must not count against the server's loop.
  */
 const budgetMs = 200;
-/**
- * What is guaranteed today: the SPEC's 200 ms budget is met by most of the corpus on a quiet machine, but the first
- * parse of a process (mailparser's one-time load), 5,000-part messages and quoted-printable junk still reach
- * 200–550 ms (README, Security). Until that work moves off the main thread, this test holds every message under
- * `guardMs` — the review's reproduction blocked for 10 s — and reports each message's figure against the budget.
- */
-const guardMs = 1000;
 
 const header = (extra = '', type = 'text/plain; charset=utf-8') =>
   `From: a@example.test\r\nTo: bob@example.test\r\nSubject: hostile\r\nMessage-ID: <${Math.random()}@x.test>\r\n${extra}MIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\n`;
@@ -76,9 +74,43 @@ function greetingMs(port: number): Promise<number> {
   });
 }
 
+/**
+ * nodemailer in a child process, started once (starting a process per message would itself stall the loop while
+ * it forks): `send(raw)` resolves when the message got its `250`.
+ */
+function startSender(port: number) {
+  const script = `
+    const transport = require('nodemailer').createTransport({ host: '127.0.0.1', port: ${port}, secure: false, ignoreTLS: true });
+    process.on('message', ({ id, raw }) => {
+      transport.sendMail({ envelope: { from: 'a@example.test', to: ['bob@example.test'] }, raw: Buffer.from(raw) })
+        .then(() => process.send({ id }), (err) => process.send({ id, error: err.message }));
+    });`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const pending = new Map<number, { resolve(): void; reject(err: Error): void }>();
+  child.on('message', ({ id, error }: { id: number; error?: string }) => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (error) p?.reject(new Error(`nodemailer: ${error}`));
+    else p?.resolve();
+  });
+  child.once('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the sending process exited with ${code}`));
+  });
+  let nextId = 1;
+  return {
+    send: (raw: Buffer) =>
+      new Promise<void>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        child.send({ id, raw });
+      }),
+    close: () => child.kill(),
+  };
+}
+
 describe('event-loop budget over a hostile corpus', () => {
-  it(`keeps the event-loop delay under ${guardMs} ms (budget ${budgetMs} ms) while every hostile message is delivered and opened, and SMTP greets quickly throughout`, async () => {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp!, secure: false, ignoreTLS: true });
+  it(`keeps the event-loop delay under ${budgetMs} ms while every hostile message is delivered, opened and searched, and SMTP greets quickly throughout`, async () => {
+    const sender = startSender(sandbox.ports.smtp!);
     const raws = corpus.map(([name, build]) => [name, Buffer.from(build())] as const);
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     let running = true;
@@ -92,7 +124,7 @@ describe('event-loop budget over a hostile corpus', () => {
       for (const [name, raw] of raws) {
         histogram.reset();
         const arrived = sandbox.waitForMessage({ to: 'bob@example.test' }, { timeout: 60_000 });
-        await transport.sendMail({ envelope: { from: 'a@example.test', to: ['bob@example.test'] }, raw });
+        await sender.send(raw);
         const message = await arrived;
         for (const path of ['', '/html', '/raw', '/structure', '/transcript']) {
           const res = await fetch(`${sandbox.url}/api/v1/messages/${message.id}${path}`);
@@ -107,11 +139,11 @@ describe('event-loop budget over a hostile corpus', () => {
       running = false;
       histogram.disable();
       await prober;
-      transport.close();
+      sender.close();
     }
     const figures = JSON.stringify(worst.map(([n, ms]) => [n, Math.round(ms)]));
     console.log(`event-loop delay per message (ms; budget ${budgetMs}): ${figures}`);
-    const over = worst.filter(([, ms]) => ms >= guardMs);
+    const over = worst.filter(([, ms]) => ms >= budgetMs);
     expect(over, `worst event-loop delay per message (ms): ${figures}`).toEqual([]);
     expect(greetings.length).toBeGreaterThan(corpus.length);
     expect(Math.max(...greetings)).toBeLessThan(1000);
