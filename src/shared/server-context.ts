@@ -1,5 +1,5 @@
 import type { ListenerName, SandboxConfig, StartTlsMode } from '../config.js';
-import { emptyDetails, MessageDetailsCache } from '../mime/message-details.js';
+import { emptyDetails, MessageDetailsCache, parseMessageDetails } from '../mime/message-details.js';
 import { MessageStore } from '../store/message-store.js';
 import { MessageWaiters } from '../store/message-waiter.js';
 import { cachedLowerBodyText, type LowerBodyTextCache } from '../store/query.js';
@@ -11,7 +11,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { TlsMaterial } from './tls.js';
 import { SandboxSignals } from './sandbox-signals.js';
-import { ParsePool } from './parse-pool.js';
+import { offloadBytes, ParsePool } from './parse-pool.js';
 
 /** What every protocol server and the HTTP server are given; one per sandbox (no module-level state). */
 export interface ServerContext {
@@ -44,13 +44,17 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
   const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes });
   const log = logger ?? createLogger(config.logLevel);
   const parsePool = new ParsePool();
-  // Every full parse runs in the pool, small ones too: mailparser's first load alone blocks for ~200 ms, and a
-  // worker round trip costs well under a millisecond against a parse's several (docs/benchmarks.md).
+  // Messages of 64 KiB or more are parsed in the pool, so no large or hostile message blocks the event loop (SPEC
+  // §10). Smaller ones parse here: a few ms at worst, no round trip, and no worker to start (with its own ~0.5 s
+  // mailparser load) in a sandbox that only ever sees small mail — twenty sandboxes in one process would pay that
+  // twenty times. The price: the process's first inline parse loads mailparser on this thread once (README).
   const details = new MessageDetailsCache(undefined, undefined, (raw, subject) =>
-    parsePool.run('details', raw, subject).catch((err: unknown) => {
-      log.warn('a message could not be parsed; showing its bytes as text', { err });
-      return emptyDetails(raw);
-    }),
+    raw.length < offloadBytes
+      ? parseMessageDetails(raw, subject)
+      : parsePool.run('details', raw, subject).catch((err: unknown) => {
+          log.warn('a message could not be parsed; showing its bytes as text', { err });
+          return emptyDetails(raw);
+        }),
   );
   store.on('message.deleted', (m) => details.delete(m.id));
   store.on('store.cleared', () => details.clear());
