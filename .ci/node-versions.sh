@@ -11,6 +11,8 @@
 #                              plus one real-client suite per protocol, the library, the CLI and the parse pool. Not
 #                              the browser, container, interop-tool or timing-bound tests: Node 20 runs those in
 #                              `npm test`, and the whole set twice more would double CI time.
+# Measured 2026-12-02 on the shared 2-vCPU dev machine: 53 files / 1,211 tests pass on both, Node 22.23.3 in 315 s
+# (load average ~13) and Node 24.21.0 in 130 s (load ~8); 445 s in all, less on a quiet CI machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
