@@ -1,5 +1,7 @@
 // Child-process side of server-process.mjs: runs one server (a sandbox from dist/, or the SMTP sink) so that the
 // load generator in the parent does not share its event loop, and RSS figures are the server's alone.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { importDist } from './build.mjs';
 import { startBareSmtpServer, startSmtpSink } from './sink.mjs';
 
@@ -17,7 +19,9 @@ const handlers = {
       bare = await startBareSmtpServer();
       return { ports: { smtp: bare.port } };
     }
-    const { createSandbox } = await importDist('index.js');
+    // `before`: another build of the sandbox (MAILSANDBOX_BENCH_BEFORE=/path/to/dist), to compare two versions in one run.
+    const { createSandbox } =
+      kind === 'before' ? await import(pathToFileURL(join(process.env.MAILSANDBOX_BENCH_BEFORE ?? '', 'index.js')).href) : await importDist('index.js');
     sandbox = await createSandbox({ logLevel: 'silent', ...options });
     return { ports: sandbox.ports, url: sandbox.url };
   },

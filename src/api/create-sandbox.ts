@@ -292,7 +292,8 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
       this.context.waiters.closeAll();
       this.#team.close();
-      this.#closed = closing.then(() => undefined);
+      // The parse workers go last: a request still being answered may be waiting on one.
+      this.#closed = closing.then(() => this.context.parsePool.close());
     }
     return this.#closed;
   }

@@ -21,9 +21,12 @@ export interface ParsedDetails {
   attachmentContent(index: number): Buffer | undefined;
 }
 
+/** How the cache gets a message parsed: in the sandbox, through its worker pool (`ParsePool`). */
+export type DetailsParser = (raw: Buffer, subject: string) => Promise<ParsedDetails>;
+
 /**
- * Parses a message with mailparser. Inline `cid:` images are turned into `data:` URLs so the HTML renders in a
- * sandboxed frame without any further request. Never throws: an unparseable message gives empty bodies.
+ * Parses a message with mailparser on the calling thread (the parse pool's worker runs this). Never throws: an
+ * unparseable message gives empty bodies.
  */
 export async function parseMessageDetails(raw: Buffer, subject = ''): Promise<ParsedDetails> {
   let mail: ParsedMail;
@@ -81,7 +84,8 @@ function inSlices(raw: Buffer): Readable {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function emptyDetails(raw: Buffer): ParsedDetails {
+/** What a message that could not be parsed shows: its bytes as text, nothing else. */
+export function emptyDetails(raw: Buffer): ParsedDetails {
   return { headers: [], bcc: [], replyTo: [], text: raw.toString('utf8'), html: null, attachments: [], links: [], codes: [], attachmentContent: () => undefined };
 }
 
@@ -133,6 +137,7 @@ export class MessageDetailsCache {
   constructor(
     readonly maxEntries = 200,
     readonly maxBytes = 64 * 1024 * 1024,
+    readonly parse: DetailsParser = parseMessageDetails,
   ) {}
 
   get(id: string, raw: Buffer, subject: string): Promise<ParsedDetails> {
@@ -143,7 +148,7 @@ export class MessageDetailsCache {
       this.#entries.set(id, hit);
       return hit.promise;
     }
-    const entry = { promise: parseMessageDetails(raw, subject), weight: raw.length };
+    const entry = { promise: this.parse(raw, subject), weight: raw.length };
     this.#entries.set(id, entry);
     this.#weight += entry.weight;
     this.#evict();

@@ -1,8 +1,8 @@
 import type { ListenerName, SandboxConfig, StartTlsMode } from '../config.js';
-import { MessageDetailsCache } from '../mime/message-details.js';
+import { emptyDetails, MessageDetailsCache, parseMessageDetails } from '../mime/message-details.js';
 import { MessageStore } from '../store/message-store.js';
 import { MessageWaiters } from '../store/message-waiter.js';
-import { cachedLowerBodyText } from '../store/query.js';
+import { cachedLowerBodyText, type LowerBodyTextCache } from '../store/query.js';
 import { SessionLog } from '../store/session-log.js';
 import type { StoredMessage } from '../store/types.js';
 import { MessageChecks } from '../checks/message-checks.js';
@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { TlsMaterial } from './tls.js';
 import { SandboxSignals } from './sandbox-signals.js';
+import { offloadBytes, ParsePool } from './parse-pool.js';
 
 /** What every protocol server and the HTTP server are given; one per sandbox (no module-level state). */
 export interface ServerContext {
@@ -27,7 +28,9 @@ export interface ServerContext {
   /** Message checks (SPEC §14), cached per message. */
   readonly checks: MessageChecks;
   /** Lower-cased body text for word searches (bounded LRU; the UI searches on every keystroke). */
-  lowerBodyText(m: StoredMessage): string;
+  readonly lowerBodyText: LowerBodyTextCache;
+  /** Worker threads for MIME work that could block the event loop (SPEC §10); closed with the sandbox. */
+  readonly parsePool: ParsePool;
   /** Refusals and fired faults, for observers such as `/metrics`. */
   readonly signals: SandboxSignals;
 }
@@ -39,7 +42,20 @@ export interface ServerContext {
 export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
   const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
   const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes, quotaMessages: config.quotaMessages, quotaSize: config.quotaSize });
-  const details = new MessageDetailsCache();
+  const log = logger ?? createLogger(config.logLevel);
+  const parsePool = new ParsePool();
+  // Messages of 64 KiB or more are parsed in the pool, so no large or hostile message blocks the event loop (SPEC
+  // §10). Smaller ones parse here: a few ms at worst, no round trip, and no worker to start (with its own ~0.5 s
+  // mailparser load) in a sandbox that only ever sees small mail — twenty sandboxes in one process would pay that
+  // twenty times. The price: the process's first inline parse loads mailparser on this thread once (README).
+  const details = new MessageDetailsCache(undefined, undefined, (raw, subject) =>
+    raw.length < offloadBytes
+      ? parseMessageDetails(raw, subject)
+      : parsePool.run('details', raw, subject).catch((err: unknown) => {
+          log.warn('a message could not be parsed; showing its bytes as text', { err });
+          return emptyDetails(raw);
+        }),
+  );
   store.on('message.deleted', (m) => details.delete(m.id));
   store.on('store.cleared', () => details.clear());
   const checks = new MessageChecks(config, details);
@@ -54,11 +70,12 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
     sessions: new SessionLog(config.limits.sessionHistory, config.limits.transcriptLines, config.limits.sessionLogBytes),
     tls,
     credentials: new Credentials(users ?? config.users),
-    logger: logger ?? createLogger(config.logLevel),
+    logger: log,
     waiters: new MessageWaiters(store, config.limits.maxWaiters),
     details,
     checks,
     lowerBodyText: cachedLowerBodyText(),
+    parsePool,
     signals,
   };
 }

@@ -218,22 +218,34 @@ function toCandidates(m: StoredMessage): string[] {
   return [...m.summary.to.flatMap(addressStrings), ...m.summary.cc.flatMap(addressStrings), ...m.envelope.rcptTo];
 }
 
+export interface LowerBodyTextCache {
+  (m: StoredMessage): string;
+  /** The cached text, without computing it. */
+  peek(m: StoredMessage): string | undefined;
+  /** Caches a text computed elsewhere (the parse pool's worker). */
+  remember(m: StoredMessage, text: string): void;
+}
+
 /**
  * A bounded cache of lower-cased body text for repeated searches (the UI searches on every keystroke). Bounded by total
  * characters, least recently used dropped first; keyed by id so it never pins a deleted message's bytes.
  * One per HTTP server, never module-level.
  */
-export function cachedLowerBodyText(maxChars = 32 * 1024 * 1024): (m: StoredMessage) => string {
+export function cachedLowerBodyText(maxChars = 32 * 1024 * 1024): LowerBodyTextCache {
   const entries = new Map<string, string>();
   let total = 0;
-  return (m) => {
+  const peek = (m: StoredMessage) => {
     const hit = entries.get(m.id);
     if (hit !== undefined) {
       entries.delete(m.id);
       entries.set(m.id, hit);
-      return hit;
     }
-    const text = bodyTextOf(m).toLowerCase();
+    return hit;
+  };
+  const remember = (m: StoredMessage, text: string) => {
+    const old = entries.get(m.id);
+    if (old !== undefined) total -= old.length;
+    entries.delete(m.id);
     entries.set(m.id, text);
     total += text.length;
     for (const [key, value] of entries) {
@@ -241,6 +253,13 @@ export function cachedLowerBodyText(maxChars = 32 * 1024 * 1024): (m: StoredMess
       entries.delete(key);
       total -= value.length;
     }
+  };
+  const lowerBodyText = (m: StoredMessage) => {
+    const hit = peek(m);
+    if (hit !== undefined) return hit;
+    const text = bodyTextOf(m).toLowerCase();
+    remember(m, text);
     return text;
   };
+  return Object.assign(lowerBodyText, { peek, remember });
 }

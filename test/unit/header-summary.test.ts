@@ -1,5 +1,7 @@
+import libmime from 'libmime';
+import addressparser from 'nodemailer/lib/addressparser';
 import { describe, expect, it } from 'vitest';
-import { findBodyStart, StringPool, summarizeHeaders } from '../../src/mime/header-summary.js';
+import { findBodyStart, parseAddressList, StringPool, summarizeHeaders } from '../../src/mime/header-summary.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 
@@ -50,5 +52,33 @@ describe('StringPool', () => {
       expect(summarizeHeaders(raw, pool)).toEqual(summarizeHeaders(raw));
     }
     expect(pool.intern('a@example.test')).toBe('a@example.test');
+  });
+});
+
+describe('parseAddressList fast path for plain addresses', () => {
+  // The ingest shortcut for `a@b` and `Name <a@b>` must give what nodemailer's addressparser gives for them.
+  const viaAddressparser = (value: string) =>
+    (addressparser(value, { flatten: true }) as Array<{ name?: string; address?: string }>)
+      .filter((a) => a.address || a.name)
+      .map((a) => ({ name: libmime.decodeWords(a.name ?? ''), address: a.address ?? '' }));
+  it.each([
+    'a@b.test',
+    'bench@example.test',
+    'x.y+z_1@sub.example.test',
+    'Ann Lee <ann@example.test>',
+    'Ann  Lee <ann@example.test>',
+    'A <a@b>',
+    'O-Neil_2 <o@x.test>',
+    // not plain: the general parser decides
+    '"Lee, Ann" <ann@example.test>',
+    'ann@example.test (Ann)',
+    'a@b.test, c@d.test',
+    '=?utf-8?q?J=C3=B6rg?= <j@x.test>',
+    'Team: a@b.test, c@d.test;',
+    'Jörg <j@x.test>',
+    'Ann Lee<ann@example.test>',
+    ' ann@example.test ',
+  ])('%j', (value) => {
+    expect(parseAddressList(value)).toEqual(viaAddressparser(value));
   });
 });

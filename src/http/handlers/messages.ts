@@ -4,6 +4,8 @@ import { highlightElement } from '../../checks/html-highlight.js';
 import { parseMimeTree } from '../../mime/mime-tree.js';
 import { describeStructure } from '../../mime/structure-info.js';
 import { compileFilter } from '../../store/query.js';
+import { scanWithBodyTexts } from '../../shared/body-text-scan.js';
+import { offloadBytes } from '../../shared/parse-pool.js';
 import { decodeTranscript } from '../../store/transcript.js';
 import type { StoredMessage } from '../../store/types.js';
 import { HttpError, badRequest, notFound } from '../errors.js';
@@ -21,19 +23,23 @@ function messageOf(h: HttpContext, req: Request): StoredMessage {
 }
 
 /** `GET /api/v1/messages`: newest first, `{ total, messages }`; total counts every match, not just the page. */
-export const listMessages = (h: HttpContext): RequestHandler => (req, res) => {
-  const match = compileFilter(filterParams(req), { lowerBodyText: h.ctx.lowerBodyText });
+export const listMessages = (h: HttpContext): RequestHandler => async (req, res) => {
+  const filter = filterParams(req);
   const limit = intParam(req, 'limit', 0, maxLimit, defaultLimit);
   const offset = intParam(req, 'offset', 0, 1e9, 0);
   const { store } = h.ctx;
-  const messages = [];
-  let total = 0;
-  for (const m of store.newestFirst()) {
-    if (!match(m, store)) continue;
-    if (total >= offset && messages.length < limit) messages.push(toSummary(store, m));
-    total++;
-  }
-  res.json({ total, messages });
+  const page = await scanWithBodyTexts(h.ctx, (lowerBodyText) => {
+    const match = compileFilter(filter, { lowerBodyText });
+    const messages = [];
+    let total = 0;
+    for (const m of store.newestFirst()) {
+      if (!match(m, store)) continue;
+      if (total >= offset && messages.length < limit) messages.push(toSummary(store, m));
+      total++;
+    }
+    return { total, messages };
+  });
+  res.json(page);
 };
 
 export const getMessage = (h: HttpContext): RequestHandler => async (req, res) => {
@@ -130,8 +136,10 @@ function encodeRfc5987(s: string): string {
 }
 
 /** `GET /api/v1/messages/:id/structure`: the MIME tree for the UI (part paths, types, sizes, file names). */
-export const getStructure = (h: HttpContext): RequestHandler => (req, res) => {
-  res.json(describeStructure(parseMimeTree(messageOf(h, req).raw)));
+export const getStructure = (h: HttpContext): RequestHandler => async (req, res) => {
+  const { raw } = messageOf(h, req);
+  // A large message's tree (5,000 parts take ~100 ms) is parsed in the pool (SPEC §10 event-loop budget).
+  res.json(raw.length < offloadBytes ? describeStructure(parseMimeTree(raw)) : await h.ctx.parsePool.run('structure', raw));
 };
 
 export const getTranscript = (h: HttpContext): RequestHandler => (req, res) => {
@@ -162,7 +170,7 @@ export const deleteMessage = (h: HttpContext): RequestHandler => (req, res) => {
 };
 
 /** `DELETE /api/v1/messages?query=&mailbox=`: the matching messages, or everything when no filter is given. */
-export const deleteMatching = (h: HttpContext): RequestHandler => (req, res: Response) => {
+export const deleteMatching = (h: HttpContext): RequestHandler => async (req, res: Response) => {
   const filter = filterParams(req);
   const { store } = h.ctx;
   if (!filter.query && !filter.mailbox) {
@@ -171,8 +179,10 @@ export const deleteMatching = (h: HttpContext): RequestHandler => (req, res: Res
     res.json({ deleted });
     return;
   }
-  const match = compileFilter(filter, { lowerBodyText: h.ctx.lowerBodyText });
-  const ids = [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
+  const ids = await scanWithBodyTexts(h.ctx, (lowerBodyText) => {
+    const match = compileFilter(filter, { lowerBodyText });
+    return [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
+  });
   for (const id of ids) store.deleteMessage(id);
   res.json({ deleted: ids.length });
 };
