@@ -215,6 +215,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       source: 'api',
       targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
     });
+    await this.store.durable();
     return toSummary(this.store, message);
   }
 
@@ -246,6 +247,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
 
   /** Replaces a message's tags (trimmed; case kept; duplicates compared case-insensitively). Undefined when no such message. */
   setTags(id: string, tags: string[]): MessageSummary | undefined {
+    // Synchronous (public API): memory and SQLite have written it when this returns; await `store.durable()` for others.
     if (this.store.setTags(id, tags) === undefined) return undefined;
     return toSummary(this.store, this.store.get(id)!);
   }

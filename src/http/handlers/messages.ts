@@ -119,7 +119,7 @@ export const getTranscript = (h: HttpContext): RequestHandler => (req, res) => {
 };
 
 /** `PATCH {seen}` sets or clears `\Seen` on every placement (SPEC §4). */
-export const patchMessage = (h: HttpContext): RequestHandler => (req, res) => {
+export const patchMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
   requireJson(req);
   const body = req.body as unknown;
@@ -127,6 +127,7 @@ export const patchMessage = (h: HttpContext): RequestHandler => (req, res) => {
     throw badRequest('Body must be JSON like {"seen": true}');
   }
   h.ctx.store.setSeen(m.id, (body as { seen: boolean }).seen);
+  await h.ctx.store.durable();
   res.json(toSummary(h.ctx.store, m));
 };
 
@@ -134,24 +135,27 @@ export function requireJson(req: Request): void {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as Content-Type: application/json');
 }
 
-export const deleteMessage = (h: HttpContext): RequestHandler => (req, res) => {
+export const deleteMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
   h.ctx.store.deleteMessage(m.id);
+  await h.ctx.store.durable();
   res.status(204).end();
 };
 
 /** `DELETE /api/v1/messages?query=&mailbox=`: the matching messages, or everything when no filter is given. */
-export const deleteMatching = (h: HttpContext): RequestHandler => (req, res: Response) => {
+export const deleteMatching = (h: HttpContext): RequestHandler => async (req, res: Response) => {
   const filter = filterParams(req);
   const { store } = h.ctx;
   if (!filter.query && !filter.mailbox) {
     const deleted = store.size;
     store.clear();
+    await store.durable();
     res.json({ deleted });
     return;
   }
   const match = compileFilter(filter, { lowerBodyText: h.ctx.lowerBodyText });
   const ids = [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
   for (const id of ids) store.deleteMessage(id);
+  await store.durable();
   res.json({ deleted: ids.length });
 };
