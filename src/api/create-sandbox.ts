@@ -104,6 +104,19 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
     this.#servers = servers;
     this.faults = localFaults(context.store.faults, (address, folder) => context.store.renewUidValidity(address, folder).uidValidity);
     this.#team = team ?? new TeamServices(context);
+    this.#expireOld();
+  }
+
+  #ageTimer: NodeJS.Timeout | undefined;
+
+  /** `maxAge`: messages older than it go at start, then once a minute (and at each check the store asks for). */
+  #expireOld(): void {
+    const maxAge = this.context.config.maxAge;
+    if (!maxAge) return;
+    const expire = () => this.store.evictOlderThan(new Date(Date.now() - maxAge));
+    expire();
+    this.#ageTimer = setInterval(expire, Math.min(60_000, Math.max(1000, maxAge / 10)));
+    this.#ageTimer.unref();
   }
 
   /** The store itself, for advanced assertions (read it; mutate through the sandbox's methods). */
@@ -145,6 +158,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       tlsSelfSigned: this.context.tls.isSelfSigned,
       starttls: this.config.starttls,
       tlsFingerprint256: this.context.tls.fingerprint256,
+      store: { ...this.store.location },
     };
   }
 
@@ -288,7 +302,9 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
       this.context.waiters.closeAll();
       this.#team.close();
-      this.#closed = closing.then(() => undefined);
+      clearInterval(this.#ageTimer);
+      // The store closes last: the listeners' sessions may still write while they end (a POP3 QUIT commit).
+      this.#closed = closing.then(() => this.store.close());
     }
     return this.#closed;
   }
@@ -317,7 +333,12 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
 export async function createSandbox<const O extends SandboxOptions = {}>(options?: O, defaultPort?: (l: ListenerName) => number): Promise<SandboxWith<O>> {
   const config = resolveConfig(options, defaultPort);
   const context = createServerContext(config, await loadTls(config), await loadUsers(config));
-  await loadFaultRules(config, context.store.faults);
+  try {
+    await loadFaultRules(config, context.store.faults);
+  } catch (err) {
+    await context.store.close(); // releases the data directory's lock
+    throw err;
+  }
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
     // One line per stored message, so someone running the CLI sees mail arrive without opening the UI.
     context.store.on('message.added', (m) =>
@@ -340,6 +361,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
       const problem = describeListenError(name, config.host, port, err as NodeJS.ErrnoException);
       if (problem === undefined) {
         await Promise.allSettled(servers.map(([, s]) => s.close()));
+        await context.store.close();
         throw err;
       }
       problems.add(problem);
@@ -347,6 +369,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
   }
   if (problems.size) {
     await Promise.allSettled(servers.map(([, s]) => s.close()));
+    await context.store.close();
     throw new ConfigError([...problems]);
   }
   return sandbox;

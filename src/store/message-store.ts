@@ -423,12 +423,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /** Backend first (a synchronous write that throws leaves the model untouched), then the model. */
   #commit(change: StoreChange, origin?: unknown, placements?: readonly Placement[]): unknown {
-    let written: void | Promise<void>;
-    try {
-      written = this.#backend.write(change);
-    } catch (err) {
-      throw err instanceof StoreError ? err : new StoreError('FULL', `The store could not write: ${(err as Error).message}`);
-    }
+    // A backend throws StoreError FULL when it cannot write (a full disk); the model is then left as it was.
+    const written = this.#backend.write(change);
     if (written) this.#track(written);
     return this.#apply(change, origin, placements);
   }
