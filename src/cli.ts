@@ -14,7 +14,8 @@ const upgradeLabel = (name: string, tls: string) => (name === 'pop3' && tls === 
 const shutdownGraceMs = 10_000;
 
 export function formatBanner(info: SandboxInfo): string {
-  const lines = [`mailsandbox ${info.version} — everything is kept in memory; stopping the process loses it`];
+  const kept = info.store.path === null ? 'everything is kept in memory; stopping the process loses it' : `mail is kept on disk in ${info.store.path}`;
+  const lines = [`mailsandbox ${info.version} — ${kept}`];
   for (const l of info.listeners) lines.push(`  ${listenerLabels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
   const http = info.listeners.find((l) => l.name === 'http');
   if (http) lines.push(`  UI     ${http.url}/`);

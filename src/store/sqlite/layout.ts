@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * The layout version of the SQLite file, kept in `PRAGMA user_version`. A newer file than this build understands is
  * refused; an older one is migrated in place, in one transaction per step (see `migrations`).
  */
-export const layoutVersion = 1;
+export const layoutVersion = 2;
 
 /** Layout 1: the tables a fresh data directory gets. */
 const layout1 = `
@@ -46,7 +46,16 @@ CREATE INDEX placements_by_message ON placements (message_id);
 `;
 
 /** `migrations[n]` takes a file from layout n to n + 1. */
-const migrations: Record<number, string> = {};
+const migrations: Record<number, string> = {
+  /**
+   * Layout 2: a JSON `extra` column per folder and per placement, for state later IMAP extensions keep (CONDSTORE's
+   * per-message MODSEQ and per-folder HIGHESTMODSEQ, QRESYNC's expunged UIDs) without another table. NULL = none.
+   */
+  1: `
+ALTER TABLE folders ADD COLUMN extra TEXT;
+ALTER TABLE placements ADD COLUMN extra TEXT;
+`,
+};
 
 export function createLayout(db: BetterSqlite3.Database): void {
   db.transaction(() => {

@@ -440,7 +440,7 @@ function takeLock(Driver: typeof BetterSqlite3, dir: string): Database {
   const file = join(dir, lockFile);
   let lock: Database | undefined;
   try {
-    lock = new Driver(file);
+    lock = new Driver(file, { timeout: 0 });
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started TEXT)');
     lock.exec('BEGIN EXCLUSIVE');
