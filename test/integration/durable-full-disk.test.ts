@@ -33,7 +33,7 @@ describe.skipIf(!mounted)('a full disk under --data-dir [needs root to mount a t
   });
 
   it('answers SMTP 452 4.3.1, IMAP NO [OVERQUOTA] and HTTP 507, loses nothing acknowledged, and recovers when space returns', async () => {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp, secure: false, ignoreTLS: true });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.ports.smtp!, secure: false, ignoreTLS: true });
     const acked = new Map<string, string>();
     let refusal: (Error & { responseCode?: number; response?: string }) | undefined;
     for (let i = 0; i < 400 && !refusal; i++) {
@@ -49,7 +49,7 @@ describe.skipIf(!mounted)('a full disk under --data-dir [needs root to mount a t
     expect(refusal?.response).toMatch(/^452 4\.3\.1 /);
     expect(acked.size).toBeGreaterThan(10);
 
-    const imap = new ImapFlow({ host: '127.0.0.1', port: sandbox.ports.imap, secure: false, auth: { user: 'full@example.test', pass: 'x' }, logger: false });
+    const imap = new ImapFlow({ host: '127.0.0.1', port: sandbox.ports.imap!, secure: false, auth: { user: 'full@example.test', pass: 'x' }, logger: false });
     await imap.connect();
     const appended = await imap.append('INBOX', bulky(1000)).catch((err: { responseText?: string; serverResponseCode?: string }) => err);
     expect((appended as { serverResponseCode?: string }).serverResponseCode).toBe('OVERQUOTA');
