@@ -54,7 +54,7 @@ describe.skipIf(!mounted)('a full disk under --data-dir [needs root to mount a t
     const appended = await imap.append('INBOX', bulky(1000)).catch((err: { responseText?: string; serverResponseCode?: string }) => err);
     expect((appended as { serverResponseCode?: string }).serverResponseCode).toBe('OVERQUOTA');
 
-    const http = await fetch(`${sandbox.url}/api/v1/messages?mailbox=full@example.test`, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: bulky(1001) });
+    const http = await fetch(`${sandbox.url}/api/v1/messages?mailbox=full@example.test`, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: new Uint8Array(bulky(1001)) });
     expect(http.status).toBe(507);
     expect(((await http.json()) as { error: { code: string } }).error.code).toBe('insufficient_storage');
 
