@@ -5,6 +5,8 @@ import { listenerLabels } from './api/listen-problem.js';
 import { createSandbox, version } from './api/create-sandbox.js';
 import type { Sandbox } from './api/create-sandbox.js';
 import type { SandboxInfo } from './shared/server-context.js';
+import { exportCommand, importCommand, UsageError } from './cli/import-export.js';
+import { DataDirError } from './store/sqlite/sqlite-backend.js';
 
 const tlsLabels: Record<string, string> = { starttls: '(STARTTLS)', implicit: '(TLS)', none: '' };
 /** POP3 calls its upgrade STLS (RFC 2595). */
@@ -31,6 +33,8 @@ function jsonBanner(sandbox: Sandbox): string {
 }
 
 async function main(): Promise<number> {
+  const [sub, ...rest] = process.argv.slice(2);
+  if (sub === 'import' || sub === 'export') return runTool(sub, rest);
   let settings;
   try {
     settings = parseCli(process.argv.slice(2), process.env);
@@ -91,6 +95,20 @@ function stopWhenStdinCloses(stop: (reason: string) => void): void {
   process.stdin.on('error', () => stop('stdin closed'));
   // Watching must not keep the process alive once the sandbox has closed after a signal.
   (process.stdin as { unref?: () => void }).unref?.();
+}
+
+/** `mailsandbox import ...` / `mailsandbox export ...` (src/cli/import-export.ts). */
+async function runTool(name: 'import' | 'export', argv: string[]): Promise<number> {
+  try {
+    return await (name === 'import' ? importCommand(argv) : exportCommand(argv));
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (err instanceof UsageError || err instanceof DataDirError || code.startsWith('ERR_PARSE_ARGS') || code === 'ENOENT') {
+      process.stderr.write(`mailsandbox ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    return fail(err);
+  }
 }
 
 function fail(err: unknown): number {
