@@ -650,6 +650,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   // ---- internals ----
 
   #makeMessage(r: Omit<MessageRecord, 'raw'>, size: number, relays: RelayRecord[], raw: Buffer | undefined): StoredMessage {
+    if (!this.#readRaw) {
+      if (!raw) throw new Error(`The store backend gave message ${r.id} without its bytes`);
+      // The in-memory hot path: one object, in the shape every stored message has.
+      return { id: r.id, seq: r.seq, raw, receivedAt: r.receivedAt, size, envelope: r.envelope, source: r.source, connection: r.connection, summary: r.summary, transcript: r.transcript, tags: r.tags, relays };
+    }
     const fields = {
       id: r.id,
       seq: r.seq,
@@ -663,9 +668,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       tags: r.tags,
       relays,
     };
-    if (this.#readRaw) return new LazyRawMessage(fields, this.#readRaw);
-    if (!raw) throw new Error(`The store backend gave message ${r.id} without its bytes`);
-    return { ...fields, raw };
+    return new LazyRawMessage(fields, this.#readRaw);
   }
 
   #sawUidValidity(v: number): void {
