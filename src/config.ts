@@ -583,6 +583,8 @@ export function formatHelp(): string {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   return [
     'Usage: mailsandbox [options]',
+    '       mailsandbox import PATH... (--url URL | --data-dir DIR) [--mailbox ADDR] [--folder NAME]   (.eml, mbox, Maildir)',
+    '       mailsandbox export --out DIR [--format eml|maildir] (--url URL | --data-dir DIR)',
     '',
     'Fake SMTP, POP3 and IMAP servers over one in-memory store, with a web UI and REST API.',
     'Flags win over environment variables, which win over defaults.',
