@@ -5,6 +5,8 @@ import { listenerLabels } from './api/listen-problem.js';
 import { createSandbox, version } from './api/create-sandbox.js';
 import type { Sandbox } from './api/create-sandbox.js';
 import type { SandboxInfo } from './shared/server-context.js';
+import { exportCommand, importCommand, UsageError } from './cli/import-export.js';
+import { DataDirError } from './store/sqlite/sqlite-backend.js';
 
 const tlsLabels: Record<string, string> = { starttls: '(STARTTLS)', implicit: '(TLS)', none: '' };
 /** POP3 calls its upgrade STLS (RFC 2595). */
@@ -14,7 +16,8 @@ const upgradeLabel = (name: string, tls: string) => (name === 'pop3' && tls === 
 const shutdownGraceMs = 10_000;
 
 export function formatBanner(info: SandboxInfo): string {
-  const lines = [`mailsandbox ${info.version} — everything is kept in memory; stopping the process loses it`];
+  const kept = info.store.path === null ? 'everything is kept in memory; stopping the process loses it' : `mail is kept on disk in ${info.store.path}`;
+  const lines = [`mailsandbox ${info.version} — ${kept}`];
   for (const l of info.listeners) lines.push(`  ${listenerLabels[l.name].padEnd(6)} ${l.url} ${upgradeLabel(l.name, l.tls)}`.trimEnd());
   const http = info.listeners.find((l) => l.name === 'http');
   if (http) lines.push(`  UI     ${http.url}/`);
@@ -30,6 +33,8 @@ function jsonBanner(sandbox: Sandbox): string {
 }
 
 async function main(): Promise<number> {
+  const [sub, ...rest] = process.argv.slice(2);
+  if (sub === 'import' || sub === 'export') return runTool(sub, rest);
   let settings;
   try {
     settings = parseCli(process.argv.slice(2), process.env);
@@ -149,6 +154,20 @@ function procStat(pid: number): { comm: string; ppid: number } | undefined {
 }
 const procComm = (pid: number) => procStat(pid)?.comm;
 const procParent = (pid: number) => procStat(pid)?.ppid;
+
+/** `mailsandbox import ...` / `mailsandbox export ...` (src/cli/import-export.ts). */
+async function runTool(name: 'import' | 'export', argv: string[]): Promise<number> {
+  try {
+    return await (name === 'import' ? importCommand(argv) : exportCommand(argv));
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (err instanceof UsageError || err instanceof DataDirError || code.startsWith('ERR_PARSE_ARGS') || code === 'ENOENT') {
+      process.stderr.write(`mailsandbox ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    return fail(err);
+  }
+}
 
 function fail(err: unknown): number {
   if (err instanceof ConfigError) {

@@ -137,6 +137,15 @@ export interface SandboxOptions extends TeamOptions {
   quotaMessages?: number;
   /** Quota per mailbox (RFC 9208 `STORAGE`): bytes of its messages across its folders. 0 = none (default). */
   quotaSize?: number;
+  /** Milliseconds a message is kept after it arrived; older ones are evicted; 0 = forever (default). */
+  maxAge?: number;
+  /**
+   * Keep mail on disk (SQLite) in this directory across restarts and crashes; default: in memory only. One sandbox per
+   * directory at a time.
+   */
+  dataDir?: string;
+  /** With `dataDir`: `normal` (default; survives a crash of the process) or `full` (fsync every commit; survives a power loss). */
+  fsync?: 'normal' | 'full';
   smtpAuth?: SmtpAuthMode;
   /** A file of `address:password` lines. */
   usersFile?: string;
@@ -187,6 +196,11 @@ export interface SandboxConfig extends TeamConfig {
   readonly maxSize: number;
   readonly quotaMessages: number;
   readonly quotaSize: number;
+  /** ms; 0 = no age limit. */
+  readonly maxAge: number;
+  /** The durable store's directory, or undefined for the in-memory store. */
+  readonly dataDir?: string;
+  readonly fsync: 'normal' | 'full';
   readonly smtpAuth: SmtpAuthMode;
   readonly usersFile?: string;
   readonly users?: Readonly<Record<string, string>>;
@@ -248,6 +262,11 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (!Number.isInteger(quotaMessages) || quotaMessages < 0) problems.push(`quota messages must be a whole number >= 0, got ${String(quotaMessages)}`);
   const quotaSize = options.quotaSize ?? 0;
   if (!Number.isInteger(quotaSize) || quotaSize < 0) problems.push(`quota size must be a whole number of bytes >= 0, got ${String(quotaSize)}`);
+  const maxAge = options.maxAge ?? 0;
+  if (!Number.isInteger(maxAge) || maxAge < 0) problems.push(`max age must be a whole number of milliseconds >= 0, got ${String(maxAge)}`);
+  const fsync = options.fsync ?? 'normal';
+  if (fsync !== 'normal' && fsync !== 'full') problems.push(`fsync must be normal or full, got ${String(fsync)}`);
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.trim() === '')) problems.push('data dir must be a directory path');
   // smtpAuth 'required' without users is allowed: accept-any with AUTH required tests that a client authenticates.
   const smtpAuth = options.smtpAuth ?? 'optional';
   if (!authModes.includes(smtpAuth)) problems.push(`smtp auth must be one of ${authModes.join(', ')}, got ${String(smtpAuth)}`);
@@ -271,7 +290,7 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
   const faultOptions = { faults: options.faults, faultsFile: options.faultsFile, smtpExtensions };
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, quotaMessages, quotaSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, maxAge, dataDir: options.dataDir, fsync, quotaMessages, quotaSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks });
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -456,6 +475,31 @@ export const flagSpecs: readonly FlagSpec[] = [
     },
   },
   {
+    flag: 'max-age',
+    env: 'MAILSANDBOX_MAX_AGE',
+    help: 'how long a message is kept: 30m, 12h, 7d or seconds; older ones are evicted, 0 = forever (default 0)',
+    apply(o, v, problems, from) {
+      const n = parseAge(v);
+      if (n === undefined) problems.push(`${from} must be a duration like 3600, 30m, 12h or 7d, got ${JSON.stringify(v)}`);
+      else o.maxAge = n;
+    },
+  },
+  {
+    flag: 'data-dir',
+    env: 'MAILSANDBOX_DATA_DIR',
+    help: 'keep mail on disk (SQLite) in this directory across restarts; default: in memory only',
+    apply: (o, v) => void (o.dataDir = v),
+  },
+  {
+    flag: 'fsync',
+    env: 'MAILSANDBOX_FSYNC',
+    help: 'with --data-dir: normal (survives a crash of the process) | full (fsync each commit, survives a power loss; slower) (default normal)',
+    apply(o, v, problems, from) {
+      if (v === 'normal' || v === 'full') o.fsync = v;
+      else problems.push(`${from} must be normal or full, got ${JSON.stringify(v)}`);
+    },
+  },
+  {
     flag: 'smtp-auth',
     env: 'MAILSANDBOX_SMTP_AUTH',
     help: 'off | optional | required (default optional)',
@@ -573,6 +617,8 @@ export function formatHelp(): string {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   return [
     'Usage: mailsandbox [options]',
+    '       mailsandbox import PATH... (--url URL | --data-dir DIR) [--mailbox ADDR] [--folder NAME]   (.eml, mbox, Maildir)',
+    '       mailsandbox export --out DIR [--format eml|maildir] (--url URL | --data-dir DIR)',
     '',
     'Fake SMTP, POP3 and IMAP servers over one in-memory store, with a web UI and REST API.',
     'Flags win over environment variables, which win over defaults.',
@@ -580,4 +626,12 @@ export function formatHelp(): string {
     ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`),
     '',
   ].join('\n');
+}
+
+/** `3600` (seconds), `30m`, `12h`, `7d` → milliseconds; undefined when not a duration. */
+export function parseAge(v: string): number | undefined {
+  const m = /^(\d+)\s*(s|m|h|d)?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit * 1000;
 }

@@ -105,6 +105,19 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
     this.#servers = servers;
     this.faults = localFaults(context.store.faults, (address, folder) => context.store.renewUidValidity(address, folder).uidValidity);
     this.#team = team ?? new TeamServices(context);
+    this.#expireOld();
+  }
+
+  #ageTimer: NodeJS.Timeout | undefined;
+
+  /** `maxAge`: messages older than it go at start, then once a minute (and at each check the store asks for). */
+  #expireOld(): void {
+    const maxAge = this.context.config.maxAge;
+    if (!maxAge) return;
+    const expire = () => this.store.evictOlderThan(new Date(Date.now() - maxAge));
+    expire();
+    this.#ageTimer = setInterval(expire, Math.min(60_000, Math.max(1000, maxAge / 10)));
+    this.#ageTimer.unref();
   }
 
   /** The store itself, for advanced assertions (read it; mutate through the sandbox's methods). */
@@ -146,6 +159,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       tlsSelfSigned: this.context.tls.isSelfSigned,
       starttls: this.config.starttls,
       tlsFingerprint256: this.context.tls.fingerprint256,
+      store: { ...this.store.location },
     };
   }
 
@@ -221,6 +235,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       source: 'api',
       targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
     });
+    await this.store.durable();
     return this.#checkable(toSummary(this.store, message));
   }
 
@@ -252,6 +267,7 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
 
   /** Replaces a message's tags (trimmed; case kept; duplicates compared case-insensitively). Undefined when no such message. */
   setTags(id: string, tags: string[]): MessageSummary | undefined {
+    // Synchronous (public API): memory and SQLite have written it when this returns; await `store.durable()` for others.
     if (this.store.setTags(id, tags) === undefined) return undefined;
     return toSummary(this.store, this.store.get(id)!);
   }
@@ -292,8 +308,10 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
       this.context.waiters.closeAll();
       this.#team.close();
-      // The parse workers go last: a request still being answered may be waiting on one.
-      this.#closed = closing.then(() => this.context.parsePool.close());
+      clearInterval(this.#ageTimer);
+      // The parse workers and the store close last: a request still being answered may be waiting on a worker, and
+      // the listeners' sessions may still write while they end (a POP3 QUIT commit).
+      this.#closed = closing.then(() => this.context.parsePool.close()).then(() => this.store.close());
     }
     return this.#closed;
   }
@@ -322,7 +340,12 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
 export async function createSandbox<const O extends SandboxOptions = {}>(options?: O, defaultPort?: (l: ListenerName) => number): Promise<SandboxWith<O>> {
   const config = resolveConfig(options, defaultPort);
   const context = createServerContext(config, await loadTls(config), await loadUsers(config));
-  await loadFaultRules(config, context.store.faults);
+  try {
+    await loadFaultRules(config, context.store.faults);
+  } catch (err) {
+    await context.store.close(); // releases the data directory's lock
+    throw err;
+  }
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
     // One line per stored message, so someone running the CLI sees mail arrive without opening the UI.
     context.store.on('message.added', (m) =>
@@ -345,6 +368,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
       const problem = describeListenError(name, config.host, port, err as NodeJS.ErrnoException);
       if (problem === undefined) {
         await Promise.allSettled(servers.map(([, s]) => s.close()));
+        await context.store.close();
         throw err;
       }
       problems.add(problem);
@@ -352,6 +376,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
   }
   if (problems.size) {
     await Promise.allSettled(servers.map(([, s]) => s.close()));
+    await context.store.close();
     throw new ConfigError([...problems]);
   }
   return sandbox;

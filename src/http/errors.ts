@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../shared/logger.js';
+import { StoreError } from '../store/types.js';
 
 /** Every HTTP failure is one of these, rendered by {@link errorHandler} as `{ "error": { "code", "message" } }`. */
 export class HttpError extends Error {
@@ -31,6 +32,8 @@ const bodyErrors: Record<string, [number, string]> = {
 
 function toHttpError(err: unknown, logger: Logger): HttpError {
   if (err instanceof HttpError) return err;
+  // The durable store could not write (a full disk): nothing was stored; the client may retry once space returns.
+  if (err instanceof StoreError && err.code === 'FULL') return new HttpError(507, 'insufficient_storage', err.message);
   const e = err as { type?: unknown; status?: unknown; message?: unknown };
   if (typeof e?.type === 'string' && bodyErrors[e.type]) {
     const [status, code] = bodyErrors[e.type];

@@ -235,11 +235,14 @@ export class Dispatcher {
 
   async #run(spec: CommandSpec, ctx: CommandContext, args: Token[]): Promise<CommandResult | ImapError> {
     try {
-      return await spec.run(ctx, spec.parseArgs(args, ctx));
+      const result = await spec.run(ctx, spec.parseArgs(args, ctx));
+      // APPEND, STORE, COPY, EXPUNGE...: the tagged answer only once the store has the change for good.
+      await this.server.store.durable();
+      return result;
     } catch (err) {
       if (err instanceof ImapError) return err;
       // A store refusal not caught by the handler (a limit reached at login, APPEND or COPY): `NO [CODE]`.
-      if (err instanceof StoreError) return no(err.message, err.code === 'INVALID' ? 'CANNOT' : err.code);
+      if (err instanceof StoreError) return no(err.message, storeErrorCode(err));
       this.server.logger.error('imap command failed', { session: this.session.log.id, command: ctx.name, error: err });
       return no('Internal server error', 'SERVERBUG');
     }
@@ -334,4 +337,9 @@ function redactedHead(head: Buffer, max: number): string {
 function redacted(cmd: ParsedCommand, from: number): string {
   const shown = cmd.args.slice(0, from).map((t) => (t.type === 'atom' ? t.value : t.type === 'list' ? '(...)' : t.type === 'nil' ? 'NIL' : JSON.stringify(t.value.toString('utf8'))));
   return sanitizeText([cmd.tag, cmd.name, ...shown, ...(cmd.args.length > from ? ['***'] : [])].join(' '), 300);
+}
+
+/** A store refusal's IMAP response code (RFC 5530): a full disk is OVERQUOTA, an invalid name CANNOT. */
+export function storeErrorCode(err: StoreError): string {
+  return err.code === 'INVALID' ? 'CANNOT' : err.code === 'FULL' ? 'OVERQUOTA' : err.code;
 }

@@ -300,6 +300,8 @@ export class Pop3Session implements SessionControl {
     let reply: Reply;
     try {
       reply = run();
+      // A commit (QUIT) is answered once the store has it for good (at once in memory and in SQLite).
+      await this.ctx.store.durable();
     } catch (err) {
       return this.#fail(err);
     }

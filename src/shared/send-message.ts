@@ -13,11 +13,13 @@ export async function sendMessage(ctx: ServerContext, body: unknown, connection?
   if (composed.raw.length > ctx.config.maxMessageSize) {
     throw new StoreError('TOOBIG', `The message is ${composed.raw.length} bytes; the limit is ${ctx.config.maxMessageSize}`);
   }
-  return ctx.store.deliver({
+  const message = ctx.store.deliver({
     raw: composed.raw,
     envelope: composed.envelope,
     source: 'api',
     connection: connection ?? { tls: false },
     tags: [...arrivalTags(composed.raw, composed.envelope.rcptTo), ...composed.tags],
   });
+  await ctx.store.durable();
+  return message;
 }

@@ -1,4 +1,6 @@
-import type { ListenerName, SandboxConfig, StartTlsMode } from '../config.js';
+import { ConfigError, type ListenerName, type SandboxConfig, type StartTlsMode } from '../config.js';
+import { DataDirError, SqliteBackend } from '../store/sqlite/sqlite-backend.js';
+import type { StoreBackend, StoreLocation } from '../store/store-backend.js';
 import { emptyDetails, MessageDetailsCache, parseMessageDetails } from '../mime/message-details.js';
 import { MessageStore } from '../store/message-store.js';
 import { MessageWaiters } from '../store/message-waiter.js';
@@ -41,7 +43,7 @@ export interface ServerContext {
  */
 export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
   const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
-  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes, quotaMessages: config.quotaMessages, quotaSize: config.quotaSize });
+  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes, quotaMessages: config.quotaMessages, quotaSize: config.quotaSize }, openBackend(config));
   const log = logger ?? createLogger(config.logLevel);
   const parsePool = new ParsePool();
   // Messages of 64 KiB or more are parsed in the pool, so no large or hostile message blocks the event loop (SPEC
@@ -78,6 +80,20 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
     parsePool,
     signals,
   };
+}
+
+/**
+ * The store's backend from the config: SQLite in `dataDir` (locked, checked, migrated at open), else memory.
+ * A data directory that can't be used is a ConfigError: the CLI prints it and exits 1.
+ */
+function openBackend(config: SandboxConfig): StoreBackend | undefined {
+  if (config.dataDir === undefined) return undefined;
+  try {
+    return SqliteBackend.open(config.dataDir, { fsync: config.fsync });
+  } catch (err) {
+    if (err instanceof DataDirError) throw new ConfigError([err.message]);
+    throw err;
+  }
 }
 
 export interface ListenOptions {
@@ -123,4 +139,6 @@ export interface SandboxInfo {
   starttls: StartTlsMode;
   /** SHA-256 fingerprint of the certificate in use (colon-separated hex, as `openssl x509 -fingerprint` prints it). */
   tlsFingerprint256: string;
+  /** Where mail is kept: `{ kind: 'memory', path: null }` or `{ kind: 'sqlite', path: '/data' }` (`--data-dir`). */
+  store: StoreLocation;
 }

@@ -181,16 +181,23 @@ function receiveMessage(
       return settle(new SmtpError(552, `Error: message exceeds the maximum size of ${ctx.config.maxMessageSize} bytes`));
     }
     const raw = joinUnpooled(chunks, size);
+    const refuse = (err: unknown) => {
+      if (err instanceof StoreError && err.code === 'OVERQUOTA') return settle(new SmtpError(452, `4.2.2 Error: ${err.message}, message not stored`));
+      // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA, or
+      // the durable store's disk is full: 452, the client keeps the message and retries.
+      if (err instanceof StoreError && (err.code === 'LIMIT' || err.code === 'FULL')) return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
+      ctx.logger.error('smtp: could not store a message', { session: session.id, err });
+      settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
+    };
     const store = () => {
+      let reply: string;
       try {
-        settle(null, deliver(ctx, connection, session, raw));
+        reply = deliver(ctx, connection, session, raw);
       } catch (err) {
-        // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA.
-        if (err instanceof StoreError && err.code === 'OVERQUOTA') return settle(new SmtpError(452, `4.2.2 Error: ${err.message}, message not stored`));
-        if (err instanceof StoreError && err.code === 'LIMIT') return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
-        ctx.logger.error('smtp: could not store a message', { session: session.id, err });
-        settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
+        return refuse(err);
       }
+      // The 250 goes out once the store has the message for good (at once in memory and in SQLite).
+      ctx.store.durable().then(() => settle(null, reply), refuse);
     };
     const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
     if (!rule) return store();

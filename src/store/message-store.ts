@@ -3,21 +3,37 @@ import { newMessageId } from './message-id.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
-import { createMailbox, createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder } from './mailbox.js';
+import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder, uidIndex } from './mailbox.js';
 import { MessagePlacements } from './message-placements.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
-import { nextModseq, recordVanished, resetVanished } from './modseq.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
 import { NoFlags, StoreError, type DeliveryInput, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type SpecialUse, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
+import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from './store-change.js';
+import { nextModseq, recordVanished, resetVanished, restartModseqs } from './modseq.js';
+import { MemoryBackend, type StoreBackend, type StoreLocation, type StoreSnapshot } from './store-backend.js';
 
 export { StoreError } from './types.js';
 export type { FlagMode, StoreOptions, StoreStats } from './types.js';
+export type { StoreChange } from './store-change.js';
+export type { StoreBackend, StoreLocation, StoreSnapshot } from './store-backend.js';
+
+const resolved: Promise<void> = Promise.resolve();
 
 /**
  * The one place that mutates mail state. Protocols and HTTP read from it and subscribe to its events;
  * every mutation emits synchronously, so a change in one protocol is seen by the others before the call returns.
+ *
+ * `origin` arguments are opaque tokens passed back in events, so a session can tell its own changes from others'.
+ */
+/**
+ * The one place that mutates mail state. Protocols and HTTP read from it and subscribe to its events;
+ * every mutation emits synchronously, so a change in one protocol is seen by the others before the call returns.
+ *
+ * Every mutation is decided here (validation, ids, UIDs), recorded as a StoreChange, handed to the backend
+ * (`write`), and only then applied to the model by `#apply`, which emits the events. `applyChange()` replays a
+ * record written elsewhere; `durable()` resolves once every change so far is persisted: acknowledge after it.
  *
  * `origin` arguments are opaque tokens passed back in events, so a session can tell its own changes from others'.
  */
@@ -36,20 +52,51 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /**
    * A random start, not the clock: five folders per mailbox made the counter run ahead of the clock, so a restart
    * could hand a new INBOX the UIDVALIDITY an old one had, and a caching client (or a POP3 UIDL) would take new mail
-   * for old. Below 2^31 so years of increments stay within the 32-bit field.
+   * for old. Below 2^31 so years of increments stay within the 32-bit field. A durable backend restores it.
    */
   #nextUidValidity = randomInt(1, 2 ** 31);
   #received = 0;
   /** Bytes of the stored messages (`--max-size`). */
   #bytes = 0;
-  readonly #evictedBy = { maxMessages: 0, maxSize: 0 };
+  readonly #evictedBy = { maxMessages: 0, maxAge: 0, maxSize: 0 };
   readonly #limits: StoreLimits;
-  /** Fault injection rules (SPEC §13): kept with the store so a durable backend keeps them too. */
+  readonly #backend: StoreBackend;
+  /** Set when the backend keeps bodies itself (not in memory). */
+  readonly #readRaw: ((id: string) => Buffer) | undefined;
+  /** Writes of an asynchronous backend not yet settled (null when none). */
+  #pending: Promise<void> | null = null;
+  /** Fault injection rules (SPEC §13): kept with the store, in memory only (not persisted by any backend). */
   readonly faults = new FaultRuleSet();
 
-  constructor(readonly options: StoreOptions) {
+  constructor(
+    readonly options: StoreOptions,
+    backend: StoreBackend = new MemoryBackend(),
+  ) {
     super();
     this.#limits = new StoreLimits(options);
+    this.#backend = backend;
+    this.#readRaw = backend.readRaw?.bind(backend);
+    const snapshot = backend.load?.();
+    if (snapshot) this.#restore(snapshot);
+  }
+
+  /** Where the state lives (`GET /api/v1/info` → `store`). */
+  get location(): StoreLocation {
+    return this.#backend.location;
+  }
+
+  /**
+   * Resolves once every change made so far is persisted by the backend (at once for memory and SQLite, which write
+   * before the call returns); rejects with the first failed write. Protocols await it before acknowledging.
+   */
+  durable(): Promise<void> {
+    return this.#pending ?? resolved;
+  }
+
+  /** Closes the backend (after the listeners stopped); the store must not be changed afterwards. */
+  async close(): Promise<void> {
+    await this.durable().catch(() => undefined);
+    await this.#backend.close();
   }
 
   // ---- messages ----
@@ -62,14 +109,21 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const targets: NonNullable<DeliveryInput['targets']> = input.targets ?? input.envelope.rcptTo.map((mailbox) => ({ mailbox }));
     if (targets.length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
     if (input.id !== undefined && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
-    const resolved = this.#resolveTargets(targets, input.raw.length);
+    const resolvedTargets = this.#resolveTargets(targets, input.raw.length);
     const receivedAt = input.receivedAt ?? new Date();
-    const message: StoredMessage = {
+    // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
+    const seenFolders = new Set<Folder>();
+    const placements: PlacementRecord[] = [];
+    for (const t of resolvedTargets) {
+      if (seenFolders.has(t.folder)) continue;
+      seenFolders.add(t.folder);
+      placements.push({ mailbox: t.folder.mailbox, folder: t.folder.name, uid: t.folder.uidNext, flags: [...t.flags], internalDate: t.internalDate ?? receivedAt });
+    }
+    const message: MessageRecord = {
       id: input.id ?? newMessageId(),
-      seq: this.#nextSeq++,
+      seq: this.#nextSeq,
       raw: input.raw,
       receivedAt,
-      size: input.raw.length,
       envelope: {
         mailFrom: this.#strings.intern(input.envelope.mailFrom),
         rcptTo: input.envelope.rcptTo.map((a) => this.#strings.intern(a)),
@@ -79,26 +133,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       summary: summarizeHeaders(input.raw, this.#strings),
       transcript: input.transcript,
       tags: input.tags ? normalizeTags(input.tags) : arrivalTags(input.raw, input.envelope.rcptTo),
-      relays: [],
     };
-    this.#order.push(message);
-    this.#byId.set(message.id, message);
-    const own = new MessagePlacements();
-    this.#placements.set(message.id, own);
-    this.#received++;
-    this.#bytes += message.size;
-    // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
-    const seenFolders = new Set<Folder>();
-    for (const t of resolved) {
-      if (seenFolders.has(t.folder)) continue;
-      seenFolders.add(t.folder);
-      this.#place(message, t.folder, t.flags, t.internalDate ?? receivedAt, origin);
-    }
-    // The first push gave the list room for 17 entries (~150 bytes); a copy is exactly as long as it needs to be.
-    own.compact();
-    this.emit('message.added', message);
+    const stored = this.#commit({ kind: 'deliver', message, placements }, origin) as StoredMessage;
     this.#enforceRetention();
-    return message;
+    return stored;
   }
 
   get(id: string): StoredMessage | undefined {
@@ -140,10 +178,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /** Removes a message from every mailbox. Returns false when no such message. */
   deleteMessage(id: string, origin?: unknown, reason: DeleteReason = 'deleted'): boolean {
-    const message = this.#byId.get(id);
-    if (!message) return false;
-    this.#unplace(new Set(this.#placements.get(id)?.items), origin);
-    this.#forget(message, reason);
+    if (!this.#byId.has(id)) return false;
+    this.#commit({ kind: 'deleteMessage', id, reason }, origin);
     return true;
   }
 
@@ -152,19 +188,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * `deleteMailbox()` drops a mailbox.
    */
   clear(origin?: unknown): void {
-    for (const mb of this.#mailboxes.values()) {
-      mb.usage = { messages: 0, bytes: 0 };
-      for (const f of mb.folders.values()) {
-        const gone = f.placements.splice(0);
-        if (gone.length) recordVanished(f, gone.map((p) => p.uid), nextModseq(f));
-        for (const p of gone) this.emit('placement.removed', p, origin);
-      }
-    }
-    this.#order.length = 0;
-    this.#byId.clear();
-    this.#placements.clear();
-    this.#bytes = 0;
-    this.emit('store.cleared');
+    this.#commit({ kind: 'clear' }, origin);
   }
 
   /** Sets or clears `\Seen` on every placement (SPEC §4 `PATCH {seen}`). */
@@ -185,61 +209,45 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     if (!message) return undefined;
     const next = normalizeTags(tags);
     if (next.join('\u0000') === message.tags.join('\u0000')) return message.tags;
-    message.tags = next;
-    // Tags are message metadata too: a CONDSTORE client's CHANGEDSINCE sees the message as changed.
-    for (const p of this.#placements.get(id)?.items ?? []) p.modseq = nextModseq(p.folder);
-    this.emit('message.updated', message);
-    return next;
+    this.#commit({ kind: 'setTags', id, tags: next });
+    return message.tags;
   }
 
   /** Notes a release to the relay on the message (kept with it, shown as a badge) and emits `message.updated`. */
   recordRelay(id: string, record: RelayRecord): boolean {
-    const message = this.#byId.get(id);
-    if (!message) return false;
-    message.relays = [...message.relays, record];
-    this.emit('message.updated', message);
+    if (!this.#byId.has(id)) return false;
+    this.#commit({ kind: 'recordRelay', id, record });
     return true;
   }
 
   /** STORE semantics. Emits `placement.flags` for each placement whose flags changed, then `message.updated` once per message. */
   setFlags(placements: readonly Placement[], flags: readonly string[], mode: FlagMode, origin?: unknown): Placement[] {
-    const changed: Placement[] = [];
+    const changes: Array<PlacementKey & { flags: string[] }> = [];
+    const found: Placement[] = [];
     for (const p of placements) {
       if (p.flags === this.#noFlags && (mode === 'remove' || flags.length === 0)) continue; // nothing to change
-      const before = [...p.flags].sort().join(' ');
-      const wasSeen = p.flags.has('\\Seen');
-      const own = this.#ownFlags(p);
-      if (mode === 'set') {
-        own.clear();
-        for (const f of flags) own.add(f);
-      } else if (mode === 'add') for (const f of flags) own.add(f);
-      else for (const f of flags) own.delete(f);
-      this.#placements.get(p.message.id)?.seenChanged(wasSeen, own.has('\\Seen'));
-      if ([...own].sort().join(' ') !== before) {
-        p.modseq = nextModseq(p.folder);
-        changed.push(p);
-      }
+      if (!isPlaced(p)) continue;
+      const next = new Set(mode === 'set' ? flags : p.flags);
+      if (mode === 'add') for (const f of flags) next.add(f);
+      else if (mode === 'remove') for (const f of flags) next.delete(f);
+      if (sameFlags(next, p.flags)) continue;
+      changes.push({ mailbox: p.mailbox, folder: p.folder.name, uid: p.uid, flags: [...next] });
+      found.push(p);
     }
-    for (const p of changed) this.emit('placement.flags', p, origin);
-    for (const m of new Set(changed.map((p) => p.message))) this.emit('message.updated', m);
-    return changed;
+    if (changes.length === 0) return [];
+    return this.#commit({ kind: 'setFlags', placements: changes }, origin, found) as Placement[];
   }
 
   /** IMAP EXPUNGE / POP3 commit: removes placements; a message left with none is deleted. */
   removePlacements(placements: readonly Placement[], origin?: unknown): void {
     const gone = new Set<Placement>();
-    const touched = new Set<StoredMessage>();
-    for (const p of placements) {
-      if (!isPlaced(p)) continue;
-      gone.add(p);
-      touched.add(p.message);
-    }
-    this.#unplace(gone, origin);
-    // One event per message, however many of its copies went.
-    for (const m of touched) {
-      if (this.#placements.get(m.id)?.items.length) this.emit('message.updated', m);
-      else this.#forget(m, 'expunged');
-    }
+    for (const p of placements) if (isPlaced(p)) gone.add(p);
+    if (gone.size === 0) return;
+    const goneOf = new Map<string, number>();
+    for (const p of gone) goneOf.set(p.message.id, (goneOf.get(p.message.id) ?? 0) + 1);
+    const forgotten: string[] = [];
+    for (const [id, n] of goneOf) if ((this.#placements.get(id)?.items.length ?? 0) <= n) forgotten.push(id);
+    this.#commit({ kind: 'removePlacements', placements: [...gone].map(keyOf), forgotten }, origin, [...gone]);
   }
 
   /** IMAP COPY into a folder: a new placement of the same message, with a new UID. */
@@ -249,20 +257,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /**
    * IMAP COPY/MOVE: new placements in `target`, all or none. Refused with LIMIT when the folder would pass
-   * `maxFolderMessages`, and with OVERQUOTA (not for a MOVE) past the mailbox's quota. Emits `placement.added` per copy and `message.updated` once per message.
+   * `maxFolderMessages`, and with OVERQUOTA (not for a MOVE) past the mailbox's quota. Emits `placement.added` per
+   * copy and `message.updated` once per message.
    */
   copyPlacements(sources: readonly Placement[], target: Folder, origin?: unknown, flags?: readonly string[], isMove = false): Placement[] {
     this.#limits.checkFolderRoom(target, sources.length);
     // A MOVE within one mailbox takes no more of its quota: the sources go right after.
     if (!isMove) this.#limits.checkQuota(this.#mailboxes.get(target.mailbox), sources.length, sources.reduce((n, s) => n + s.message.size, 0));
-    const copies: Placement[] = [];
-    const touched = new Set<StoredMessage>();
-    for (const s of sources) {
-      copies.push(this.#place(s.message, target, flags ?? [...s.flags], s.internalDate, origin));
-      touched.add(s.message);
-    }
-    for (const m of touched) this.emit('message.updated', m);
-    return copies;
+    return this.#copy(sources, target, origin, flags);
   }
 
   /**
@@ -277,7 +279,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.#limits.hasMailboxRoom(this.#mailboxes.size, 1) ? null : 'too-many-mailboxes';
   }
 
-  /** Marks the folder's `\Recent` placements as claimed and returns them (the first session to select gets them). */
+  /**
+   * Marks the folder's `\Recent` placements as claimed and returns them (the first session to select gets them).
+   * Session state (RFC 3501 §2.3.2.): not a change record; after a restart nothing is recent.
+   */
   claimRecent(folder: Folder): Set<Placement> {
     const claimed = new Set<Placement>();
     for (const p of folder.placements) {
@@ -298,14 +303,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Returns the mailbox, creating it (with the default folders) on first use. */
   ensureMailbox(address: string): Mailbox {
     const key = normalizeAddress(address);
-    let mailbox = this.#mailboxes.get(key);
-    if (!mailbox) {
-      this.#limits.checkMailboxRoom(this.#mailboxes.size, 1);
-      mailbox = createMailbox(key, () => this.#nextUidValidity++);
-      this.#mailboxes.set(key, mailbox);
-      this.emit('mailbox.added', mailbox);
-    }
-    return mailbox;
+    const mailbox = this.#mailboxes.get(key);
+    if (mailbox) return mailbox;
+    this.#limits.checkMailboxRoom(this.#mailboxes.size, 1);
+    const folders: FolderRecord[] = defaultFolders.map((f, i) => ({ name: f.name, uidValidity: this.#nextUidValidity + i, specialUse: f.specialUse, subscribed: true }));
+    return this.#commit({ kind: 'createMailbox', address: key, createdAt: new Date(), folders }) as Mailbox;
   }
 
   mailboxes(): Mailbox[] {
@@ -320,8 +322,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const all: Placement[] = [];
     for (const folder of mailbox.folders.values()) for (const p of folder.placements) all.push(p);
     this.removePlacements(all, origin);
-    this.#mailboxes.delete(mailbox.address);
-    this.emit('mailbox.removed', mailbox);
+    this.#commit({ kind: 'deleteMailbox', address: mailbox.address }, origin);
     return true;
   }
 
@@ -334,15 +335,15 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * special use when given (IMAP CREATE-SPECIAL-USE).
    */
   createFolder(address: string, name: string, options: { subscribed?: boolean; specialUse?: SpecialUse } = {}): Folder {
-    const mailbox = this.ensureMailbox(address);
     const key = normalizeFolderName(name);
-    if (mailbox.folders.has(key)) throw new StoreError('ALREADYEXISTS', `Folder ${key} already exists`);
+    const existing = this.getMailbox(address);
+    if (existing?.folders.has(key)) throw new StoreError('ALREADYEXISTS', `Folder ${key} already exists`);
     if (!key || key.split('/').some((part) => part === '')) throw new StoreError('INVALID', 'Invalid folder name');
+    if (existing) this.#limits.checkFolderCount(existing);
+    const mailbox = this.ensureMailbox(address);
     this.#limits.checkFolderCount(mailbox);
-    const folder = createFolder(mailbox.address, key, this.#nextUidValidity++, options.specialUse, options.subscribed ?? true);
-    mailbox.folders.set(key, folder);
-    this.emit('folder.added', folder);
-    return folder;
+    const folder: FolderRecord = { name: key, uidValidity: this.#nextUidValidity, specialUse: options.specialUse, subscribed: options.subscribed ?? true };
+    return this.#commit({ kind: 'createFolder', mailbox: mailbox.address, folder }) as Folder;
   }
 
   /** Deletes a folder and its placements. INBOX can't be deleted. Children are left in place (RFC 3501 §6.3.4). */
@@ -353,8 +354,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     if (!mailbox || !folder) throw new StoreError('NONEXISTENT', `No folder ${key}`);
     if (key === 'INBOX') throw new StoreError('CANNOT', 'INBOX cannot be deleted');
     this.removePlacements([...folder.placements], origin);
-    mailbox.folders.delete(key);
-    this.emit('folder.removed', folder);
+    this.#commit({ kind: 'deleteFolder', mailbox: mailbox.address, name: key }, origin);
   }
 
   /**
@@ -371,18 +371,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     if (oldKey === 'INBOX') {
       const target = this.createFolder(mailbox.address, newKey);
       const moving = [...folder.placements];
-      for (const p of moving) this.#place(p.message, target, [...p.flags], p.internalDate, origin);
+      this.#copy(moving, target, origin);
       this.removePlacements(moving, origin);
       return;
     }
-    const renames = [...mailbox.folders.values()].filter((f) => f.name === oldKey || f.name.startsWith(oldKey + '/'));
-    for (const f of renames) {
-      const oldName = f.name;
-      mailbox.folders.delete(oldName);
-      f.name = newKey + oldName.slice(oldKey.length);
-      mailbox.folders.set(f.name, f);
-      this.emit('folder.renamed', f, oldName);
-    }
+    this.#commit({ kind: 'renameFolder', mailbox: mailbox.address, from: oldKey, to: newKey }, origin);
   }
 
   /**
@@ -392,33 +385,345 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   renewUidValidity(address: string, name: string): Folder {
     const folder = this.getFolder(address, name);
     if (!folder) throw new StoreError('NONEXISTENT', `No folder ${normalizeFolderName(name)} in ${normalizeAddress(address)}`);
-    this.#nextUidValidity = Math.max(this.#nextUidValidity, folder.uidValidity + 1);
-    (folder as { uidValidity: number }).uidValidity = this.#nextUidValidity++;
-    folder.placements.forEach((p, i) => ((p as { uid: number }).uid = i + 1));
-    resetVanished(folder);
-    folder.uidNext = folder.placements.length + 1;
-    this.emit('folder.uidvalidity', folder);
-    return folder;
+    const uidValidity = Math.max(this.#nextUidValidity, folder.uidValidity + 1);
+    return this.#commit({ kind: 'renewUidValidity', mailbox: folder.mailbox, folder: folder.name, uidValidity }) as Folder;
   }
 
   setSubscribed(folder: Folder, subscribed: boolean): void {
-    folder.subscribed = subscribed;
+    if (folder.subscribed === subscribed) return;
+    this.#commit({ kind: 'subscribe', mailbox: folder.mailbox, name: folder.name, subscribed });
+  }
+
+  /**
+   * Deletes messages received before `cutoff` (the durable store's `--max-age`), oldest first, counted as
+   * evictions by age. Returns how many went.
+   */
+  evictOlderThan(cutoff: Date): number {
+    let n = 0;
+    while (this.#order.length > 0 && this.#order[0].receivedAt < cutoff) {
+      this.#evictedBy.maxAge++;
+      this.deleteMessage(this.#order[0].id, undefined, 'evicted');
+      n++;
+    }
+    return n;
   }
 
   stats(): StoreStats {
-    const { maxMessages, maxSize } = this.#evictedBy;
+    const { maxMessages, maxAge, maxSize } = this.#evictedBy;
     return {
       messages: this.#order.length,
       mailboxes: this.#mailboxes.size,
       received: this.#received,
-      evicted: maxMessages + maxSize,
-      // maxAge belongs to the durable store; the in-memory store never evicts by age.
-      evictedBy: { maxMessages, maxAge: 0, maxSize },
+      evicted: maxMessages + maxAge + maxSize,
+      evictedBy: { maxMessages, maxAge, maxSize },
       bytes: this.#bytes,
     };
   }
 
+  // ---- the change log ----
+
+  /**
+   * Applies a change record decided elsewhere (replay, or another process sharing the backend) to the model,
+   * without writing it to the backend; emits the same events as the call that made it. Returns what that call returns.
+   */
+  applyChange(change: StoreChange, origin?: unknown): unknown {
+    return this.#apply(change, origin);
+  }
+
+  /** Backend first (a synchronous write that throws leaves the model untouched), then the model. */
+  #commit(change: StoreChange, origin?: unknown, placements?: readonly Placement[]): unknown {
+    // A backend throws StoreError FULL when it cannot write (a full disk); the model is then left as it was.
+    const written = this.#backend.write(change);
+    if (written) this.#track(written);
+    return this.#apply(change, origin, placements);
+  }
+
+  #track(write: Promise<void>): void {
+    const all: Promise<void> = (this.#pending ? Promise.all([this.#pending, write]).then(() => undefined) : write).finally(() => {
+      if (this.#pending === all) this.#pending = null;
+    });
+    // A rejection is reported to whoever awaits durable(); this catch only keeps it from being "unhandled".
+    all.catch(() => undefined);
+    this.#pending = all;
+  }
+
+  /**
+   * `placements`, when given, are the Placement objects the record's keys name (in order), already looked up by the
+   * caller: removing 150,000 copies then costs no second search per copy.
+   */
+  #apply(change: StoreChange, origin: unknown, placements?: readonly Placement[]): unknown {
+    switch (change.kind) {
+      case 'createMailbox': {
+        const folders = new Map<string, Folder>();
+        for (const f of change.folders) {
+          folders.set(f.name, createFolder(change.address, f.name, f.uidValidity, f.specialUse, f.subscribed));
+          this.#sawUidValidity(f.uidValidity);
+        }
+        const mailbox: Mailbox = { address: change.address, createdAt: change.createdAt, folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 } };
+        this.#mailboxes.set(change.address, mailbox);
+        this.emit('mailbox.added', mailbox);
+        return mailbox;
+      }
+      case 'deleteMailbox': {
+        const mailbox = this.#mailboxes.get(change.address);
+        if (!mailbox) return false;
+        this.#mailboxes.delete(change.address);
+        this.emit('mailbox.removed', mailbox);
+        return true;
+      }
+      case 'createFolder': {
+        const mailbox = this.#mailboxOrThrow(change.mailbox);
+        const f = change.folder;
+        const folder = createFolder(mailbox.address, f.name, f.uidValidity, f.specialUse, f.subscribed);
+        this.#sawUidValidity(f.uidValidity);
+        mailbox.folders.set(f.name, folder);
+        this.emit('folder.added', folder);
+        return folder;
+      }
+      case 'deleteFolder': {
+        const mailbox = this.#mailboxOrThrow(change.mailbox);
+        const folder = mailbox.folders.get(change.name);
+        if (!folder) return undefined;
+        mailbox.folders.delete(change.name);
+        this.emit('folder.removed', folder);
+        return undefined;
+      }
+      case 'renameFolder': {
+        const mailbox = this.#mailboxOrThrow(change.mailbox);
+        const { from, to } = change;
+        const renames = [...mailbox.folders.values()].filter((f) => f.name === from || f.name.startsWith(from + '/'));
+        for (const f of renames) {
+          const oldName = f.name;
+          mailbox.folders.delete(oldName);
+          f.name = to + oldName.slice(from.length);
+          mailbox.folders.set(f.name, f);
+          this.emit('folder.renamed', f, oldName);
+        }
+        return undefined;
+      }
+      case 'subscribe': {
+        const folder = this.#folderOrThrow(change.mailbox, change.name);
+        folder.subscribed = change.subscribed;
+        return undefined;
+      }
+      case 'deliver': {
+        const r = change.message;
+        const message = this.#makeMessage(r, r.raw.length, [], r.raw);
+        this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
+        this.#order.push(message);
+        this.#byId.set(message.id, message);
+        const own = new MessagePlacements();
+        this.#placements.set(message.id, own);
+        this.#received++;
+        this.#bytes += message.size;
+        for (const p of change.placements) this.#place(message, this.#folderOrThrow(p.mailbox, p.folder), p.uid, p.flags, p.internalDate, origin);
+        // The first push gave the list room for 17 entries (~150 bytes); a copy is exactly as long as it needs to be.
+        own.compact();
+        this.emit('message.added', message);
+        return message;
+      }
+      case 'copy': {
+        const copies: Placement[] = [];
+        const touched = new Set<StoredMessage>();
+        for (const p of change.placements) {
+          const message = this.#byId.get(p.messageId);
+          if (!message) continue;
+          copies.push(this.#place(message, this.#folderOrThrow(p.mailbox, p.folder), p.uid, p.flags, p.internalDate, origin));
+          touched.add(message);
+        }
+        for (const m of touched) this.emit('message.updated', m);
+        return copies;
+      }
+      case 'setFlags': {
+        const changed: Placement[] = [];
+        for (const [i, c] of change.placements.entries()) {
+          const p = placements ? placements[i] : this.#placementAt(c);
+          if (!p) continue;
+          const wasSeen = p.flags.has('\\Seen');
+          const own = this.#ownFlags(p);
+          own.clear();
+          for (const f of c.flags) own.add(f);
+          this.#placements.get(p.message.id)?.seenChanged(wasSeen, own.has('\\Seen'));
+          p.modseq = nextModseq(p.folder);
+          changed.push(p);
+        }
+        for (const p of changed) this.emit('placement.flags', p, origin);
+        for (const m of new Set(changed.map((p) => p.message))) this.emit('message.updated', m);
+        return changed;
+      }
+      case 'removePlacements': {
+        const gone = new Set<Placement>();
+        const touched = new Set<StoredMessage>();
+        for (const [i, key] of change.placements.entries()) {
+          const p = placements ? placements[i] : this.#placementAt(key);
+          if (!p) continue;
+          gone.add(p);
+          touched.add(p.message);
+        }
+        this.#unplace(gone, origin);
+        // One event per message, however many of its copies went.
+        for (const m of touched) {
+          if (this.#placements.get(m.id)?.items.length) this.emit('message.updated', m);
+          else this.#forget(m, 'expunged');
+        }
+        for (const id of change.forgotten) {
+          const m = this.#byId.get(id);
+          if (m) this.#forget(m, 'expunged');
+        }
+        return undefined;
+      }
+      case 'deleteMessage': {
+        const message = this.#byId.get(change.id);
+        if (!message) return false;
+        this.#unplace(new Set(this.#placements.get(change.id)?.items), origin);
+        this.#forget(message, change.reason);
+        return true;
+      }
+      case 'clear': {
+        for (const mb of this.#mailboxes.values()) {
+          mb.usage = { messages: 0, bytes: 0 };
+          for (const f of mb.folders.values()) {
+            const gone = f.placements.splice(0);
+            if (gone.length) recordVanished(f, gone.map((p) => p.uid), nextModseq(f));
+            for (const p of gone) this.emit('placement.removed', p, origin);
+          }
+        }
+        this.#order.length = 0;
+        this.#byId.clear();
+        this.#placements.clear();
+        this.#bytes = 0;
+        this.emit('store.cleared');
+        return undefined;
+      }
+      case 'setTags': {
+        const message = this.#byId.get(change.id);
+        if (!message) return undefined;
+        message.tags = change.tags;
+        // Tags are message metadata too: a CONDSTORE client's CHANGEDSINCE sees the message as changed.
+        for (const p of this.#placements.get(change.id)?.items ?? []) p.modseq = nextModseq(p.folder);
+        this.emit('message.updated', message);
+        return change.tags;
+      }
+      case 'recordRelay': {
+        const message = this.#byId.get(change.id);
+        if (!message) return false;
+        message.relays = [...message.relays, change.record];
+        this.emit('message.updated', message);
+        return true;
+      }
+      case 'renewUidValidity': {
+        const folder = this.#folderOrThrow(change.mailbox, change.folder);
+        (folder as { uidValidity: number }).uidValidity = change.uidValidity;
+        this.#sawUidValidity(change.uidValidity);
+        folder.placements.forEach((p, i) => ((p as { uid: number }).uid = i + 1));
+        resetVanished(folder);
+        folder.uidNext = folder.placements.length + 1;
+        this.emit('folder.uidvalidity', folder);
+        return folder;
+      }
+      default:
+        return assertNever(change);
+    }
+  }
+
+  /** Builds the model from a backend's snapshot at open: no events (nothing listens yet), no writes. */
+  #restore(snapshot: StoreSnapshot): void {
+    this.#nextSeq = Math.max(this.#nextSeq, snapshot.nextSeq);
+    this.#nextUidValidity = snapshot.nextUidValidity;
+    for (const mb of snapshot.mailboxes) {
+      const folders = new Map<string, Folder>();
+      for (const f of mb.folders) {
+        const folder = createFolder(mb.address, f.name, f.uidValidity, f.specialUse, f.subscribed);
+        folder.uidNext = f.uidNext;
+        folders.set(f.name, folder);
+        this.#sawUidValidity(f.uidValidity);
+      }
+      this.#mailboxes.set(mb.address, { address: mb.address, createdAt: mb.createdAt, folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 } });
+    }
+    const unsorted = new Set<Folder>();
+    for (const { message: r, relays, placements } of snapshot.messages) {
+      const message = this.#makeMessage(r, r.size, relays, r.raw);
+      this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
+      this.#order.push(message);
+      this.#byId.set(message.id, message);
+      const own = new MessagePlacements();
+      this.#placements.set(message.id, own);
+      this.#bytes += message.size;
+      for (const p of placements) {
+        const folder = this.#folderOrThrow(p.mailbox, p.folder);
+        const list = folder.placements;
+        if (list.length > 0 && list[list.length - 1].uid > p.uid) unsorted.add(folder);
+        const placement = this.#place(message, folder, p.uid, p.flags, p.internalDate, undefined, false);
+        placement.recent = false;
+      }
+      own.compact();
+    }
+    for (const f of unsorted) f.placements.sort((a, b) => a.uid - b.uid);
+    this.#order.sort((a, b) => a.seq - b.seq);
+    // MODSEQs are not in the snapshot: they restart above any value given out before (README, "What is kept").
+    const base = Date.now() * 1000;
+    for (const mb of this.#mailboxes.values()) for (const f of mb.folders.values()) restartModseqs(f, base);
+  }
+
   // ---- internals ----
+
+  #makeMessage(r: Omit<MessageRecord, 'raw'>, size: number, relays: RelayRecord[], raw: Buffer | undefined): StoredMessage {
+    if (!this.#readRaw) {
+      if (!raw) throw new Error(`The store backend gave message ${r.id} without its bytes`);
+      // The in-memory hot path: one object, in the shape every stored message has.
+      return { id: r.id, seq: r.seq, raw, receivedAt: r.receivedAt, size, envelope: r.envelope, source: r.source, connection: r.connection, summary: r.summary, transcript: r.transcript, tags: r.tags, relays };
+    }
+    const fields = {
+      id: r.id,
+      seq: r.seq,
+      receivedAt: r.receivedAt,
+      size,
+      envelope: r.envelope,
+      source: r.source,
+      connection: r.connection,
+      summary: r.summary,
+      transcript: r.transcript,
+      tags: r.tags,
+      relays,
+    };
+    return new LazyRawMessage(fields, this.#readRaw);
+  }
+
+  #sawUidValidity(v: number): void {
+    if (v >= this.#nextUidValidity) this.#nextUidValidity = v + 1;
+  }
+
+  #mailboxOrThrow(address: string): Mailbox {
+    const mailbox = this.#mailboxes.get(address);
+    if (!mailbox) throw new StoreError('NONEXISTENT', `No mailbox ${address}`);
+    return mailbox;
+  }
+
+  #folderOrThrow(address: string, name: string): Folder {
+    const folder = this.#mailboxOrThrow(address).folders.get(name);
+    if (!folder) throw new StoreError('NONEXISTENT', `No folder ${name} in ${address}`);
+    return folder;
+  }
+
+  #placementAt(key: PlacementKey): Placement | undefined {
+    const list = this.#mailboxes.get(key.mailbox)?.folders.get(key.folder)?.placements;
+    if (!list) return undefined;
+    const i = uidIndex(list, key.uid);
+    return i >= 0 ? list[i] : undefined;
+  }
+
+  #copy(sources: readonly Placement[], target: Folder, origin: unknown, flags?: readonly string[]): Placement[] {
+    const placements = sources.map((s, i) => ({
+      messageId: s.message.id,
+      mailbox: target.mailbox,
+      folder: target.name,
+      uid: target.uidNext + i,
+      flags: [...(flags ?? s.flags)],
+      internalDate: s.internalDate,
+    }));
+    if (placements.length === 0) return [];
+    return this.#commit({ kind: 'copy', placements }, origin) as Placement[];
+  }
 
   /** Checks every target folder and limit before creating any mailbox, so a refused delivery leaves nothing behind. */
   #resolveTargets(targets: NonNullable<DeliveryInput['targets']>, size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
@@ -441,21 +746,22 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }));
   }
 
-  #place(message: StoredMessage, folder: Folder, flags: readonly string[], internalDate: Date, origin: unknown): Placement {
+  #place(message: StoredMessage, folder: Folder, uid: number, flags: readonly string[], internalDate: Date, origin: unknown, emit = true): Placement {
     const placement: Placement = {
       message,
       mailbox: folder.mailbox,
       folder,
-      uid: folder.uidNext++,
+      uid,
       flags: flags.length ? new Set(flags) : this.#noFlags,
       internalDate,
       recent: true,
       modseq: nextModseq(folder),
     };
+    if (uid >= folder.uidNext) folder.uidNext = uid + 1;
     folder.placements.push(placement);
     this.#countUsage(folder.mailbox, 1, message.size);
     this.#placements.get(message.id)?.add(placement);
-    this.emit('placement.added', placement, origin);
+    if (emit) this.emit('placement.added', placement, origin);
     return placement;
   }
 
@@ -493,6 +799,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   }
 
   #forget(message: StoredMessage, reason: DeleteReason): void {
+    if (!this.#byId.has(message.id)) return;
     const i = this.#indexAfter(message.seq - 1);
     if (this.#order[i] === message) this.#order.splice(i, 1);
     if (this.#byId.delete(message.id)) this.#bytes -= message.size;
@@ -511,7 +818,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }
   }
 
-
   /** Index of the first message with seq > afterSeq. */
   #indexAfter(afterSeq: number): number {
     let lo = 0;
@@ -523,6 +829,51 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }
     return lo;
   }
+}
+
+/** A message whose bytes the backend keeps (on disk, behind its bounded cache): `raw` reads them on each use. */
+class LazyRawMessage implements StoredMessage {
+  readonly id: string;
+  readonly seq: number;
+  readonly receivedAt: Date;
+  readonly size: number;
+  readonly envelope: StoredMessage['envelope'];
+  readonly source: StoredMessage['source'];
+  readonly connection: StoredMessage['connection'];
+  readonly summary: StoredMessage['summary'];
+  readonly transcript: StoredMessage['transcript'];
+  tags: readonly string[];
+  relays: readonly RelayRecord[];
+  readonly #read: (id: string) => Buffer;
+
+  constructor(fields: Omit<StoredMessage, 'raw'>, read: (id: string) => Buffer) {
+    this.id = fields.id;
+    this.seq = fields.seq;
+    this.receivedAt = fields.receivedAt;
+    this.size = fields.size;
+    this.envelope = fields.envelope;
+    this.source = fields.source;
+    this.connection = fields.connection;
+    this.summary = fields.summary;
+    this.transcript = fields.transcript;
+    this.tags = fields.tags;
+    this.relays = fields.relays;
+    this.#read = read;
+  }
+
+  get raw(): Buffer {
+    return this.#read(this.id);
+  }
+}
+
+function keyOf(p: Placement): PlacementKey {
+  return { mailbox: p.mailbox, folder: p.folder.name, uid: p.uid };
+}
+
+function sameFlags(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const f of a) if (!b.has(f)) return false;
+  return true;
 }
 
 function groupInto<K>(groups: Map<K, Set<Placement>>, key: K, p: Placement): void {

@@ -34,9 +34,10 @@ export const clearFaults = (h: HttpContext): RequestHandler => (_req, res) => {
 };
 
 /** `POST /api/v1/mailboxes/:address/folders/:folder/uidvalidity`: a new, greater UIDVALIDITY; 200 with it. */
-export const renewUidValidity = (h: HttpContext): RequestHandler => (req, res) => {
+export const renewUidValidity = (h: HttpContext): RequestHandler => async (req, res) => {
   try {
     const folder = h.ctx.store.renewUidValidity(String(req.params.address), String(req.params.folder));
+    await h.ctx.store.durable();
     res.json({ address: folder.mailbox, folder: folder.name, uidValidity: folder.uidValidity, uidNext: folder.uidNext });
   } catch (err) {
     if (err instanceof StoreError && err.code === 'NONEXISTENT') throw notFound('Folder');

@@ -35,7 +35,7 @@ function parseFlags(value: string | undefined): string[] {
  * message's To/Cc. Bare LF line endings (an .eml saved on Unix, `curl --data-binary`) become CRLF, as SMTP
  * would have delivered them; the stored bytes are then served byte-exact everywhere.
  */
-export const injectMessage = (h: HttpContext): RequestHandler => (req, res) => {
+export const injectMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const { store, config } = h.ctx;
   if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('The body must be the raw message (Content-Type: message/rfc822)');
   const raw = toCrlf(req.body);
@@ -60,9 +60,10 @@ export const injectMessage = (h: HttpContext): RequestHandler => (req, res) => {
     });
   } catch (err) {
     if (err instanceof StoreError && err.code === 'OVERQUOTA') throw new HttpError(507, 'over_quota', err.message);
-    if (err instanceof StoreError) throw new HttpError(err.code === 'NONEXISTENT' ? 404 : 409, err.code.toLowerCase(), err.message);
+    if (err instanceof StoreError && err.code !== 'FULL') throw new HttpError(err.code === 'NONEXISTENT' ? 404 : 409, err.code.toLowerCase(), err.message);
     throw err;
   }
+  await store.durable();
   res.status(201).location(`/api/v1/messages/${message.id}`).json(toSummary(store, message));
 };
 

@@ -34,7 +34,8 @@ export const listMailboxes = (h: HttpContext): RequestHandler => (_req, res) => 
   res.json({ mailboxes: mailboxes.map((mb) => mailboxView(store, mb)) });
 };
 
-export const deleteMailbox = (h: HttpContext): RequestHandler => (req, res) => {
+export const deleteMailbox = (h: HttpContext): RequestHandler => async (req, res) => {
   if (!h.ctx.store.deleteMailbox(String(req.params.address))) throw notFound('Mailbox');
+  await h.ctx.store.durable();
   res.status(204).end();
 };

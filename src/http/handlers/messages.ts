@@ -148,7 +148,7 @@ export const getTranscript = (h: HttpContext): RequestHandler => (req, res) => {
 };
 
 /** `PATCH {seen}` sets or clears `\Seen` on every placement (SPEC §4). */
-export const patchMessage = (h: HttpContext): RequestHandler => (req, res) => {
+export const patchMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
   requireJson(req);
   const body = req.body as unknown;
@@ -156,6 +156,7 @@ export const patchMessage = (h: HttpContext): RequestHandler => (req, res) => {
     throw badRequest('Body must be JSON like {"seen": true}');
   }
   h.ctx.store.setSeen(m.id, (body as { seen: boolean }).seen);
+  await h.ctx.store.durable();
   res.json(toSummary(h.ctx.store, m));
 };
 
@@ -163,9 +164,10 @@ export function requireJson(req: Request): void {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as Content-Type: application/json');
 }
 
-export const deleteMessage = (h: HttpContext): RequestHandler => (req, res) => {
+export const deleteMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
   h.ctx.store.deleteMessage(m.id);
+  await h.ctx.store.durable();
   res.status(204).end();
 };
 
@@ -176,6 +178,7 @@ export const deleteMatching = (h: HttpContext): RequestHandler => async (req, re
   if (!filter.query && !filter.mailbox) {
     const deleted = store.size;
     store.clear();
+    await store.durable();
     res.json({ deleted });
     return;
   }
@@ -184,5 +187,6 @@ export const deleteMatching = (h: HttpContext): RequestHandler => async (req, re
     return [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
   });
   for (const id of ids) store.deleteMessage(id);
+  await store.durable();
   res.json({ deleted: ids.length });
 };

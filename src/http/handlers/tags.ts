@@ -5,12 +5,13 @@ import type { HttpContext } from '../http-context.js';
 import { requireJson } from './messages.js';
 
 /** `PUT /api/v1/messages/:id/tags` `{ "tags": [...] }`: replaces the message's tags; answers the summary. */
-export const putTags = (h: HttpContext): RequestHandler => (req, res) => {
+export const putTags = (h: HttpContext): RequestHandler => async (req, res) => {
   requireJson(req);
   const id = String(req.params.id);
   const tags = (req.body as { tags?: unknown } | undefined)?.tags;
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw badRequest('tags: must be a list of strings, like {"tags": ["signup", "qa"]}');
   if (h.ctx.store.setTags(id, tags as string[]) === undefined) throw notFound(`Message ${JSON.stringify(id.slice(0, 40))}`);
+  await h.ctx.store.durable();
   res.json(toSummary(h.ctx.store, h.ctx.store.get(id)!));
 };
 

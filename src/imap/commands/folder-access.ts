@@ -21,7 +21,7 @@ export function storeCall<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    const code = err.code === 'INVALID' ? 'CANNOT' : err.code === 'TOOBIG' ? 'TOOBIG' : err.code;
+    const code = err.code === 'INVALID' ? 'CANNOT' : err.code === 'FULL' ? 'OVERQUOTA' : err.code;
     throw no(err.message, code);
   }
 }

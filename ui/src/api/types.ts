@@ -153,6 +153,8 @@ export interface SandboxInfo {
   tlsSelfSigned: boolean;
   /** SHA-256 of the certificate served at /api/v1/tls/certificate. */
   tlsFingerprint256: string;
+  /** Where mail is kept: in memory, or on disk (`--data-dir`). */
+  store: { kind: string; path: string | null };
 }
 
 /** WebSocket frames from `/api/v1/events`. */

@@ -24,6 +24,15 @@ export function ConnectPanel() {
         mailsandbox {info.version} · {plural(info.counts.messages, 'message')} in {plural(info.counts.mailboxes, 'mailbox', 'mailboxes')} · SMTP AUTH {info.smtpAuth}
         {info.tlsSelfSigned ? ' · self-signed TLS certificate' : ''}
       </p>
+      <p class="muted" data-testid="store-location">
+        {info.store.path === null ? (
+          <>Mail is kept in memory: a restart empties it (start with <code>--data-dir DIR</code> to keep it).</>
+        ) : (
+          <>
+            Mail is kept on disk ({info.store.kind}): <code>{info.store.path}</code>
+          </>
+        )}
+      </p>
       <p class="muted" data-testid="tls-certificate">
         TLS certificate SHA-256 <code>{info.tlsFingerprint256}</code> ·{' '}
         <a href="/api/v1/tls/certificate" download="mailsandbox.pem" data-testid="certificate-download">

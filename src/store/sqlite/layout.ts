@@ -1,0 +1,77 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * The layout version of the SQLite file, kept in `PRAGMA user_version`. A newer file than this build understands is
+ * refused; an older one is migrated in place, in one transaction per step (see `migrations`).
+ */
+export const layoutVersion = 2;
+
+/** Layout 1: the tables a fresh data directory gets. */
+const layout1 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE mailboxes (address TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+CREATE TABLE folders (
+  mailbox TEXT NOT NULL,
+  name TEXT NOT NULL,
+  uid_validity INTEGER NOT NULL,
+  uid_next INTEGER NOT NULL,
+  special_use TEXT,
+  subscribed INTEGER NOT NULL,
+  PRIMARY KEY (mailbox, name)
+);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  connection TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  transcript TEXT,
+  tags TEXT NOT NULL,
+  relays TEXT NOT NULL
+);
+CREATE TABLE bodies (id TEXT PRIMARY KEY, raw BLOB NOT NULL);
+CREATE TABLE placements (
+  mailbox TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  uid INTEGER NOT NULL,
+  message_id TEXT NOT NULL,
+  flags TEXT NOT NULL,
+  internal_date INTEGER NOT NULL,
+  PRIMARY KEY (mailbox, folder, uid)
+) WITHOUT ROWID;
+CREATE INDEX placements_by_message ON placements (message_id);
+`;
+
+/** `migrations[n]` takes a file from layout n to n + 1. */
+const migrations: Record<number, string> = {
+  /**
+   * Layout 2: a JSON `extra` column per folder and per placement, for state later IMAP extensions keep (CONDSTORE's
+   * per-message MODSEQ and per-folder HIGHESTMODSEQ, QRESYNC's expunged UIDs) without another table. NULL = none.
+   */
+  1: `
+ALTER TABLE folders ADD COLUMN extra TEXT;
+ALTER TABLE placements ADD COLUMN extra TEXT;
+`,
+};
+
+export function createLayout(db: BetterSqlite3.Database): void {
+  db.transaction(() => {
+    db.exec(layout1);
+    for (let v = 1; v < layoutVersion; v++) db.exec(migrations[v]);
+    db.pragma(`user_version = ${layoutVersion}`);
+  })();
+}
+
+export function migrate(db: BetterSqlite3.Database, from: number): void {
+  for (let v = from; v < layoutVersion; v++) {
+    const step = migrations[v];
+    if (step === undefined) throw new Error(`no migration from layout ${v}`);
+    db.transaction(() => {
+      db.exec(step);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,459 @@
+import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot } from '../store-backend.js';
+import { assertNever, type FolderRecord, type MessageRecord, type PlacementRecord, type StoreChange } from '../store-change.js';
+import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
+import { BodyCache } from './body-cache.js';
+import { layoutVersion, migrate, createLayout } from './layout.js';
+
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+
+/** The file inside `--data-dir`. Open it with the `sqlite3` shell to look (read-only while the sandbox runs, please). */
+export const databaseFile = 'mailsandbox.db';
+/** A second database held in an exclusive lock while a sandbox runs: the lock dies with the process, even on kill -9. */
+export const lockFile = 'mailsandbox.lock';
+
+export interface SqliteOptions {
+  /**
+   * `normal` (default): WAL with synchronous=NORMAL: a commit survives the process crashing (kill -9) at any moment;
+   * a power loss or OS crash can lose the last transactions before the WAL was synced (at a checkpoint).
+   * `full`: synchronous=FULL: every commit is fsynced before it is acknowledged; slower, survives a power loss too.
+   */
+  fsync?: 'normal' | 'full';
+  /** Bytes of message bodies kept in memory (LRU). Default 64 MiB. */
+  bodyCacheBytes?: number;
+}
+
+/** Why the data directory can't be opened: the CLI prints the message and exits 1. */
+export class DataDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirError';
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+function loadDriver(): typeof BetterSqlite3 {
+  try {
+    return require('better-sqlite3') as typeof BetterSqlite3;
+  } catch (err) {
+    throw new DataDirError(`--data-dir needs the better-sqlite3 module, which did not load: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The durable store (issue #12): SQLite in `--data-dir`. Every change record is one transaction, committed before
+ * `write()` returns, so everything acknowledged (after the write) survives kill -9. Bodies live in their own table and
+ * are read back through a bounded cache; the rest of the model is rebuilt from the tables at start.
+ */
+export class SqliteBackend implements StoreBackend {
+  readonly location: StoreLocation;
+  readonly #db: Database;
+  readonly #lock: Database;
+  readonly #cache: BodyCache;
+  readonly #statements: ReturnType<typeof prepare>;
+  readonly #apply: (change: StoreChange) => void;
+  #deletesSinceVacuum = 0;
+  #closed = false;
+
+  private constructor(dir: string, db: Database, lock: Database, options: SqliteOptions) {
+    this.location = { kind: 'sqlite', path: dir };
+    this.#db = db;
+    this.#lock = lock;
+    this.#cache = new BodyCache(options.bodyCacheBytes ?? 64 * 1024 * 1024);
+    this.#statements = prepare(db);
+    this.#apply = db.transaction((change: StoreChange) => this.#write(change));
+  }
+
+  /**
+   * Opens (or creates) the store in `dir`: takes the lock, checks the layout version (newer: refuse; older: migrate),
+   * and checks the file is a healthy database. Throws DataDirError with a message meant for the person starting it.
+   */
+  static open(dir: string, options: SqliteOptions = {}): SqliteBackend {
+    const Driver = loadDriver();
+    const path = resolve(dir);
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (err) {
+      throw new DataDirError(`Cannot create the data directory ${path}: ${(err as Error).message}`);
+    }
+    const lock = takeLock(Driver, path);
+    try {
+      const file = join(path, databaseFile);
+      const isNew = !existsSync(file) || statSync(file).size === 0;
+      let db: Database;
+      try {
+        db = new Driver(file);
+        db.pragma('busy_timeout = 5000');
+        if (isNew) db.pragma('auto_vacuum = INCREMENTAL');
+        db.pragma('journal_mode = WAL');
+      } catch (err) {
+        throw new DataDirError(`${file} is not a readable mailsandbox database (${(err as Error).message}). Move it away to start empty, or restore a backup.`);
+      }
+      db.pragma(`synchronous = ${options.fsync === 'full' ? 'FULL' : 'NORMAL'}`);
+      try {
+        const found = db.pragma('user_version', { simple: true }) as number;
+        if (isNew || (found === 0 && !hasTables(db))) createLayout(db);
+        else if (found > layoutVersion) {
+          throw new DataDirError(
+            `${file} has layout version ${found}, newer than this mailsandbox understands (${layoutVersion}). Upgrade mailsandbox, or point --data-dir elsewhere.`,
+          );
+        } else if (found < layoutVersion) migrate(db, found);
+        checkIntegrity(db, file);
+      } catch (err) {
+        db.close();
+        if (err instanceof DataDirError) throw err;
+        throw new DataDirError(`${file} is damaged or not a mailsandbox database (${(err as Error).message}). Nothing was changed; move it away to start empty, or restore a backup.`);
+      }
+      return new SqliteBackend(path, db, lock, options);
+    } catch (err) {
+      lock.close();
+      throw err;
+    }
+  }
+
+  write(change: StoreChange): void {
+    if (this.#closed) throw new StoreError('FULL', 'The store is closed');
+    try {
+      this.#apply(change);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
+        throw new StoreError('FULL', `The data directory ${this.location.path} is full or failing (${code}); nothing was stored`);
+      }
+      throw err;
+    }
+    if (change.kind === 'deliver') this.#cache.set(change.message.id, change.message.raw);
+    this.#maybeVacuum(change);
+  }
+
+  readRaw(id: string): Buffer {
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
+    if (this.#closed) return Buffer.alloc(0);
+    const row = this.#statements.body.get(id) as { raw: Buffer } | undefined;
+    // A message deleted while a reader still held it: its bytes are gone with it.
+    if (!row) return Buffer.alloc(0);
+    this.#cache.set(id, row.raw);
+    return row.raw;
+  }
+
+  load(): StoreSnapshot | null {
+    const s = this.#statements;
+    const meta = new Map((s.allMeta.all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
+    const folders = new Map<string, FolderSnapshot[]>();
+    for (const f of s.allFolders.iterate() as IterableIterator<FolderRow>) {
+      const list = folders.get(f.mailbox) ?? [];
+      list.push({ name: f.name, uidValidity: f.uid_validity, uidNext: f.uid_next, specialUse: (f.special_use ?? undefined) as SpecialUse | undefined, subscribed: f.subscribed === 1 });
+      folders.set(f.mailbox, list);
+    }
+    const mailboxes = (s.allMailboxes.all() as Array<{ address: string; created_at: number }>).map((m) => ({
+      address: m.address,
+      createdAt: new Date(m.created_at),
+      folders: folders.get(m.address) ?? [],
+    }));
+    const placements = new Map<string, PlacementRecord[]>();
+    const noFlags: string[] = [];
+    for (const p of s.allPlacements.iterate() as IterableIterator<PlacementRow>) {
+      const record: PlacementRecord = { mailbox: p.mailbox, folder: p.folder, uid: p.uid, flags: p.flags ? p.flags.split(' ') : noFlags, internalDate: new Date(p.internal_date) };
+      const list = placements.get(p.message_id);
+      if (list) list.push(record);
+      else placements.set(p.message_id, [record]);
+    }
+    // Messages of one SMTP session share one connection object, as they do before a restart.
+    const shared = new Map<string, unknown>();
+    const parseShared = <T>(json: string): T => {
+      let v = shared.get(json);
+      if (v === undefined) {
+        v = JSON.parse(json);
+        if (shared.size < 100_000) shared.set(json, v);
+      }
+      return v as T;
+    };
+    const rows = s.allMessages.all() as MessageRow[];
+    const messages = rows.map((r) => {
+      const summary = JSON.parse(r.summary) as HeaderSummary & { date: string | null };
+      return {
+        message: {
+          id: r.id,
+          seq: r.seq,
+          size: r.size,
+          receivedAt: new Date(r.received_at),
+          envelope: parseShared<MessageRecord['envelope']>(r.envelope),
+          source: r.source as MessageRecord['source'],
+          connection: parseShared<MessageRecord['connection']>(r.connection),
+          summary: { ...summary, date: summary.date === null ? null : new Date(summary.date) },
+          transcript: r.transcript ?? undefined,
+          tags: r.tags === '[]' ? [] : (JSON.parse(r.tags) as string[]),
+        },
+        relays: r.relays === '[]' ? [] : (JSON.parse(r.relays) as RelayRecord[]),
+        placements: placements.get(r.id) ?? [],
+      };
+    });
+    if (mailboxes.length === 0 && messages.length === 0 && !meta.has('next_uid_validity')) return null;
+    return {
+      nextSeq: meta.get('next_seq') ?? 1,
+      nextUidValidity: meta.get('next_uid_validity') ?? 1,
+      mailboxes,
+      messages,
+    };
+  }
+
+  /** Gives back free pages now (the store also does it by itself after deletions). Returns the bytes reclaimed. */
+  vacuum(): number {
+    const pageSize = this.#db.pragma('page_size', { simple: true }) as number;
+    const before = this.#db.pragma('freelist_count', { simple: true }) as number;
+    this.#db.pragma('incremental_vacuum');
+    const after = this.#db.pragma('freelist_count', { simple: true }) as number;
+    this.#deletesSinceVacuum = 0;
+    return (before - after) * pageSize;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A full disk can refuse the checkpoint; the WAL is replayed at the next open.
+    }
+    this.#db.close();
+    this.#lock.close();
+  }
+
+  #maybeVacuum(change: StoreChange): void {
+    if (change.kind === 'clear') this.#deletesSinceVacuum += 10_000;
+    else if (change.kind === 'deleteMessage' || change.kind === 'removePlacements') this.#deletesSinceVacuum++;
+    else return;
+    if (this.#deletesSinceVacuum < 1000) return;
+    try {
+      this.vacuum();
+    } catch {
+      // Reclaiming is best effort (a full disk can refuse it); the next deletions try again.
+    }
+  }
+
+  #write(change: StoreChange): void {
+    const s = this.#statements;
+    switch (change.kind) {
+      case 'createMailbox':
+        s.insertMailbox.run(change.address, change.createdAt.getTime());
+        for (const f of change.folders) this.#insertFolder(change.address, f);
+        return;
+      case 'deleteMailbox':
+        s.deleteMailboxPlacements.run(change.address);
+        s.deleteMailboxFolders.run(change.address);
+        s.deleteMailbox.run(change.address);
+        return;
+      case 'createFolder':
+        this.#insertFolder(change.mailbox, change.folder);
+        return;
+      case 'deleteFolder':
+        s.deleteFolderPlacements.run(change.mailbox, change.name);
+        s.deleteFolder.run(change.mailbox, change.name);
+        return;
+      case 'renameFolder':
+        s.renameFolders.run({ mailbox: change.mailbox, from: change.from, to: change.to });
+        s.renamePlacements.run({ mailbox: change.mailbox, from: change.from, to: change.to });
+        return;
+      case 'subscribe':
+        s.subscribe.run(change.subscribed ? 1 : 0, change.mailbox, change.name);
+        return;
+      case 'deliver': {
+        const m = change.message;
+        s.insertMessage.run({
+          id: m.id,
+          seq: m.seq,
+          received_at: m.receivedAt.getTime(),
+          size: m.raw.length,
+          source: m.source,
+          envelope: JSON.stringify(m.envelope),
+          connection: JSON.stringify(m.connection),
+          summary: JSON.stringify(m.summary),
+          transcript: m.transcript ?? null,
+          tags: JSON.stringify(m.tags),
+        });
+        s.insertBody.run(m.id, m.raw);
+        s.setMeta.run('next_seq', m.seq + 1);
+        for (const p of change.placements) this.#insertPlacement(m.id, p);
+        return;
+      }
+      case 'copy':
+        for (const p of change.placements) this.#insertPlacement(p.messageId, p);
+        return;
+      case 'setFlags':
+        for (const p of change.placements) s.setFlags.run(p.flags.join(' '), p.mailbox, p.folder, p.uid);
+        return;
+      case 'removePlacements':
+        for (const p of change.placements) s.deletePlacement.run(p.mailbox, p.folder, p.uid);
+        for (const id of change.forgotten) this.#deleteMessage(id);
+        return;
+      case 'deleteMessage':
+        s.deleteMessagePlacements.run(change.id);
+        this.#deleteMessage(change.id);
+        return;
+      case 'clear':
+        s.clearPlacements.run();
+        s.clearBodies.run();
+        s.clearMessages.run();
+        this.#cache.clear();
+        return;
+      case 'setTags':
+        s.setTags.run(JSON.stringify(change.tags), change.id);
+        return;
+      case 'recordRelay':
+        s.addRelay.run(JSON.stringify(change.record), change.id);
+        return;
+      case 'renewUidValidity': {
+        // Renumber 1..n in UID order: ascending, so each new UID is at most the old one and never collides.
+        const uids = (s.folderUids.all(change.mailbox, change.folder) as Array<{ uid: number }>).map((r) => r.uid);
+        uids.forEach((uid, i) => s.renumber.run(i + 1, change.mailbox, change.folder, uid));
+        s.renewFolder.run(change.uidValidity, uids.length + 1, change.mailbox, change.folder);
+        s.maxMeta.run('next_uid_validity', change.uidValidity + 1);
+        return;
+      }
+      default:
+        assertNever(change);
+    }
+  }
+
+  #insertFolder(mailbox: string, f: FolderRecord): void {
+    this.#statements.insertFolder.run(mailbox, f.name, f.uidValidity, 1, f.specialUse ?? null, f.subscribed ? 1 : 0);
+    this.#statements.maxMeta.run('next_uid_validity', f.uidValidity + 1);
+  }
+
+  #insertPlacement(messageId: string, p: PlacementRecord): void {
+    const s = this.#statements;
+    s.insertPlacement.run(p.mailbox, p.folder, p.uid, messageId, p.flags.join(' '), p.internalDate.getTime());
+    s.bumpUidNext.run(p.uid + 1, p.mailbox, p.folder);
+  }
+
+  #deleteMessage(id: string): void {
+    const s = this.#statements;
+    s.deleteBody.run(id);
+    s.deleteMessage.run(id);
+    this.#cache.delete(id);
+  }
+}
+
+interface FolderRow {
+  mailbox: string;
+  name: string;
+  uid_validity: number;
+  uid_next: number;
+  special_use: string | null;
+  subscribed: number;
+}
+
+interface PlacementRow {
+  mailbox: string;
+  folder: string;
+  uid: number;
+  message_id: string;
+  flags: string;
+  internal_date: number;
+}
+
+interface MessageRow {
+  id: string;
+  seq: number;
+  received_at: number;
+  size: number;
+  source: string;
+  envelope: string;
+  connection: string;
+  summary: string;
+  transcript: string | null;
+  tags: string;
+  relays: string;
+}
+
+function prepare(db: Database) {
+  const q = (sql: string): Statement => db.prepare(sql);
+  return {
+    allMeta: q('SELECT key, value FROM meta'),
+    setMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    maxMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)'),
+    allMailboxes: q('SELECT address, created_at FROM mailboxes ORDER BY rowid'),
+    allFolders: q('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed FROM folders ORDER BY rowid'),
+    allPlacements: q('SELECT mailbox, folder, uid, message_id, flags, internal_date FROM placements'),
+    allMessages: q('SELECT id, seq, received_at, size, source, envelope, connection, summary, transcript, tags, relays FROM messages ORDER BY seq'),
+    body: q('SELECT raw FROM bodies WHERE id = ?'),
+    insertMailbox: q('INSERT INTO mailboxes (address, created_at) VALUES (?, ?)'),
+    deleteMailbox: q('DELETE FROM mailboxes WHERE address = ?'),
+    deleteMailboxFolders: q('DELETE FROM folders WHERE mailbox = ?'),
+    deleteMailboxPlacements: q('DELETE FROM placements WHERE mailbox = ?'),
+    insertFolder: q('INSERT INTO folders (mailbox, name, uid_validity, uid_next, special_use, subscribed) VALUES (?, ?, ?, ?, ?, ?)'),
+    deleteFolder: q('DELETE FROM folders WHERE mailbox = ? AND name = ?'),
+    deleteFolderPlacements: q('DELETE FROM placements WHERE mailbox = ? AND folder = ?'),
+    renameFolders: q(
+      `UPDATE folders SET name = :to || substr(name, length(:from) + 1)
+       WHERE mailbox = :mailbox AND (name = :from OR substr(name, 1, length(:from) + 1) = :from || '/')`,
+    ),
+    renamePlacements: q(
+      `UPDATE placements SET folder = :to || substr(folder, length(:from) + 1)
+       WHERE mailbox = :mailbox AND (folder = :from OR substr(folder, 1, length(:from) + 1) = :from || '/')`,
+    ),
+    subscribe: q('UPDATE folders SET subscribed = ? WHERE mailbox = ? AND name = ?'),
+    bumpUidNext: q('UPDATE folders SET uid_next = max(uid_next, ?) WHERE mailbox = ? AND name = ?'),
+    renewFolder: q('UPDATE folders SET uid_validity = ?, uid_next = ? WHERE mailbox = ? AND name = ?'),
+    folderUids: q('SELECT uid FROM placements WHERE mailbox = ? AND folder = ? ORDER BY uid'),
+    renumber: q('UPDATE placements SET uid = ? WHERE mailbox = ? AND folder = ? AND uid = ?'),
+    insertMessage: q(
+      `INSERT INTO messages (id, seq, received_at, size, source, envelope, connection, summary, transcript, tags, relays)
+       VALUES (:id, :seq, :received_at, :size, :source, :envelope, :connection, :summary, :transcript, :tags, '[]')`,
+    ),
+    insertBody: q('INSERT INTO bodies (id, raw) VALUES (?, ?)'),
+    deleteMessage: q('DELETE FROM messages WHERE id = ?'),
+    deleteBody: q('DELETE FROM bodies WHERE id = ?'),
+    deleteMessagePlacements: q('DELETE FROM placements WHERE message_id = ?'),
+    insertPlacement: q('INSERT INTO placements (mailbox, folder, uid, message_id, flags, internal_date) VALUES (?, ?, ?, ?, ?, ?)'),
+    deletePlacement: q('DELETE FROM placements WHERE mailbox = ? AND folder = ? AND uid = ?'),
+    setFlags: q('UPDATE placements SET flags = ? WHERE mailbox = ? AND folder = ? AND uid = ?'),
+    clearPlacements: q('DELETE FROM placements'),
+    clearBodies: q('DELETE FROM bodies'),
+    clearMessages: q('DELETE FROM messages'),
+    setTags: q('UPDATE messages SET tags = ? WHERE id = ?'),
+    addRelay: q('UPDATE messages SET relays = json_insert(relays, \'$[#]\', json(?)) WHERE id = ?'),
+  };
+}
+
+function hasTables(db: Database): boolean {
+  return (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+}
+
+/** A quick check at open: a truncated or overwritten file fails here with a clear message, never as an empty store. */
+function checkIntegrity(db: Database, file: string): void {
+  const result = db.pragma('quick_check', { simple: true }) as string;
+  if (result !== 'ok') throw new DataDirError(`${file} is damaged (${result}). Nothing was changed; move it away to start empty, or restore a backup.`);
+  for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements']) {
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+    if (!exists) throw new DataDirError(`${file} is not a mailsandbox database (no ${table} table).`);
+  }
+}
+
+function takeLock(Driver: typeof BetterSqlite3, dir: string): Database {
+  const file = join(dir, lockFile);
+  let lock: Database | undefined;
+  try {
+    lock = new Driver(file, { timeout: 0 });
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started TEXT)');
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.prepare('DELETE FROM holder').run();
+    lock.prepare('INSERT INTO holder (pid, started) VALUES (?, ?)').run(process.pid, new Date().toISOString());
+    // Held until close(): the exclusive lock on the file stays with this process (the OS drops it if the process dies).
+    return lock;
+  } catch (err) {
+    lock?.close();
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      throw new DataDirError(`Another mailsandbox is using the data directory ${dir} (it holds ${file}). Stop it first, or choose another --data-dir.`);
+    }
+    throw new DataDirError(`Cannot lock the data directory ${dir}: ${(err as Error).message}`);
+  }
+}

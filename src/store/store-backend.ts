@@ -1,0 +1,58 @@
+import type { StoreChange, FolderRecord, MessageRecord, PlacementRecord } from './store-change.js';
+import type { RelayRecord } from './types.js';
+
+/** What `GET /api/v1/info` and the UI show: where the mail lives. */
+export interface StoreLocation {
+  /** `memory` (the default), `sqlite` (`--data-dir`), or another backend's name. */
+  kind: string;
+  /** The directory or URL holding the data; null in memory. */
+  path: string | null;
+}
+
+/**
+ * Where the store's state lives beyond the in-memory model (SPEC §11). The model (MessageStore) stays what the
+ * protocols read synchronously; a backend sees every change record before the model applies it.
+ *
+ * - `write(change)` persists one change. A synchronous backend (memory, SQLite) writes before returning; when it
+ *   throws, the model does not apply the change and the caller gets the error (SQLITE_FULL becomes StoreError FULL).
+ *   An asynchronous backend (PostgreSQL) returns a promise: the model applies the change at once (the protocols read
+ *   synchronously) and `MessageStore.durable()` resolves once every promise so far has resolved, or rejects with the
+ *   first failure. Changes are handed over strictly in order; a backend must persist them in that order.
+ * - `readRaw(id)`, when present, means bodies are not kept in memory: the model's messages read their bytes through
+ *   it (the backend keeps its own bounded cache).
+ * - `load()` returns the persisted state at open, or null for an empty store.
+ */
+export interface StoreBackend {
+  readonly location: StoreLocation;
+  write(change: StoreChange): void | Promise<void>;
+  readRaw?(id: string): Buffer;
+  load?(): StoreSnapshot | null;
+  close(): void | Promise<void>;
+}
+
+/** A folder as persisted, with its UIDNEXT. */
+export interface FolderSnapshot extends FolderRecord {
+  uidNext: number;
+}
+
+/** What a backend hands the model at open. Placements of a folder may come in any order. */
+export interface StoreSnapshot {
+  /** The next message seq (greater than any ever handed out). */
+  nextSeq: number;
+  /** The next UIDVALIDITY (greater than any ever handed out, deleted folders included). */
+  nextUidValidity: number;
+  mailboxes: Iterable<{ address: string; createdAt: Date; folders: FolderSnapshot[] }>;
+  /** Oldest first (ascending seq). `raw` may be absent when the backend has `readRaw`; then `size` is required. */
+  messages: Iterable<{
+    message: Omit<MessageRecord, 'raw'> & { raw?: Buffer; size: number };
+    relays: RelayRecord[];
+    placements: PlacementRecord[];
+  }>;
+}
+
+/** The default: nothing outlives the process; every write is a no-op, so the hot path costs one call. */
+export class MemoryBackend implements StoreBackend {
+  readonly location: StoreLocation = { kind: 'memory', path: null };
+  write(): void {}
+  close(): void {}
+}
