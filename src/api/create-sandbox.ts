@@ -8,7 +8,9 @@ import { normalizeFlags } from '../store/flags.js';
 import { toCrlf } from '../mime/crlf.js';
 import { loadTlsMaterial } from '../shared/tls.js';
 import type { TlsMaterial } from '../shared/tls.js';
-import { createServerContext } from '../shared/server-context.js';
+import { createServerContext, storeOptionsOf } from '../shared/server-context.js';
+import { createLogger } from '../shared/logger.js';
+import { openPostgresStore, redactUrl } from '../store/postgres/postgres-backend.js';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
 import { startSmtpServer } from '../smtp/smtp-server.js';
 import { startPop3Server } from '../pop3/pop3-server.js';
@@ -209,12 +211,14 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
     if (bytes.length > this.config.maxMessageSize) throw new RangeError(`Message of ${bytes.length} bytes exceeds the limit of ${this.config.maxMessageSize}`);
     const to = Array.isArray(options.to) ? options.to : [options.to];
     const flags = normalizeFlags(options.flags ?? []);
-    const message = this.store.deliver({
-      raw: bytes,
-      envelope: { mailFrom: options.from ?? '', rcptTo: to },
-      source: 'api',
-      targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
-    });
+    const message = await this.store.exclusive(() =>
+      this.store.deliver({
+        raw: bytes,
+        envelope: { mailFrom: options.from ?? '', rcptTo: to },
+        source: 'api',
+        targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
+      }),
+    );
     await this.store.durable();
     return toSummary(this.store, message);
   }
@@ -288,7 +292,8 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       // Pending waitForMessage calls fail now instead of at their timeout (their timers would hold the process open).
       this.context.waiters.closeAll();
       this.#team.close();
-      this.#closed = closing.then(() => undefined);
+      // A shared store's connections go last, once no session can change anything.
+      this.#closed = closing.then(() => this.store.close());
     }
     return this.#closed;
   }
@@ -316,7 +321,10 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
  */
 export async function createSandbox<const O extends SandboxOptions = {}>(options?: O, defaultPort?: (l: ListenerName) => number): Promise<SandboxWith<O>> {
   const config = resolveConfig(options, defaultPort);
-  const context = createServerContext(config, await loadTls(config), await loadUsers(config));
+  const tls = await loadTls(config);
+  const users = await loadUsers(config);
+  const store = config.database ? await openDatabase(config) : undefined;
+  const context = createServerContext(config, tls, users, undefined, store);
   await loadFaultRules(config, context.store.faults);
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
     // One line per stored message, so someone running the CLI sees mail arrive without opening the UI.
@@ -340,6 +348,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
       const problem = describeListenError(name, config.host, port, err as NodeJS.ErrnoException);
       if (problem === undefined) {
         await Promise.allSettled(servers.map(([, s]) => s.close()));
+        await context.store.close();
         throw err;
       }
       problems.add(problem);
@@ -347,6 +356,7 @@ export async function createSandbox<const O extends SandboxOptions = {}>(options
   }
   if (problems.size) {
     await Promise.allSettled(servers.map(([, s]) => s.close()));
+    await context.store.close();
     throw new ConfigError([...problems]);
   }
   return sandbox;
@@ -375,6 +385,17 @@ async function loadUsers(config: SandboxConfig): Promise<Record<string, string>>
     throw new ConfigError([`users file ${config.usersFile} lists no users (expected address:password lines); remove --users to accept any password`]);
   }
   return Object.assign(users, parsed.users);
+}
+
+/** The PostgreSQL store (issue #13): connect, migrate, replay the tenant's log; a refusal names the database. */
+async function openDatabase(config: SandboxConfig): Promise<MessageStore> {
+  const { url, tenant } = config.database!;
+  const logger = createLogger(config.logLevel);
+  try {
+    return await openPostgresStore(storeOptionsOf(config), { url, tenant, logger });
+  } catch (err) {
+    throw new ConfigError([`database ${redactUrl(url)}: ${(err as Error).message}`]);
+  }
 }
 
 async function loadTls(config: SandboxConfig): Promise<TlsMaterial> {

@@ -228,7 +228,10 @@ export class Dispatcher {
 
   async #run(spec: CommandSpec, ctx: CommandContext, args: Token[]): Promise<CommandResult | ImapError> {
     try {
-      const result = await spec.run(ctx, spec.parseArgs(args, ctx));
+      const parsed = spec.parseArgs(args, ctx);
+      // Run with the store's write lock where several nodes share it (PostgreSQL), so UIDs and flags are decided on
+      // the newest state; not IDLE and AUTHENTICATE, which wait on the client.
+      const result = waitsOnClient.has(ctx.name) ? await spec.run(ctx, parsed) : await this.server.store.exclusive(() => spec.run(ctx, parsed));
       // APPEND, STORE, COPY, EXPUNGE...: the tagged answer only once the store has the change for good.
       await this.server.store.durable();
       return result;
@@ -333,6 +336,9 @@ function redacted(cmd: ParsedCommand, from: number): string {
 }
 
 /** A store refusal's IMAP response code (RFC 5530): a full disk is OVERQUOTA, an invalid name CANNOT. */
+/** Commands that wait on the client while running: never run holding the store's write lock. */
+const waitsOnClient = new Set(['IDLE', 'AUTHENTICATE']);
+
 export function storeErrorCode(err: StoreError): string {
   return err.code === 'INVALID' ? 'CANNOT' : err.code === 'FULL' ? 'OVERQUOTA' : err.code;
 }

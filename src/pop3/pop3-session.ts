@@ -299,7 +299,13 @@ export class Pop3Session implements SessionControl {
   async #respond(run: () => Reply): Promise<void> {
     let reply: Reply;
     try {
-      reply = run();
+      const hadMaildrop = this.#mailbox !== undefined && this.#mailbox !== null;
+      reply = await this.ctx.store.exclusive(run);
+      // The maildrop lock across nodes sharing a store (PostgreSQL): taken once this node's own lock is.
+      if (!hadMaildrop && this.#mailbox && !(await this.ctx.store.lockMaildrop(this.#mailbox.address, this.id))) {
+        this.#abandonMaildrop();
+        throw new Pop3Error('Maildrop already locked by another session', 'IN-USE', false);
+      }
       // A commit (QUIT) is answered once the store has it for good (at once in memory and in SQLite).
       await this.ctx.store.durable();
     } catch (err) {
@@ -444,6 +450,15 @@ export class Pop3Session implements SessionControl {
 
   #releaseLock(): void {
     if (this.#mailbox?.pop3LockedBy === this.id) this.#mailbox.pop3LockedBy = null;
+    if (this.#mailbox) void this.ctx.store.unlockMaildrop(this.#mailbox.address, this.id).catch(() => undefined);
+  }
+
+  /** Back to AUTHORIZATION: another node's session holds the maildrop. */
+  #abandonMaildrop(): void {
+    this.#releaseLock();
+    this.#mailbox = null;
+    this.#maildrop = null;
+    this.state = 'authorization';
   }
 
   #armIdle(): void {

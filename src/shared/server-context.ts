@@ -36,9 +36,8 @@ export interface ServerContext {
  * Builds one sandbox's state: the store, the session log and the read-side caches, all instances (parallel
  * sandboxes share nothing). Servers are started on top of it by `createSandbox()`; tests drive sessions on it directly.
  */
-export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
-  const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
-  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes });
+export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger, openedStore?: MessageStore): ServerContext {
+  const store = openedStore ?? new MessageStore(storeOptionsOf(config));
   const details = new MessageDetailsCache();
   store.on('message.deleted', (m) => details.delete(m.id));
   store.on('store.cleared', () => details.clear());
@@ -61,6 +60,12 @@ export function createServerContext(config: SandboxConfig, tls: TlsMaterial, use
     lowerBodyText: cachedLowerBodyText(),
     signals,
   };
+}
+
+/** The store's options from the config (a backend opened ahead, e.g. PostgreSQL, is given them too). */
+export function storeOptionsOf(config: SandboxConfig) {
+  const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
+  return { maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes };
 }
 
 export interface ListenOptions {

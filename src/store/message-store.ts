@@ -92,6 +92,32 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.#pending ?? resolved;
   }
 
+  /**
+   * Runs `fn`, which makes changes, where they are decided on the newest shared state: a backend shared by several
+   * processes (PostgreSQL) takes its write lock and catches up first; others run `fn` at once (synchronously).
+   * `fn` must not await `durable()`; await it once this resolves. Rejects with StoreError UNAVAILABLE when the
+   * shared store cannot be reached (nothing was changed).
+   */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.#backend.exclusive) return this.#backend.exclusive(fn);
+    return new Promise<T>((resolve) => resolve(fn()));
+  }
+
+  /** Takes the POP3 maildrop lock where other processes share the store; true at once otherwise. */
+  lockMaildrop(address: string, owner: string): Promise<boolean> {
+    return this.#backend.lockMaildrop ? this.#backend.lockMaildrop(address, owner) : Promise.resolve(true);
+  }
+
+  unlockMaildrop(address: string, owner: string): Promise<void> {
+    return this.#backend.unlockMaildrop ? this.#backend.unlockMaildrop(address, owner) : Promise.resolve();
+  }
+
+  /** Whether the backend takes writes now (false while a shared database is away); `/healthz` reports it. */
+  get ready(): { ok: boolean; reason: string | null } {
+    const ok = this.#backend.ready ?? true;
+    return { ok, reason: ok ? null : (this.#backend.notReadyReason ?? 'store unavailable') };
+  }
+
   /** Closes the backend (after the listeners stopped); the store must not be changed afterwards. */
   async close(): Promise<void> {
     await this.durable().catch(() => undefined);
