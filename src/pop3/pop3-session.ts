@@ -302,9 +302,15 @@ export class Pop3Session implements SessionControl {
       const hadMaildrop = this.#mailbox !== undefined && this.#mailbox !== null;
       reply = await this.ctx.store.exclusive(run);
       // The maildrop lock across nodes sharing a store (PostgreSQL): taken once this node's own lock is.
-      if (!hadMaildrop && this.#mailbox && !(await this.ctx.store.lockMaildrop(this.#mailbox.address, this.id))) {
-        this.#abandonMaildrop();
-        throw new Pop3Error('Maildrop already locked by another session', 'IN-USE', false);
+      if (!hadMaildrop && this.#mailbox) {
+        const locked = await this.ctx.store.lockMaildrop(this.#mailbox.address, this.id).catch((err: unknown) => {
+          this.#abandonMaildrop();
+          throw err;
+        });
+        if (!locked) {
+          this.#abandonMaildrop();
+          throw new Pop3Error('Maildrop already locked by another session', 'IN-USE', false);
+        }
       }
       // A commit (QUIT) is answered once the store has it for good (at once in memory and in SQLite).
       await this.ctx.store.durable();

@@ -237,11 +237,11 @@ export class PostgresBackend implements StoreBackend {
     const held = this.#heldMaildrops.get(address);
     if (held !== undefined) return held === owner;
     const client = await this.#lockClient();
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [lockSpace.maildrop, `${this.tenant}\u0000${address}`]);
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [lockSpace.maildrop, `${this.tenant}/${address}`]);
     if (!rows[0]?.ok) return false;
     if (this.#heldMaildrops.has(address)) {
       // Another local session got it while we asked: ours is the second hold of a reentrant lock; give it back.
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.maildrop, `${this.tenant}\u0000${address}`]).catch(() => undefined);
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.maildrop, `${this.tenant}/${address}`]).catch(() => undefined);
       return this.#heldMaildrops.get(address) === owner;
     }
     this.#heldMaildrops.set(address, owner);
@@ -253,7 +253,7 @@ export class PostgresBackend implements StoreBackend {
     this.#heldMaildrops.delete(address);
     const client = this.#locks;
     if (!client) return;
-    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.maildrop, `${this.tenant}\u0000${address}`]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.maildrop, `${this.tenant}/${address}`]).catch(() => undefined);
   }
 
   async close(): Promise<void> {
