@@ -126,7 +126,7 @@ export const patchMessage = (h: HttpContext): RequestHandler => async (req, res)
   if (typeof body !== 'object' || body === null || typeof (body as { seen?: unknown }).seen !== 'boolean') {
     throw badRequest('Body must be JSON like {"seen": true}');
   }
-  h.ctx.store.setSeen(m.id, (body as { seen: boolean }).seen);
+  await h.ctx.store.exclusive(() => h.ctx.store.setSeen(m.id, (body as { seen: boolean }).seen));
   await h.ctx.store.durable();
   res.json(toSummary(h.ctx.store, m));
 };
@@ -137,7 +137,7 @@ export function requireJson(req: Request): void {
 
 export const deleteMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
-  h.ctx.store.deleteMessage(m.id);
+  await h.ctx.store.exclusive(() => h.ctx.store.deleteMessage(m.id));
   await h.ctx.store.durable();
   res.status(204).end();
 };
@@ -147,15 +147,21 @@ export const deleteMatching = (h: HttpContext): RequestHandler => async (req, re
   const filter = filterParams(req);
   const { store } = h.ctx;
   if (!filter.query && !filter.mailbox) {
-    const deleted = store.size;
-    store.clear();
+    const deleted = await store.exclusive(() => {
+      const n = store.size;
+      store.clear();
+      return n;
+    });
     await store.durable();
     res.json({ deleted });
     return;
   }
   const match = compileFilter(filter, { lowerBodyText: h.ctx.lowerBodyText });
-  const ids = [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
-  for (const id of ids) store.deleteMessage(id);
+  const ids = await store.exclusive(() => {
+    const found = [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
+    for (const id of found) store.deleteMessage(id);
+    return found;
+  });
   await store.durable();
   res.json({ deleted: ids.length });
 };

@@ -216,7 +216,7 @@ export class PostgresBackend implements StoreBackend {
     // A section already open and young takes the call too (its state is the newest; and a call made from inside
     // another's fn must not wait behind it).
     const open = this.#open;
-    if (!section && open && open.phase === 'open' && Date.now() - open.openedAt < joinOpenMs) section = open;
+    if (!section && open && open.phase === 'open' && open.joiners > 0 && Date.now() - open.openedAt < joinOpenMs) section = open;
     if (!section) {
       section = newBatch(null);
       this.#joinable = section;
