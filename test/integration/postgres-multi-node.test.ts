@@ -2,7 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { ImapFlow } from 'imapflow';
+import { createServer } from 'node:net';
 import { createSandbox, type Sandbox } from '../../src/index.js';
+import { ConfigError } from '../../src/config.js';
 import { eml, imapflowClient, once } from '../protocol/imap-helpers.js';
 import { rawConnect } from '../protocol/pop3-helpers.js';
 import { postgresMissing, startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
@@ -49,6 +51,21 @@ describe.skipIf(postgresMissing)(`several nodes on one PostgreSQL${postgresMissi
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.ports.smtp!, secure: false, ignoreTLS: true });
     return transport.sendMail({ from: 'ann@example.test', to, subject, text: `Hello ${subject}` }).finally(() => transport.close());
   }
+
+  it('refuses to start when the database cannot be reached, naming it without its password', async () => {
+    const closed = new URL(cluster.urlFor('nodes'));
+    closed.port = String(await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    }));
+    closed.password = 'hunter2';
+    const err = await createSandbox({ databaseUrl: closed.toString(), logLevel: 'silent' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(`database postgres://postgres:***@127.0.0.1:${closed.port}/nodes`);
+    expect((err as Error).message).not.toContain('hunter2');
+  });
 
   it('three nodes started at once on an empty database migrate it once and then act as one sandbox', async () => {
     const fresh = await cluster.createDatabase('empty_at_start');

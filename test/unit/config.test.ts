@@ -163,3 +163,21 @@ describe('--max-size', () => {
     expect(() => parseCli(['--max-size', 'lots'], {})).toThrow(/--max-size must be a size/);
   });
 });
+
+describe('--database-url and --tenant (issue #13)', () => {
+  it('reads the database and tenant from flags and env, flags winning; in memory without them', () => {
+    expect(cli([]).database).toBeUndefined();
+    expect(cli(['--database-url', 'postgres://u:p@db:5432/mail']).database).toEqual({ url: 'postgres://u:p@db:5432/mail', tenant: 'default' });
+    const env = { MAILSANDBOX_DATABASE_URL: 'postgresql://db/env', MAILSANDBOX_TENANT: 'staging' };
+    expect(cli([], env).database).toEqual({ url: 'postgresql://db/env', tenant: 'staging' });
+    expect(cli(['--tenant', 'ci-42'], env).database).toEqual({ url: 'postgresql://db/env', tenant: 'ci-42' });
+    expect(resolveConfig({ databaseUrl: 'postgres://db/lib', tenant: 'lib' }).database).toEqual({ url: 'postgres://db/lib', tenant: 'lib' });
+  });
+
+  it('refuses a non-postgres URL, a bad tenant name, and a tenant without a database', () => {
+    expect(() => resolveConfig({ databaseUrl: 'mysql://db/x' })).toThrow(/database url must start with postgres:\/\//);
+    expect(() => resolveConfig({ databaseUrl: 'not a url' })).toThrow(/database url must be a URL/);
+    expect(() => resolveConfig({ databaseUrl: 'postgres://db/x', tenant: 'no spaces' })).toThrow(/tenant must be 1-63/);
+    expect(() => resolveConfig({ tenant: 'alone' })).toThrow(/tenant needs a database url/);
+  });
+});
