@@ -132,7 +132,8 @@ export class Relay {
     const match = compileFilter({ query }, { lowerBodyText: this.deps.lowerBodyText });
     this.#unsubscribe.push(
       store.on('message.added', (m) => {
-        if (!match(m, store)) return;
+        // Several nodes on one database: the node that accepted the message releases it, once.
+        if (store.isApplyingRemote || !match(m, store)) return;
         const to = m.envelope.rcptTo.filter((a) => this.allowList.allows(a));
         if (to.length === 0) {
           logger.info(`relay-auto: ${m.id} matches but none of its recipients is allowed; not released`);

@@ -62,6 +62,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   readonly #backend: StoreBackend;
   /** Set when the backend keeps bodies itself (not in memory). */
   readonly #readRaw: ((id: string) => Buffer) | undefined;
+  /** Depth of `applyChange` calls in progress (see isApplyingRemote). */
+  #applyingRemote = 0;
   /** Writes of an asynchronous backend not yet settled (null when none). */
   #pending: Promise<void> | null = null;
   /** Fault injection rules (SPEC §13): kept with the store, in memory only (not persisted by any backend). */
@@ -444,7 +446,21 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * without writing it to the backend; emits the same events as the call that made it. Returns what that call returns.
    */
   applyChange(change: StoreChange, origin?: unknown): unknown {
-    return this.#apply(change, origin);
+    this.#applyingRemote++;
+    try {
+      return this.#apply(change, origin);
+    } finally {
+      this.#applyingRemote--;
+    }
+  }
+
+  /**
+   * True while `applyChange` runs: the events being emitted describe a change made elsewhere (another node sharing
+   * the backend). Listeners with side effects outside the sandbox (webhooks, --relay-auto, per-node counters) act
+   * only on changes made here, so a change fires them once however many nodes apply it.
+   */
+  get isApplyingRemote(): boolean {
+    return this.#applyingRemote > 0;
   }
 
   /** Backend first (a synchronous write that throws leaves the model untouched), then the model. */

@@ -203,6 +203,25 @@ describe.skipIf(postgresMissing)(`several nodes on one PostgreSQL${postgresMissi
     other.sendLine('QUIT');
   });
 
+  it('posts each webhook once, from the node that accepted the message, however many nodes apply it', async () => {
+    const t = tenant();
+    // Nothing listens on the hook URL: deliveries fail, which is fine; what counts is who enqueued them.
+    const hook = { urls: ['http://127.0.0.1:9/hook'], retryDelaysMs: [] };
+    const [a, b] = await Promise.all([
+      createSandbox({ databaseUrl: url, tenant: t, webhooks: hook, smtps: { port: false }, pop3s: { port: false }, imaps: { port: false }, submission: { port: false }, logLevel: 'silent' }),
+      createSandbox({ databaseUrl: url, tenant: t, webhooks: hook, smtps: { port: false }, pop3s: { port: false }, imaps: { port: false }, submission: { port: false }, logLevel: 'silent' }),
+    ]);
+    nodes.push(a, b);
+    await smtpSend(a, 'hook one');
+    await smtpSend(a, 'hook two');
+    await smtpSend(b, 'hook three');
+    // Each node has applied all three (events are emitted as a change is applied, and webhooks enqueued with them).
+    await Promise.all([a.waitForMessages({}, { count: 3, since: 'start', timeout: 5000 }), b.waitForMessages({}, { count: 3, since: 'start', timeout: 5000 })]);
+    const added = (s: Sandbox) => s.webhooks.deliveries().filter((d) => d.event === 'message.added').length;
+    expect(added(a)).toBe(2);
+    expect(added(b)).toBe(1);
+  });
+
   it('keeps tenants apart: mail, folders and events of one tenant never reach another', async () => {
     const t1 = tenant();
     const t2 = tenant();
