@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { createSandbox, type Sandbox } from '../../src/index.js';
 import { RawSmtpClient } from '../protocol/smtp-helpers.js';
+import { rawConnect } from '../protocol/pop3-helpers.js';
 import { postgresMissing, startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 
 /**
@@ -124,6 +125,37 @@ describe.skipIf(postgresMissing)(`faults with several nodes on PostgreSQL${postg
     const res = await fetch(`http://127.0.0.1:${b.ports.http}/api/v1/messages?limit=1000`);
     const listed = new Set(((await res.json()) as { messages: Array<{ subject: string }> }).messages.map((m) => m.subject));
     expect(traffic.ledger.filter((s) => !listed.has(s))).toEqual([]);
+  });
+
+  it('a node killed while a POP3 session holds a maildrop releases the lock: another node gets it', async () => {
+    const tenant = 'pop3-kill';
+    const a = await cliNode(tenant);
+    const b = await createSandbox({ databaseUrl: url, tenant, smtps: { port: false }, pop3s: { port: false }, imaps: { port: false }, submission: { port: false }, logLevel: 'silent' });
+    sandboxes.push(b);
+    await b.deliver('Subject: held\r\n\r\nbody\r\n', { to: 'dana@example.test' });
+    const login = async (port: number) => {
+      const { client } = await rawConnect(port);
+      client.sendLine('USER dana@example.test');
+      await client.readLine();
+      client.sendLine('PASS x');
+      return { client, reply: await client.readLine() };
+    };
+    const holder = await login(a.ports.pop3!);
+    expect(holder.reply).toMatch(/^\+OK/);
+    const refused = await login(b.ports.pop3!);
+    expect(refused.reply).toMatch(/^-ERR \[IN-USE\]/);
+    a.child.kill('SIGKILL');
+    await once(a.child, 'exit');
+    // The dead node's lock connection is gone; PostgreSQL releases its session locks once its backend sees the
+    // connection closed (asynchronous to the node's exit): retry the login while it still answers IN-USE.
+    let again = await login(b.ports.pop3!);
+    for (let i = 0; i < 50 && /IN-USE/.test(again.reply ?? ''); i++) {
+      again.client.sendLine('QUIT');
+      again = await login(b.ports.pop3!);
+    }
+    expect(again.reply).toMatch(/^\+OK dana@example.test has 1 messages/);
+    again.client.sendLine('QUIT');
+    await again.client.readLine();
   });
 
   it('PostgreSQL restarting under load: 451 4.3.0 while it is away, /healthz 503, reconnects alone, no 250 without a commit', async () => {
