@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { ImapFlow } from 'imapflow';
 import { createServer } from 'node:net';
+import WebSocket from 'ws';
 import { createSandbox, type Sandbox } from '../../src/index.js';
 import { ConfigError } from '../../src/config.js';
 import { eml, imapflowClient, once } from '../protocol/imap-helpers.js';
@@ -120,6 +121,41 @@ describe.skipIf(postgresMissing)(`several nodes on one PostgreSQL${postgresMissi
     const ev = await exists;
     expect(ev.count).toBe(2);
     expect(ev.prevCount).toBe(1);
+  });
+
+  it("a WebSocket feed on one node announces mail accepted and deleted through another node's API", async () => {
+    const [a, b] = await cluster3(tenant());
+    const ws = new WebSocket(`ws://127.0.0.1:${b.ports.http}/api/v1/events`);
+    const frames: Array<{ type: string; data: any }> = [];
+    const waiting: Array<() => void> = [];
+    ws.on('message', (d) => {
+      frames.push(JSON.parse(String(d)));
+      for (const w of waiting.splice(0)) w();
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const frame = (type: string) =>
+      new Promise<{ type: string; data: any }>((resolve) => {
+        const check = () => {
+          const f = frames.find((x) => x.type === type);
+          if (f) resolve(f);
+          else waiting.push(check);
+        };
+        check();
+      });
+    try {
+      await smtpSend(a, 'feed me');
+      const added = await frame('message.added');
+      expect(added.data.subject).toBe('feed me');
+      const del = await fetch(`${a.url}/api/v1/messages/${added.data.id}`, { method: 'DELETE' });
+      expect(del.status).toBe(204);
+      const deleted = await frame('message.deleted');
+      expect(JSON.stringify(deleted.data)).toContain(added.data.id);
+    } finally {
+      ws.close();
+    }
   });
 
   it('flag changes and expunges on one node reach IMAP sessions on another', async () => {
