@@ -282,7 +282,9 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
 
   /** Deletes every message (mailboxes and folders stay). */
   clear(): void {
-    this.store.clear();
+    // At once in memory; with a shared store (PostgreSQL) once this node holds the write lock (await
+    // `store.durable()` after it to know it is committed).
+    void this.store.exclusive(() => this.store.clear()).catch((err: unknown) => this.context.logger.warn('clear failed', { err }));
   }
 
   /** Stops every listener; resolves when all are closed. Safe to call twice. */
