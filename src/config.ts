@@ -171,6 +171,10 @@ export interface SandboxOptions extends TeamOptions {
   linkCheck?: boolean;
   /** Lets the link check reach private, loopback and link-local addresses. */
   linkCheckPrivate?: boolean;
+  /** `postgres://...`: keep the store in PostgreSQL, shared by every node given the same URL and tenant (issue #13). */
+  databaseUrl?: string;
+  /** The tenant within the database (default `default`); tenants never see each other's mail. */
+  tenant?: string;
 }
 
 /** What the message checks may use; see SandboxOptions. */
@@ -212,6 +216,8 @@ export interface SandboxConfig extends TeamConfig {
   readonly faultsFile?: string;
   readonly smtpExtensions: SmtpExtensionProfile;
   readonly checks: ChecksConfig;
+  /** PostgreSQL store (issue #13); absent = in memory. */
+  readonly database?: { readonly url: string; readonly tenant: string };
 }
 
 export const cliDefaultPorts: Readonly<Record<ListenerName, number>> = {
@@ -287,10 +293,30 @@ export function resolveConfig(options: SandboxOptions = {}, defaultPort: (l: Lis
   if (options.faults !== undefined && !Array.isArray(options.faults)) problems.push('faults must be an array of fault rules');
   const checks = resolveChecks(options, problems);
   const team = resolveTeamOptions(options, problems);
+  const database = resolveDatabase(options, problems);
+  if (database && options.dataDir !== undefined) problems.push('data dir and database url are two different stores: give one of them');
   if (problems.length) throw new ConfigError(problems);
   const users = options.users ? { ...options.users } : undefined;
   const faultOptions = { faults: options.faults, faultsFile: options.faultsFile, smtpExtensions };
-  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, maxAge, dataDir: options.dataDir, fsync, quotaMessages, quotaSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks });
+  return deepFreeze({ host, listeners, tls: { ...options.tls }, starttls, maxMessageSize, maxMessages, maxSize, maxAge, dataDir: options.dataDir, fsync, quotaMessages, quotaSize, smtpAuth, usersFile: options.usersFile, users, uiAuth, allowedHosts, logLevel, limits, ...faultOptions, ...team, checks, ...(database ? { database } : {}) });
+}
+
+/** `databaseUrl` + `tenant` (issue #13). A tenant without a database is a mistake worth naming. */
+function resolveDatabase(options: SandboxOptions, problems: string[]): { url: string; tenant: string } | undefined {
+  const tenant = options.tenant ?? 'default';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(tenant)) problems.push(`tenant must be 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${JSON.stringify(tenant)}`);
+  if (options.databaseUrl === undefined) {
+    if (options.tenant !== undefined) problems.push('tenant needs a database url (--database-url postgres://...)');
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(options.databaseUrl);
+  } catch {
+    problems.push('database url must be a URL like postgres://user:pass@host:5432/db');
+  }
+  if (url && url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') problems.push(`database url must start with postgres:// or postgresql://, got ${url.protocol}//`);
+  return { url: options.databaseUrl, tenant };
 }
 
 function resolveListeners(options: SandboxOptions, defaultPort: (l: ListenerName) => number, problems: string[]): Record<ListenerName, ListenerConfig> {
@@ -534,6 +560,8 @@ export const flagSpecs: readonly FlagSpec[] = [
       else problems.push(`${from} must be one of ${logLevels.join(', ')}, got ${JSON.stringify(v)}`);
     },
   },
+  { flag: 'database-url', env: 'MAILSANDBOX_DATABASE_URL', help: 'postgres://user:pass@host:5432/db: keep mail in PostgreSQL, shared by every node on the same URL and tenant', apply: (o, v) => void (o.databaseUrl = v) },
+  { flag: 'tenant', env: 'MAILSANDBOX_TENANT', help: 'tenant within the database (default default); tenants never see each other\'s mail', apply: (o, v) => void (o.tenant = v) },
   ...teamFlagSpecs,
 ];
 

@@ -8,7 +8,9 @@ import { normalizeFlags } from '../store/flags.js';
 import { toCrlf } from '../mime/crlf.js';
 import { loadTlsMaterial } from '../shared/tls.js';
 import type { TlsMaterial } from '../shared/tls.js';
-import { createServerContext } from '../shared/server-context.js';
+import { createServerContext, storeOptionsOf } from '../shared/server-context.js';
+import { createLogger } from '../shared/logger.js';
+import { openPostgresStore, redactUrl } from '../store/postgres/postgres-backend.js';
 import type { ListenOptions, RunningServer, SandboxInfo, ServerContext, TlsMode } from '../shared/server-context.js';
 import { startSmtpServer } from '../smtp/smtp-server.js';
 import { startPop3Server } from '../pop3/pop3-server.js';
@@ -229,12 +231,14 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
     if (bytes.length > this.config.maxMessageSize) throw new RangeError(`Message of ${bytes.length} bytes exceeds the limit of ${this.config.maxMessageSize}`);
     const to = Array.isArray(options.to) ? options.to : [options.to];
     const flags = normalizeFlags(options.flags ?? []);
-    const message = this.store.deliver({
-      raw: bytes,
-      envelope: { mailFrom: options.from ?? '', rcptTo: to },
-      source: 'api',
-      targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
-    });
+    const message = await this.store.exclusive(() =>
+      this.store.deliver({
+        raw: bytes,
+        envelope: { mailFrom: options.from ?? '', rcptTo: to },
+        source: 'api',
+        targets: to.map((mailbox) => ({ mailbox, folder: options.folder, flags })),
+      }),
+    );
     await this.store.durable();
     return this.#checkable(toSummary(this.store, message));
   }
@@ -298,7 +302,9 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
 
   /** Deletes every message (mailboxes and folders stay). */
   clear(): void {
-    this.store.clear();
+    // At once in memory; with a shared store (PostgreSQL) once this node holds the write lock (await
+    // `store.durable()` after it to know it is committed).
+    void this.store.exclusive(() => this.store.clear()).catch((err: unknown) => this.context.logger.warn('clear failed', { err }));
   }
 
   /** Stops every listener; resolves when all are closed. Safe to call twice. */
@@ -310,7 +316,8 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
       this.#team.close();
       clearInterval(this.#ageTimer);
       // The parse workers and the store close last: a request still being answered may be waiting on a worker, and
-      // the listeners' sessions may still write while they end (a POP3 QUIT commit).
+      // the listeners' sessions may still write while they end (a POP3 QUIT commit); a shared store's connections go
+      // once no session can change anything.
       this.#closed = closing.then(() => this.context.parsePool.close()).then(() => this.store.close());
     }
     return this.#closed;
@@ -339,11 +346,14 @@ const starters: Record<ListenerName, [Starter, boolean]> = {
  */
 export async function createSandbox<const O extends SandboxOptions = {}>(options?: O, defaultPort?: (l: ListenerName) => number): Promise<SandboxWith<O>> {
   const config = resolveConfig(options, defaultPort);
-  const context = createServerContext(config, await loadTls(config), await loadUsers(config));
+  const tls = await loadTls(config);
+  const users = await loadUsers(config);
+  const store = config.database ? await openDatabase(config) : undefined;
+  const context = createServerContext(config, tls, users, undefined, store);
   try {
     await loadFaultRules(config, context.store.faults);
   } catch (err) {
-    await context.store.close(); // releases the data directory's lock
+    await context.store.close(); // releases the data directory's lock, or the database's connections
     throw err;
   }
   if (config.logLevel === 'info' || config.logLevel === 'debug') {
@@ -405,6 +415,17 @@ async function loadUsers(config: SandboxConfig): Promise<Record<string, string>>
     throw new ConfigError([`users file ${config.usersFile} lists no users (expected address:password lines); remove --users to accept any password`]);
   }
   return Object.assign(users, parsed.users);
+}
+
+/** The PostgreSQL store (issue #13): connect, migrate, replay the tenant's log; a refusal names the database. */
+async function openDatabase(config: SandboxConfig): Promise<MessageStore> {
+  const { url, tenant } = config.database!;
+  const logger = createLogger(config.logLevel);
+  try {
+    return await openPostgresStore(storeOptionsOf(config), { url, tenant, logger });
+  } catch (err) {
+    throw new ConfigError([`database ${redactUrl(url)}: ${(err as Error).message}`]);
+  }
 }
 
 async function loadTls(config: SandboxConfig): Promise<TlsMaterial> {

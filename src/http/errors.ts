@@ -34,6 +34,8 @@ function toHttpError(err: unknown, logger: Logger): HttpError {
   if (err instanceof HttpError) return err;
   // The durable store could not write (a full disk): nothing was stored; the client may retry once space returns.
   if (err instanceof StoreError && err.code === 'FULL') return new HttpError(507, 'insufficient_storage', err.message);
+  // The shared database is away (PostgreSQL, issue #13): nothing was stored; retry once it is back.
+  if (err instanceof StoreError && err.code === 'UNAVAILABLE') return new HttpError(503, 'store_unavailable', err.message);
   const e = err as { type?: unknown; status?: unknown; message?: unknown };
   if (typeof e?.type === 'string' && bodyErrors[e.type]) {
     const [status, code] = bodyErrors[e.type];

@@ -26,7 +26,7 @@ type Handlers = Partial<Record<Method, RequestHandler | RequestHandler[]>>;
 export function registerRoutes(app: Router, h: HttpContext): void {
   const json = jsonBody(h.ctx.config.limits.httpJsonBody);
   const rfc822 = rawMessageBody(h.ctx.config.maxMessageSize);
-  route(app, '/healthz', { get: healthz });
+  route(app, '/healthz', { get: healthz(h) });
   route(app, '/api/v1/info', { get: getInfo(h) });
   route(app, '/api/v1/messages', { get: messages.listMessages(h), post: [rfc822, injectMessage(h)], delete: messages.deleteMatching(h) });
   route(app, '/api/v1/messages/wait', { get: waitForMessages(h) });

@@ -235,7 +235,10 @@ export class Dispatcher {
 
   async #run(spec: CommandSpec, ctx: CommandContext, args: Token[]): Promise<CommandResult | ImapError> {
     try {
-      const result = await spec.run(ctx, spec.parseArgs(args, ctx));
+      const parsed = spec.parseArgs(args, ctx);
+      // Commands that change the store run with its write lock where several nodes share it (PostgreSQL), so UIDs
+      // and flags are decided on the newest state; reads (and IDLE, which waits on the client) run without it.
+      const result = changesStore(ctx.name, args) ? await this.server.store.exclusive(() => spec.run(ctx, parsed)) : await spec.run(ctx, parsed);
       // APPEND, STORE, COPY, EXPUNGE...: the tagged answer only once the store has the change for good.
       await this.server.store.durable();
       return result;
@@ -340,6 +343,16 @@ function redacted(cmd: ParsedCommand, from: number): string {
 }
 
 /** A store refusal's IMAP response code (RFC 5530): a full disk is OVERQUOTA, an invalid name CANNOT. */
+/** Commands that may change the store (LOGIN and SELECT create a first-time user's mailbox). */
+const storeChanging = new Set(['LOGIN', 'SELECT', 'EXAMINE', 'CLOSE', 'EXPUNGE', 'UID EXPUNGE', 'STORE', 'UID STORE', 'COPY', 'UID COPY', 'MOVE', 'UID MOVE', 'APPEND', 'CREATE', 'DELETE', 'RENAME', 'SUBSCRIBE', 'UNSUBSCRIBE']);
+
+/** Whether a command may change the store; a FETCH only when it may set \Seen (a body section without PEEK). */
+function changesStore(name: string, args: Token[]): boolean {
+  if (storeChanging.has(name)) return true;
+  if (name !== 'FETCH' && name !== 'UID FETCH') return false;
+  return /BODY(?!\.PEEK|STRUCTURE)|RFC822(?!\.HEADER|\.SIZE)/i.test(JSON.stringify(args));
+}
+
 export function storeErrorCode(err: StoreError): string {
   return err.code === 'INVALID' ? 'CANNOT' : err.code === 'FULL' ? 'OVERQUOTA' : err.code;
 }

@@ -54,6 +54,8 @@ export class SandboxMetrics {
     let evictedBy = { ...store.stats().evictedBy };
     this.#unsubscribe.push(
       store.on('message.added', (m) => {
+        // Received by this node (a message another node accepted is counted there).
+        if (store.isApplyingRemote) return;
         received.inc({ protocol: m.source });
         bytes.inc(m.size);
       }),

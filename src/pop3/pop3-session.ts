@@ -291,15 +291,28 @@ export class Pop3Session implements SessionControl {
     const [min, max] = spec.args === 'rest' ? [1, 1] : spec.args;
     if (args.length < min || args.length > max) return this.#fail(new Pop3Error(`Syntax: ${spec.usage}`));
     const rule = pop3Fault(this.ctx, this.#log, name, () => ({ args, mailbox: this.#mailbox?.address, pendingUser: this.pendingUser }));
-    const run = () => this.#respond(() => spec.run(this, args));
+    const run = () => this.#respond(() => spec.run(this, args), name === 'PASS' || name === 'APOP' || name === 'QUIT');
     if (!rule) return run();
     return actOutFault(rule, { stream: this.#stream, proceed: run, answer: (reply) => this.#writeLine(reply), drop: this.#drop });
   }
 
-  async #respond(run: () => Reply): Promise<void> {
+  /** `changes`: the command may change the store (a login creates the mailbox, QUIT commits deletions). */
+  async #respond(run: () => Reply, changes = false): Promise<void> {
     let reply: Reply;
     try {
-      reply = run();
+      const hadMaildrop = this.#mailbox !== undefined && this.#mailbox !== null;
+      reply = changes ? await this.ctx.store.exclusive(run) : run();
+      // The maildrop lock across nodes sharing a store (PostgreSQL): taken once this node's own lock is.
+      if (!hadMaildrop && this.#mailbox) {
+        const locked = await this.ctx.store.lockMaildrop(this.#mailbox.address, this.id).catch((err: unknown) => {
+          this.#abandonMaildrop();
+          throw err;
+        });
+        if (!locked) {
+          this.#abandonMaildrop();
+          throw new Pop3Error('Maildrop already locked by another session', 'IN-USE', false);
+        }
+      }
       // A commit (QUIT) is answered once the store has it for good (at once in memory and in SQLite).
       await this.ctx.store.durable();
     } catch (err) {
@@ -444,6 +457,15 @@ export class Pop3Session implements SessionControl {
 
   #releaseLock(): void {
     if (this.#mailbox?.pop3LockedBy === this.id) this.#mailbox.pop3LockedBy = null;
+    if (this.#mailbox) void this.ctx.store.unlockMaildrop(this.#mailbox.address, this.id).catch(() => undefined);
+  }
+
+  /** Back to AUTHORIZATION: another node's session holds the maildrop. */
+  #abandonMaildrop(): void {
+    this.#releaseLock();
+    this.#mailbox = null;
+    this.#maildrop = null;
+    this.state = 'authorization';
   }
 
   #armIdle(): void {

@@ -123,7 +123,9 @@ export class Relay {
 
   #record(message: StoredMessage, to: string[], reply: string, ok: boolean): void {
     const record: RelayRecord = { at: new Date().toISOString(), to, relay: this.display, reply, ok };
-    this.deps.store.recordRelay(message.id, record);
+    // Decided under the shared write lock where several nodes share the store (at once in memory); a failure to
+    // record it is logged, the release itself already happened.
+    this.deps.store.exclusive(() => this.deps.store.recordRelay(message.id, record)).catch((err: unknown) => this.deps.logger.warn('relay: could not record a release', { id: message.id, err }));
   }
 
   /** `--relay-auto`: each new matching message, to the recipients the allow-list permits, after its `250` went out. */
@@ -132,7 +134,8 @@ export class Relay {
     const match = compileFilter({ query }, { lowerBodyText: this.deps.lowerBodyText });
     this.#unsubscribe.push(
       store.on('message.added', (m) => {
-        if (!match(m, store)) return;
+        // Several nodes on one database: the node that accepted the message releases it, once.
+        if (store.isApplyingRemote || !match(m, store)) return;
         const to = m.envelope.rcptTo.filter((a) => this.allowList.allows(a));
         if (to.length === 0) {
           logger.info(`relay-auto: ${m.id} matches but none of its recipients is allowed; not released`);

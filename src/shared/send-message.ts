@@ -13,13 +13,15 @@ export async function sendMessage(ctx: ServerContext, body: unknown, connection?
   if (composed.raw.length > ctx.config.maxMessageSize) {
     throw new StoreError('TOOBIG', `The message is ${composed.raw.length} bytes; the limit is ${ctx.config.maxMessageSize}`);
   }
-  const message = ctx.store.deliver({
-    raw: composed.raw,
-    envelope: composed.envelope,
-    source: 'api',
-    connection: connection ?? { tls: false },
-    tags: [...arrivalTags(composed.raw, composed.envelope.rcptTo), ...composed.tags],
-  });
+  const message = await ctx.store.exclusive(() =>
+    ctx.store.deliver({
+      raw: composed.raw,
+      envelope: composed.envelope,
+      source: 'api',
+      connection: connection ?? { tls: false },
+      tags: [...arrivalTags(composed.raw, composed.envelope.rcptTo), ...composed.tags],
+    }),
+  );
   await ctx.store.durable();
   return message;
 }

@@ -41,9 +41,8 @@ export interface ServerContext {
  * Builds one sandbox's state: the store, the session log and the read-side caches, all instances (parallel
  * sandboxes share nothing). Servers are started on top of it by `createSandbox()`; tests drive sessions on it directly.
  */
-export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger): ServerContext {
-  const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
-  const store = new MessageStore({ maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes, quotaMessages: config.quotaMessages, quotaSize: config.quotaSize }, openBackend(config));
+export function createServerContext(config: SandboxConfig, tls: TlsMaterial, users?: Readonly<Record<string, string>>, logger?: Logger, openedStore?: MessageStore): ServerContext {
+  const store = openedStore ?? new MessageStore(storeOptionsOf(config), openBackend(config));
   const log = logger ?? createLogger(config.logLevel);
   const parsePool = new ParsePool();
   // Messages of 64 KiB or more are parsed in the pool, so no large or hostile message blocks the event loop (SPEC
@@ -94,6 +93,12 @@ function openBackend(config: SandboxConfig): StoreBackend | undefined {
     if (err instanceof DataDirError) throw new ConfigError([err.message]);
     throw err;
   }
+}
+
+/** The store's options from the config (a backend opened ahead, e.g. PostgreSQL, is given them too). */
+export function storeOptionsOf(config: SandboxConfig) {
+  const { maxFolderMessages, maxFolders, maxMailboxes } = config.limits;
+  return { maxMessages: config.maxMessages, maxSize: config.maxSize, maxFolderMessages, maxFolders, maxMailboxes, quotaMessages: config.quotaMessages, quotaSize: config.quotaSize };
 }
 
 export interface ListenOptions {

@@ -186,18 +186,16 @@ function receiveMessage(
       // A recipient's folder filled up (or the mailbox limit was reached) between RCPT TO and the end of DATA, or
       // the durable store's disk is full: 452, the client keeps the message and retries.
       if (err instanceof StoreError && (err.code === 'LIMIT' || err.code === 'FULL')) return settle(new SmtpError(452, `4.3.1 Error: ${err.message}, message not stored`));
+      // The shared database is away (PostgreSQL): nothing was committed, so nothing is acknowledged; retry later.
+      if (err instanceof StoreError && err.code === 'UNAVAILABLE') return settle(new SmtpError(451, '4.3.0 Error: the message store is unavailable, message not stored'));
       ctx.logger.error('smtp: could not store a message', { session: session.id, err });
       settle(new SmtpError(451, 'Error: local error in processing, message not stored'));
     };
     const store = () => {
-      let reply: string;
-      try {
-        reply = deliver(ctx, connection, session, raw);
-      } catch (err) {
-        return refuse(err);
-      }
-      // The 250 goes out once the store has the message for good (at once in memory and in SQLite).
-      ctx.store.durable().then(() => settle(null, reply), refuse);
+      // Decided with the store's write lock held where several nodes share it (PostgreSQL); at once otherwise.
+      // The 250 goes out once the store has the message for good (at once in memory and in SQLite, at the commit
+      // in PostgreSQL).
+      ctx.store.exclusive(() => deliver(ctx, connection, session, raw)).then((reply) => ctx.store.durable().then(() => settle(null, reply), refuse), refuse);
     };
     const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
     if (!rule) return store();

@@ -63,6 +63,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   readonly #backend: StoreBackend;
   /** Set when the backend keeps bodies itself (not in memory). */
   readonly #readRaw: ((id: string) => Buffer) | undefined;
+  /** Depth of `applyChange` calls in progress (see isApplyingRemote). */
+  #applyingRemote = 0;
   /** Writes of an asynchronous backend not yet settled (null when none). */
   #pending: Promise<void> | null = null;
   /** Fault injection rules (SPEC §13): kept with the store, in memory only (not persisted by any backend). */
@@ -91,6 +93,32 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    */
   durable(): Promise<void> {
     return this.#pending ?? resolved;
+  }
+
+  /**
+   * Runs `fn`, which makes changes, where they are decided on the newest shared state: a backend shared by several
+   * processes (PostgreSQL) takes its write lock and catches up first; others run `fn` at once (synchronously).
+   * `fn` must not await `durable()`; await it once this resolves. Rejects with StoreError UNAVAILABLE when the
+   * shared store cannot be reached (nothing was changed).
+   */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.#backend.exclusive) return this.#backend.exclusive(fn);
+    return new Promise<T>((resolve) => resolve(fn()));
+  }
+
+  /** Takes the POP3 maildrop lock where other processes share the store; true at once otherwise. */
+  lockMaildrop(address: string, owner: string): Promise<boolean> {
+    return this.#backend.lockMaildrop ? this.#backend.lockMaildrop(address, owner) : Promise.resolve(true);
+  }
+
+  unlockMaildrop(address: string, owner: string): Promise<void> {
+    return this.#backend.unlockMaildrop ? this.#backend.unlockMaildrop(address, owner) : Promise.resolve();
+  }
+
+  /** Whether the backend takes writes now (false while a shared database is away); `/healthz` reports it. */
+  get ready(): { ok: boolean; reason: string | null } {
+    const ok = this.#backend.ready ?? true;
+    return { ok, reason: ok ? null : (this.#backend.notReadyReason ?? 'store unavailable') };
   }
 
   /** Closes the backend (after the listeners stopped); the store must not be changed afterwards. */
@@ -427,7 +455,21 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * without writing it to the backend; emits the same events as the call that made it. Returns what that call returns.
    */
   applyChange(change: StoreChange, origin?: unknown): unknown {
-    return this.#apply(change, origin);
+    this.#applyingRemote++;
+    try {
+      return this.#apply(change, origin);
+    } finally {
+      this.#applyingRemote--;
+    }
+  }
+
+  /**
+   * True while `applyChange` runs: the events being emitted describe a change made elsewhere (another node sharing
+   * the backend). Listeners with side effects outside the sandbox (webhooks, --relay-auto, per-node counters) act
+   * only on changes made here, so a change fires them once however many nodes apply it.
+   */
+  get isApplyingRemote(): boolean {
+    return this.#applyingRemote > 0;
   }
 
   /** Backend first (a synchronous write that throws leaves the model untouched), then the model. */

@@ -28,6 +28,17 @@ export interface StoreBackend {
   readRaw?(id: string): Buffer;
   load?(): StoreSnapshot | null;
   close(): void | Promise<void>;
+  /**
+   * Several processes sharing one store (PostgreSQL, issue #13): runs `fn` with this process holding the shared write
+   * lock and its model caught up, so the changes `fn` makes are decided on the newest state. Absent = run at once.
+   */
+  exclusive?<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** The POP3 maildrop lock across processes; absent = the in-process lock (`pop3LockedBy`) is the whole lock. */
+  lockMaildrop?(address: string, owner: string): Promise<boolean>;
+  unlockMaildrop?(address: string, owner: string): Promise<void>;
+  /** Whether the backend can take writes now (`/healthz` readiness); absent = always. */
+  readonly ready?: boolean;
+  readonly notReadyReason?: string | null;
 }
 
 /** A folder as persisted, with its UIDNEXT. */

@@ -181,7 +181,7 @@ export type FlagMode = 'set' | 'add' | 'remove';
 /** Why a store operation was refused; protocols map `code` to their own answers. */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID' | 'LIMIT' | 'OVERQUOTA' | 'FULL',
+    readonly code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INVALID' | 'LIMIT' | 'OVERQUOTA' | 'FULL' | 'UNAVAILABLE',
     message: string,
   ) {
     super(message);

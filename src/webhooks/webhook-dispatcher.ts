@@ -104,7 +104,8 @@ export class WebhookDispatcher extends TypedEmitter<WebhookDispatcherEvents> {
   #subscribe(): void {
     const { store, sessions } = this.deps;
     const wanted = new Set(this.settings.events);
-    const on = (event: WebhookEventName, data: () => unknown) => wanted.has(event) && this.#enqueue(event, data());
+    // Several nodes on one database: the node that made a change posts it, the others only apply it.
+    const on = (event: WebhookEventName, data: () => unknown) => wanted.has(event) && !(event !== 'session.started' && event !== 'session.ended' && store.isApplyingRemote) && this.#enqueue(event, data());
     const message = (m: StoredMessage) => toSummary(store, m);
     this.#unsubscribe.push(
       store.on('message.added', (m) => on('message.added', () => message(m))),

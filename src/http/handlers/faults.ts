@@ -36,7 +36,7 @@ export const clearFaults = (h: HttpContext): RequestHandler => (_req, res) => {
 /** `POST /api/v1/mailboxes/:address/folders/:folder/uidvalidity`: a new, greater UIDVALIDITY; 200 with it. */
 export const renewUidValidity = (h: HttpContext): RequestHandler => async (req, res) => {
   try {
-    const folder = h.ctx.store.renewUidValidity(String(req.params.address), String(req.params.folder));
+    const folder = await h.ctx.store.exclusive(() => h.ctx.store.renewUidValidity(String(req.params.address), String(req.params.folder)));
     await h.ctx.store.durable();
     res.json({ address: folder.mailbox, folder: folder.name, uidValidity: folder.uidValidity, uidNext: folder.uidNext });
   } catch (err) {

@@ -51,16 +51,18 @@ export const injectMessage = (h: HttpContext): RequestHandler => async (req, res
   const flags = parseFlags(stringParam(req, 'flags'));
   let message;
   try {
-    message = store.deliver({
-      raw,
-      envelope: { mailFrom: envelopeFrom(stringParam(req, 'from')) ?? headers.from?.address ?? '', rcptTo: mailboxes },
-      source: 'api',
-      connection: { tls: false, remoteAddress: req.socket.remoteAddress },
-      targets: mailboxes.map((mailbox) => ({ mailbox, folder, flags })),
-    });
+    message = await store.exclusive(() =>
+      store.deliver({
+        raw,
+        envelope: { mailFrom: envelopeFrom(stringParam(req, 'from')) ?? headers.from?.address ?? '', rcptTo: mailboxes },
+        source: 'api',
+        connection: { tls: false, remoteAddress: req.socket.remoteAddress },
+        targets: mailboxes.map((mailbox) => ({ mailbox, folder, flags })),
+      }),
+    );
   } catch (err) {
     if (err instanceof StoreError && err.code === 'OVERQUOTA') throw new HttpError(507, 'over_quota', err.message);
-    if (err instanceof StoreError && err.code !== 'FULL') throw new HttpError(err.code === 'NONEXISTENT' ? 404 : 409, err.code.toLowerCase(), err.message);
+    if (err instanceof StoreError && err.code !== 'FULL' && err.code !== 'UNAVAILABLE') throw new HttpError(err.code === 'NONEXISTENT' ? 404 : 409, err.code.toLowerCase(), err.message);
     throw err;
   }
   await store.durable();

@@ -35,7 +35,7 @@ export const listMailboxes = (h: HttpContext): RequestHandler => (_req, res) => 
 };
 
 export const deleteMailbox = (h: HttpContext): RequestHandler => async (req, res) => {
-  if (!h.ctx.store.deleteMailbox(String(req.params.address))) throw notFound('Mailbox');
+  if (!(await h.ctx.store.exclusive(() => h.ctx.store.deleteMailbox(String(req.params.address))))) throw notFound('Mailbox');
   await h.ctx.store.durable();
   res.status(204).end();
 };

@@ -155,7 +155,7 @@ export const patchMessage = (h: HttpContext): RequestHandler => async (req, res)
   if (typeof body !== 'object' || body === null || typeof (body as { seen?: unknown }).seen !== 'boolean') {
     throw badRequest('Body must be JSON like {"seen": true}');
   }
-  h.ctx.store.setSeen(m.id, (body as { seen: boolean }).seen);
+  await h.ctx.store.exclusive(() => h.ctx.store.setSeen(m.id, (body as { seen: boolean }).seen));
   await h.ctx.store.durable();
   res.json(toSummary(h.ctx.store, m));
 };
@@ -166,7 +166,7 @@ export function requireJson(req: Request): void {
 
 export const deleteMessage = (h: HttpContext): RequestHandler => async (req, res) => {
   const m = messageOf(h, req);
-  h.ctx.store.deleteMessage(m.id);
+  await h.ctx.store.exclusive(() => h.ctx.store.deleteMessage(m.id));
   await h.ctx.store.durable();
   res.status(204).end();
 };
@@ -176,8 +176,11 @@ export const deleteMatching = (h: HttpContext): RequestHandler => async (req, re
   const filter = filterParams(req);
   const { store } = h.ctx;
   if (!filter.query && !filter.mailbox) {
-    const deleted = store.size;
-    store.clear();
+    const deleted = await store.exclusive(() => {
+      const n = store.size;
+      store.clear();
+      return n;
+    });
     await store.durable();
     res.json({ deleted });
     return;
@@ -186,7 +189,10 @@ export const deleteMatching = (h: HttpContext): RequestHandler => async (req, re
     const match = compileFilter(filter, { lowerBodyText });
     return [...store.newestFirst()].filter((m) => match(m, store)).map((m) => m.id);
   });
-  for (const id of ids) store.deleteMessage(id);
+  // A shared store decides under its lock; a message another node deleted meanwhile is skipped.
+  await store.exclusive(() => {
+    for (const id of ids) store.deleteMessage(id);
+  });
   await store.durable();
   res.json({ deleted: ids.length });
 };

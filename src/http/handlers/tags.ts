@@ -10,7 +10,7 @@ export const putTags = (h: HttpContext): RequestHandler => async (req, res) => {
   const id = String(req.params.id);
   const tags = (req.body as { tags?: unknown } | undefined)?.tags;
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw badRequest('tags: must be a list of strings, like {"tags": ["signup", "qa"]}');
-  if (h.ctx.store.setTags(id, tags as string[]) === undefined) throw notFound(`Message ${JSON.stringify(id.slice(0, 40))}`);
+  if ((await h.ctx.store.exclusive(() => h.ctx.store.setTags(id, tags as string[]))) === undefined) throw notFound(`Message ${JSON.stringify(id.slice(0, 40))}`);
   await h.ctx.store.durable();
   res.json(toSummary(h.ctx.store, h.ctx.store.get(id)!));
 };

@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { MessageStore } from '../message-store.js';
+import type { StoreBackend, StoreLocation } from '../store-backend.js';
+import type { StoreChange } from '../store-change.js';
+import { StoreError, type StoreOptions } from '../types.js';
+import { decodeChange, encodeChange } from './codec.js';
+import { lockSpace, migrate } from './migrations.js';
+
+/** Where the log lives and whose it is. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db` */
+  url: string;
+  /** Tenants share a database and never see each other's mail, folders or events. Default `default`. */
+  tenant?: string;
+  /** A name for this node in the log's `node` column (default: a random id). */
+  node?: string;
+  logger?: { warn(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
+}
+
+const channel = 'mailsandbox_log';
+/** Rows read per catch-up query; a node far behind reads in pages. */
+const pageSize = 1000;
+/** Rows per INSERT (6 parameters each, well under PostgreSQL's 65,535). */
+const insertChunk = 500;
+/** The safety net for a lost notification: every node reads the log's head this often. */
+const pollMs = 1000;
+/** How long an open section keeps taking new calls (bounds how long one node holds the tenant's write lock). */
+const joinOpenMs = 50;
+const reconnectMs = [100, 250, 500, 1000, 2000];
+
+/** A run of this node's own changes committed in one transaction. */
+interface Batch {
+  /** Changes in the order the model applied them. */
+  records: StoreChange[];
+  /**
+   * A section (`exclusive`) decides under the tenant lock after catching up, so its records always fit the log.
+   * A blind batch (a change made outside any section) was decided on the model as of `basedOn` and commits only if
+   * the log's head is still there; otherwise it is refused (and undone where it can be).
+   */
+  basedOn: number | null;
+  phase: 'queued' | 'open' | 'committing' | 'done';
+  joiners: number;
+  openedAt: number;
+  committed: Promise<void>;
+  resolveCommitted(): void;
+  rejectCommitted(err: Error): void;
+  opened: Promise<void>;
+  resolveOpened(): void;
+  rejectOpened(err: Error): void;
+  fnsDone: Promise<void>;
+  resolveFnsDone(): void;
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+function newBatch(basedOn: number | null): Batch {
+  const committed = deferred();
+  const opened = deferred();
+  const fnsDone = deferred();
+  return {
+    records: [],
+    basedOn,
+    phase: 'queued',
+    joiners: 0,
+    openedAt: 0,
+    committed: committed.promise,
+    resolveCommitted: committed.resolve,
+    rejectCommitted: committed.reject,
+    opened: opened.promise,
+    resolveOpened: opened.resolve,
+    rejectOpened: opened.reject,
+    fnsDone: fnsDone.promise,
+    resolveFnsDone: fnsDone.resolve,
+  };
+}
+
+function unavailable(err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  return new StoreError('UNAVAILABLE', `The database is unavailable: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** The URL without its password, for `GET /api/v1/info` and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+/**
+ * The PostgreSQL backend (issue #13): the state is the tenant's change log, `mailsandbox_log`, one row per
+ * StoreChange in one total order per tenant. Every node keeps the whole model in memory (the protocols read it
+ * synchronously) and applies the log in order:
+ *
+ * - its own changes: a section (`exclusive(fn)`) takes the tenant's advisory transaction lock, reads and applies every
+ *   row past its position, runs `fn` (whose mutations now decide UIDs, seqs and UIDVALIDITYs on the newest state),
+ *   inserts the resulting rows with the next seqs and commits; acknowledgements wait for that commit (`durable()`).
+ * - the others' changes: each commit sends `NOTIFY mailsandbox_log, 'tenant seq'`; a node reads the rows past its
+ *   position, in order. A missed notification (reconnect, gap) costs nothing: the next notification, the next
+ *   section or the one-second poll reads from the last applied seq.
+ */
+export class PostgresBackend implements StoreBackend {
+  readonly location: StoreLocation;
+  readonly tenant: string;
+  readonly node: string;
+  readonly #url: string;
+  readonly #logger: PostgresStoreOptions['logger'];
+  #store: MessageStore | null = null;
+  /** The last log seq reflected in the model. */
+  #applied = 0;
+  /** Own changes applied to the model but not yet committed (or refused). */
+  #pendingOwn = 0;
+  /** The section new `exclusive` calls join (queued, not yet open); null when the next one must start a section. */
+  #joinable: Batch | null = null;
+  /** The section whose fns are running: changes made now are decided on the newest state and join it. */
+  #open: Batch | null = null;
+  /** The blind batch still taking changes (not yet started). */
+  #blind: Batch | null = null;
+  /** Every unit of work on the writer connection, in order. */
+  #chain: Promise<void> = Promise.resolve();
+  #catchUpQueued = false;
+  #writer: pg.Client | null = null;
+  #writerBroken = false;
+  #listener: pg.Client | null = null;
+  #listenerUp = false;
+  #locks: pg.Client | null = null;
+  #heldMaildrops = new Map<string, string>();
+  #diverged: string | null = null;
+  #closed = false;
+  #poll: NodeJS.Timeout | null = null;
+  #reconnectAttempt = 0;
+
+  constructor(options: PostgresStoreOptions) {
+    this.#url = options.url;
+    this.tenant = options.tenant ?? 'default';
+    this.node = options.node ?? randomUUID().slice(0, 8);
+    this.#logger = options.logger;
+    this.location = { kind: 'postgres', path: `${redactUrl(options.url)}#tenant=${this.tenant}` };
+  }
+
+  /** Whether this node can accept mail now: both connections up and the model in step with the log. */
+  get ready(): boolean {
+    return !this.#closed && this.#listenerUp && !this.#writerBroken && this.#diverged === null;
+  }
+
+  /** Why `ready` is false (for `/healthz`), or null. */
+  get notReadyReason(): string | null {
+    if (this.#closed) return 'closed';
+    if (this.#diverged) return `out of step with the log: ${this.#diverged}`;
+    if (!this.#listenerUp || this.#writerBroken) return 'database unavailable';
+    return null;
+  }
+
+  /** The last log seq this node has applied. */
+  get appliedSeq(): number {
+    return this.#applied;
+  }
+
+  /** Connects and migrates (several nodes may do this at once). */
+  async open(): Promise<void> {
+    const client = await this.#client();
+    await migrate(client);
+  }
+
+  /** Replays the tenant's log into the new store, then starts listening. */
+  async attach(store: MessageStore): Promise<void> {
+    this.#store = store;
+    await this.#catchUp(await this.#client());
+    await this.#connectListener();
+    this.#poll = setInterval(() => this.#scheduleCatchUp(), pollMs);
+    this.#poll.unref();
+  }
+
+  // ---- the seam ----
+
+  write(change: StoreChange): Promise<void> {
+    if (this.#closed) throw new StoreError('UNAVAILABLE', 'The store is closed');
+    this.#pendingOwn++;
+    const open = this.#open;
+    if (open && open.phase === 'open') {
+      open.records.push(change);
+      return open.committed;
+    }
+    let blind = this.#blind;
+    if (!blind) {
+      blind = newBatch(this.#applied + this.#pendingOwn - 1);
+      this.#blind = blind;
+      const b = blind;
+      this.#enqueue(() => this.#runBlind(b));
+    }
+    blind.records.push(change);
+    return blind.committed;
+  }
+
+  /**
+   * Runs `fn` with this node holding the tenant's write lock and its model caught up with the log, so the changes
+   * `fn` makes are decided on the newest state. Calls arriving together share one transaction (a group commit).
+   * `fn` must not await `durable()` (that waits for this very commit); await it after `exclusive` resolves.
+   */
+  async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreError('UNAVAILABLE', 'The store is closed');
+    let section = this.#joinable;
+    // A section already open and young takes the call too (its state is the newest; and a call made from inside
+    // another's fn must not wait behind it).
+    const open = this.#open;
+    if (!section && open && open.phase === 'open' && open.joiners > 0 && Date.now() - open.openedAt < joinOpenMs) section = open;
+    if (!section) {
+      section = newBatch(null);
+      this.#joinable = section;
+      const s = section;
+      this.#enqueue(() => this.#runSection(s));
+    }
+    section.joiners++;
+    try {
+      await section.opened;
+      return await fn();
+    } finally {
+      if (--section.joiners === 0) section.resolveFnsDone();
+    }
+  }
+
+  /** The POP3 maildrop lock across nodes: a session-level advisory lock on this node's lock connection. */
+  async lockMaildrop(address: string, owner: string): Promise<boolean> {
+    const held = this.#heldMaildrops.get(address);
+    if (held !== undefined) return held === owner;
+    const client = await this.#lockClient();
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [lockSpace.maildrop, `${this.tenant}/${address}`]);
+    if (!rows[0]?.ok) return false;
+    if (this.#heldMaildrops.has(address)) {
+      // Another local session got it while we asked: ours is the second hold of a reentrant lock; give it back.
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.maildrop, `${this.tenant}/${address}`]).catch(() => undefined);
+      return this.#heldMaildrops.get(address) === owner;
+    }
+    this.#heldMaildrops.set(address, owner);
+    return true;
+  }
+
+  async unlockMaildrop(address: string, owner: string): Promise<void> {
+    if (this.#heldMaildrops.get(address) !== owner) return;
+    this.#heldMaildrops.delete(address);
+    const client = this.#locks;
+    if (!client) return;
+    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.maildrop, `${this.tenant}/${address}`]).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#chain.catch(() => undefined);
+    this.#closed = true;
+    if (this.#poll) clearInterval(this.#poll);
+    const clients = [this.#writer, this.#listener, this.#locks];
+    this.#writer = this.#listener = this.#locks = null;
+    await Promise.all(clients.map((c) => c?.end().catch(() => undefined)));
+  }
+
+  // ---- units of work on the writer connection ----
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#chain = this.#chain.then(task, task).catch((err) => {
+      this.#logger?.error('postgres: unexpected failure in the write chain', { err });
+    });
+  }
+
+  async #runSection(s: Batch): Promise<void> {
+    let client: pg.Client;
+    try {
+      client = await this.#client();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lockSpace.tenant, this.tenant]);
+      await this.#catchUp(client);
+    } catch (err) {
+      this.#brokenWriter(err);
+      if (this.#joinable === s) this.#joinable = null;
+      s.phase = 'done';
+      s.rejectOpened(unavailable(err));
+      s.rejectCommitted(unavailable(err));
+      return;
+    }
+    if (this.#joinable === s) this.#joinable = null;
+    s.phase = 'open';
+    s.openedAt = Date.now();
+    this.#open = s;
+    s.resolveOpened();
+    await s.fnsDone;
+    s.phase = 'committing';
+    if (this.#open === s) this.#open = null;
+    await this.#commit(client, s, this.#applied);
+  }
+
+  async #runBlind(b: Batch): Promise<void> {
+    if (this.#blind === b) this.#blind = null;
+    b.phase = 'committing';
+    let client: pg.Client;
+    try {
+      client = await this.#client();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lockSpace.tenant, this.tenant]);
+      const head = await this.#head(client);
+      if (head !== b.basedOn) {
+        await client.query('ROLLBACK');
+        this.#refuse(b, new StoreError('UNAVAILABLE', `another node changed the store first (log at ${head}, this change was decided at ${b.basedOn}); nothing was stored`));
+        this.#scheduleCatchUp();
+        return;
+      }
+    } catch (err) {
+      this.#brokenWriter(err);
+      this.#refuse(b, unavailable(err));
+      return;
+    }
+    await this.#commit(client, b, b.basedOn);
+  }
+
+  /** Inserts the batch's rows after `head`, notifies, commits; on failure undoes what it can in the model. */
+  async #commit(client: pg.Client, b: Batch, head: number): Promise<void> {
+    const n = b.records.length;
+    try {
+      for (let i = 0; i < n; i += insertChunk) {
+        const chunk = b.records.slice(i, i + insertChunk);
+        const values: unknown[] = [];
+        const rows: string[] = [];
+        chunk.forEach((change, j) => {
+          const e = encodeChange(change);
+          const p = values.length;
+          rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`);
+          values.push(this.tenant, head + i + j + 1, e.kind, e.json, e.raw, this.node);
+        });
+        await client.query(`INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`, values);
+      }
+      if (n > 0) await client.query('SELECT pg_notify($1, $2)', [channel, `${this.tenant} ${head + n}`]);
+      await client.query('COMMIT');
+    } catch (err) {
+      this.#brokenWriter(err);
+      await client.query('ROLLBACK').catch(() => undefined);
+      this.#refuse(b, unavailable(err));
+      return;
+    }
+    this.#writerBroken = false;
+    this.#applied = head + n;
+    this.#pendingOwn -= n;
+    b.phase = 'done';
+    b.resolveCommitted();
+  }
+
+  /** A batch that did not commit: its changes are undone in the model where that is possible, and callers told. */
+  #refuse(b: Batch, err: StoreError): void {
+    this.#pendingOwn -= b.records.length;
+    b.phase = 'done';
+    const store = this.#store;
+    for (const change of [...b.records].reverse()) {
+      if (!store) break;
+      try {
+        if (change.kind === 'deliver') store.applyChange({ kind: 'deleteMessage', id: change.message.id, reason: 'deleted' });
+        else if (change.kind === 'createMailbox') {
+          const mb = store.getMailbox(change.address);
+          if (mb && [...mb.folders.values()].every((f) => f.placements.length === 0)) store.applyChange({ kind: 'deleteMailbox', address: change.address });
+        } else if (change.kind === 'deleteMessage' && change.reason === 'evicted') {
+          // An eviction that did not commit: the message stays in the log; this node no longer shows it until restart.
+        } else {
+          this.#diverged ??= `a ${change.kind} change could not be stored (${err.message}); restart this node`;
+          this.#logger?.error('postgres: a change applied here could not be stored; this node is out of step until restarted', { kind: change.kind });
+        }
+      } catch {
+        /* best effort */
+      }
+    }
+    b.rejectCommitted(err);
+    b.rejectOpened(err);
+  }
+
+  async #head(client: pg.Client): Promise<number> {
+    const { rows } = await client.query<{ head: string | null }>('SELECT max(seq) AS head FROM mailsandbox_log WHERE tenant = $1', [this.tenant]);
+    return Number(rows[0]?.head ?? 0);
+  }
+
+  /** Applies every row past the last applied seq, in order (stops at a gap: an earlier commit not yet visible). */
+  async #catchUp(client: pg.Client): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    for (;;) {
+      const { rows } = await client.query<{ seq: string; change: string; raw: Buffer | null }>(
+        'SELECT seq, change, raw FROM mailsandbox_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        [this.tenant, this.#applied, pageSize],
+      );
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        if (seq !== this.#applied + 1) return;
+        try {
+          store.applyChange(decodeChange(row.change, row.raw));
+        } catch (err) {
+          this.#diverged ??= `log row ${seq} did not apply: ${(err as Error).message}`;
+          this.#logger?.error('postgres: a log row did not apply to the model', { seq, err });
+        }
+        this.#applied = seq;
+      }
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  #scheduleCatchUp(): void {
+    if (this.#catchUpQueued || this.#closed || !this.#store) return;
+    this.#catchUpQueued = true;
+    this.#enqueue(async () => {
+      this.#catchUpQueued = false;
+      // Own changes waiting for their commit were decided before anything this would read: reading now would put
+      // them out of order; the commit's head check (or the next section) settles it.
+      if (this.#pendingOwn > 0) return;
+      try {
+        await this.#catchUp(await this.#client());
+        this.#writerBroken = false;
+      } catch (err) {
+        this.#brokenWriter(err);
+      }
+    });
+  }
+
+  // ---- connections ----
+
+  #newClient(): pg.Client {
+    const client = new pg.Client({ connectionString: this.#url, keepAlive: true, connectionTimeoutMillis: 5000, application_name: `mailsandbox ${this.tenant} ${this.node}` });
+    return client;
+  }
+
+  async #client(): Promise<pg.Client> {
+    if (this.#closed) throw new StoreError('UNAVAILABLE', 'The store is closed');
+    if (this.#writer) return this.#writer;
+    const client = this.#newClient();
+    client.on('error', (err) => this.#brokenWriter(err));
+    try {
+      await client.connect();
+    } catch (err) {
+      client.end().catch(() => undefined);
+      this.#writerBroken = true;
+      throw err;
+    }
+    this.#writer = client;
+    return client;
+  }
+
+  #brokenWriter(err: unknown): void {
+    this.#writerBroken = true;
+    const w = this.#writer;
+    if (!w) return;
+    // A failed statement inside a transaction is not a broken connection; a terminated one is.
+    const msg = (err as Error)?.message ?? '';
+    if (/terminat|ECONNRESET|ECONNREFUSED|Connection|not queryable|shutdown/i.test(msg)) {
+      this.#writer = null;
+      w.end().catch(() => undefined);
+    }
+  }
+
+  async #lockClient(): Promise<pg.Client> {
+    if (this.#locks) return this.#locks;
+    const client = this.#newClient();
+    client.on('error', () => {
+      // The connection held the maildrop locks: the server released them with it.
+      if (this.#locks === client) this.#locks = null;
+      this.#heldMaildrops.clear();
+    });
+    await client.connect();
+    this.#locks = client;
+    return client;
+  }
+
+  async #connectListener(): Promise<void> {
+    if (this.#closed) return;
+    const client = this.#newClient();
+    const lost = () => {
+      if (this.#listener !== client) return;
+      this.#listener = null;
+      this.#listenerUp = false;
+      client.end().catch(() => undefined);
+      this.#retryListener();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (n) => {
+      if (!n.payload) return;
+      const space = n.payload.lastIndexOf(' ');
+      if (n.payload.slice(0, space) !== this.tenant) return;
+      if (Number(n.payload.slice(space + 1)) > this.#applied) this.#scheduleCatchUp();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      this.#logger?.warn('postgres: listener could not connect; retrying', { err: (err as Error).message });
+      this.#retryListener();
+      return;
+    }
+    this.#listener = client;
+    this.#listenerUp = true;
+    this.#reconnectAttempt = 0;
+    // Whatever was committed while we were not listening.
+    this.#scheduleCatchUp();
+  }
+
+  #retryListener(): void {
+    if (this.#closed) return;
+    const delay = reconnectMs[Math.min(this.#reconnectAttempt++, reconnectMs.length - 1)];
+    setTimeout(() => void this.#connectListener(), delay).unref();
+  }
+}
+
+/** Opens a store on PostgreSQL: connect, migrate, replay the tenant's log, listen. */
+export async function openPostgresStore(storeOptions: StoreOptions, options: PostgresStoreOptions): Promise<MessageStore> {
+  const backend = new PostgresBackend(options);
+  try {
+    await backend.open();
+    const store = new MessageStore(storeOptions, backend);
+    await backend.attach(store);
+    return store;
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+}
