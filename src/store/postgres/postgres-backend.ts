@@ -128,6 +128,8 @@ export class PostgresBackend implements StoreBackend {
   #store: MessageStore | null = null;
   /** The last log seq reflected in the model. */
   #applied = 0;
+  /** The highest log seq a notification announced (this node may not have read it yet). */
+  #knownHead = 0;
   /** Own changes applied to the model but not yet committed (or refused). */
   #pendingOwn = 0;
   /** The section new `exclusive` calls join (queued, not yet open); null when the next one must start a section. */
@@ -285,6 +287,9 @@ export class PostgresBackend implements StoreBackend {
     let client: pg.Client;
     try {
       client = await this.#client();
+      // Behind the log (another node committed, as its NOTIFY said): read those rows before taking the lock, so the
+      // critical section only reads what was committed while waiting for it. Nothing of ours is pending here.
+      if (this.#knownHead > this.#applied && this.#pendingOwn === 0) await this.#catchUp(client);
       // One round trip: begin, take the tenant lock, read the first page past our position.
       const results = (await client.query(`BEGIN; ${this.#lockSql(client)}; ${this.#pageSql(client)}`)) as unknown as pg.QueryResult<LogRow>[];
       if (this.#applyRows(results[2]?.rows ?? [])) await this.#catchUp(client);
@@ -519,7 +524,9 @@ export class PostgresBackend implements StoreBackend {
       if (!n.payload) return;
       const space = n.payload.lastIndexOf(' ');
       if (n.payload.slice(0, space) !== this.tenant) return;
-      if (Number(n.payload.slice(space + 1)) > this.#applied) this.#scheduleCatchUp();
+      const seq = Number(n.payload.slice(space + 1));
+      if (seq > this.#knownHead) this.#knownHead = seq;
+      if (seq > this.#applied) this.#scheduleCatchUp();
     });
     try {
       await client.connect();
