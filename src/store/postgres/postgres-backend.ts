@@ -29,6 +29,13 @@ const pollMs = 1000;
 const joinOpenMs = 50;
 const reconnectMs = [100, 250, 500, 1000, 2000];
 
+/** One row of the log as read back. */
+interface LogRow {
+  seq: string;
+  change: string;
+  raw: Buffer | null;
+}
+
 /** A run of this node's own changes committed in one transaction. */
 interface Batch {
   /** Changes in the order the model applied them. */
@@ -121,6 +128,8 @@ export class PostgresBackend implements StoreBackend {
   #store: MessageStore | null = null;
   /** The last log seq reflected in the model. */
   #applied = 0;
+  /** The highest log seq a notification announced (this node may not have read it yet). */
+  #knownHead = 0;
   /** Own changes applied to the model but not yet committed (or refused). */
   #pendingOwn = 0;
   /** The section new `exclusive` calls join (queued, not yet open); null when the next one must start a section. */
@@ -278,11 +287,15 @@ export class PostgresBackend implements StoreBackend {
     let client: pg.Client;
     try {
       client = await this.#client();
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lockSpace.tenant, this.tenant]);
-      await this.#catchUp(client);
+      // Behind the log (another node committed, as its NOTIFY said): read those rows before taking the lock, so the
+      // critical section only reads what was committed while waiting for it. Nothing of ours is pending here.
+      if (this.#knownHead > this.#applied && this.#pendingOwn === 0) await this.#catchUp(client);
+      // One round trip: begin, take the tenant lock, read the first page past our position.
+      const results = (await client.query(`BEGIN; ${this.#lockSql(client)}; ${this.#pageSql(client)}`)) as unknown as pg.QueryResult<LogRow>[];
+      if (this.#applyRows(results[2]?.rows ?? [])) await this.#catchUp(client);
     } catch (err) {
       this.#brokenWriter(err);
+      if (this.#writer) await this.#writer.query('ROLLBACK').catch(() => undefined);
       if (this.#joinable === s) this.#joinable = null;
       s.phase = 'done';
       s.rejectOpened(unavailable(err));
@@ -306,9 +319,10 @@ export class PostgresBackend implements StoreBackend {
     let client: pg.Client;
     try {
       client = await this.#client();
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lockSpace.tenant, this.tenant]);
-      const head = await this.#head(client);
+      const results = (await client.query(
+        `BEGIN; ${this.#lockSql(client)}; SELECT max(seq) AS head FROM mailsandbox_log WHERE tenant = ${client.escapeLiteral(this.tenant)}`,
+      )) as unknown as pg.QueryResult<{ head: string | null }>[];
+      const head = Number(results[2]?.rows[0]?.head ?? 0);
       if (head !== b.basedOn) {
         await client.query('ROLLBACK');
         this.#refuse(b, new StoreError('UNAVAILABLE', `another node changed the store first (log at ${head}, this change was decided at ${b.basedOn}); nothing was stored`));
@@ -317,6 +331,7 @@ export class PostgresBackend implements StoreBackend {
       }
     } catch (err) {
       this.#brokenWriter(err);
+      if (this.#writer) await this.#writer.query('ROLLBACK').catch(() => undefined);
       this.#refuse(b, unavailable(err));
       return;
     }
@@ -337,9 +352,16 @@ export class PostgresBackend implements StoreBackend {
           rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`);
           values.push(this.tenant, head + i + j + 1, e.kind, e.json, e.raw, this.node);
         });
-        await client.query(`INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`, values);
+        const insert = `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`;
+        if (i + insertChunk >= n) {
+          // The last chunk carries the NOTIFY in the same statement (delivered at commit): one round trip fewer.
+          const p = values.length;
+          values.push(channel, `${this.tenant} ${head + n}`);
+          await client.query(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify($${p + 1}, $${p + 2}) FROM (SELECT count(*) FROM ins) c`, values);
+        } else {
+          await client.query(insert, values);
+        }
       }
-      if (n > 0) await client.query('SELECT pg_notify($1, $2)', [channel, `${this.tenant} ${head + n}`]);
       await client.query('COMMIT');
     } catch (err) {
       this.#brokenWriter(err);
@@ -380,32 +402,44 @@ export class PostgresBackend implements StoreBackend {
     b.rejectOpened(err);
   }
 
-  async #head(client: pg.Client): Promise<number> {
-    const { rows } = await client.query<{ head: string | null }>('SELECT max(seq) AS head FROM mailsandbox_log WHERE tenant = $1', [this.tenant]);
-    return Number(rows[0]?.head ?? 0);
+  /** The tenant lock as literal SQL (for a multi-statement simple query: no parameters there). */
+  #lockSql(client: pg.Client): string {
+    return `SELECT pg_advisory_xact_lock(${lockSpace.tenant}, hashtext(${client.escapeLiteral(this.tenant)}))`;
+  }
+
+  /** The next page of the log past this node's position, as literal SQL. */
+  #pageSql(client: pg.Client): string {
+    return `SELECT seq, change, raw FROM mailsandbox_log WHERE tenant = ${client.escapeLiteral(this.tenant)} AND seq > ${this.#applied} ORDER BY seq LIMIT ${pageSize}`;
+  }
+
+  /** Applies a page of rows in order; true when the page was full and in order (more may follow). */
+  #applyRows(rows: LogRow[]): boolean {
+    const store = this.#store;
+    if (!store) return false;
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      if (seq !== this.#applied + 1) return false;
+      try {
+        store.applyChange(decodeChange(row.change, row.raw));
+      } catch (err) {
+        this.#diverged ??= `log row ${seq} did not apply: ${(err as Error).message}`;
+        this.#logger?.error('postgres: a log row did not apply to the model', { seq, err });
+      }
+      this.#applied = seq;
+    }
+    return rows.length === pageSize;
   }
 
   /** Applies every row past the last applied seq, in order (stops at a gap: an earlier commit not yet visible). */
   async #catchUp(client: pg.Client): Promise<void> {
-    const store = this.#store;
-    if (!store) return;
+    if (!this.#store) return;
     for (;;) {
-      const { rows } = await client.query<{ seq: string; change: string; raw: Buffer | null }>(
-        'SELECT seq, change, raw FROM mailsandbox_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-        [this.tenant, this.#applied, pageSize],
-      );
-      for (const row of rows) {
-        const seq = Number(row.seq);
-        if (seq !== this.#applied + 1) return;
-        try {
-          store.applyChange(decodeChange(row.change, row.raw));
-        } catch (err) {
-          this.#diverged ??= `log row ${seq} did not apply: ${(err as Error).message}`;
-          this.#logger?.error('postgres: a log row did not apply to the model', { seq, err });
-        }
-        this.#applied = seq;
-      }
-      if (rows.length < pageSize) return;
+      const { rows } = await client.query<LogRow>({
+        name: 'mailsandbox_catchup',
+        text: 'SELECT seq, change, raw FROM mailsandbox_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        values: [this.tenant, this.#applied, pageSize],
+      });
+      if (!this.#applyRows(rows)) return;
     }
   }
 
@@ -490,7 +524,9 @@ export class PostgresBackend implements StoreBackend {
       if (!n.payload) return;
       const space = n.payload.lastIndexOf(' ');
       if (n.payload.slice(0, space) !== this.tenant) return;
-      if (Number(n.payload.slice(space + 1)) > this.#applied) this.#scheduleCatchUp();
+      const seq = Number(n.payload.slice(space + 1));
+      if (seq > this.#knownHead) this.#knownHead = seq;
+      if (seq > this.#applied) this.#scheduleCatchUp();
     });
     try {
       await client.connect();
