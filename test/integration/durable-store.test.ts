@@ -14,6 +14,7 @@ import { ConfigError } from '../../src/config.js';
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../fixtures/durable/layout-1.db', import.meta.url));
+const fixture2 = fileURLToPath(new URL('../../fixtures/durable/layout-2.db', import.meta.url));
 const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
@@ -270,7 +271,35 @@ describe('the durable store: lock, layout and damaged files', () => {
     expect(store.placementsOf(store.get(m.id)!)[0].uid).toBe(3);
     await sandbox.close();
     const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    db.close();
+  });
+
+  it('migrates a layout-2 file in place: MODSEQs start above any the old build gave out, then are kept exactly', async () => {
+    const dir = tempDir();
+    copyFileSync(fixture2, join(dir, 'mailsandbox.db'));
+    // Layout 2 restarted MODSEQs at the clock in microseconds at every start: the migration starts above that.
+    const startedAt = Date.now() * 1000;
+    let sandbox = await createSandbox({ dataDir: dir, ...offPorts });
+    let inbox = sandbox.store.getFolder('ann@example.test', 'INBOX')!;
+    expect(inbox.placements.map((p) => `${p.uid}:${p.message.id}:${[...p.flags].sort().join(',')}`)).toEqual(['1:fixture-a:$Label1,\\Seen', '3:fixture-c:\\Flagged']);
+    expect(sandbox.store.get('fixture-b')).toBeUndefined();
+    const base = inbox.highestModseq;
+    expect(base).toBeGreaterThanOrEqual(startedAt);
+    expect(inbox.placements.map((p) => p.modseq)).toEqual([base, base]);
+    // What layout 2 expunged is not known: it counts as forgotten (VANISHED (EARLIER) answers conservatively).
+    expect(inbox.vanished).toEqual({ uids: [], modseqs: [], floor: base });
+    sandbox.store.setFlags([inbox.placements[0]], ['\\Answered'], 'add');
+    sandbox.store.removePlacements([inbox.placements[1]]);
+    await sandbox.close();
+    sandbox = await createSandbox({ dataDir: dir, ...offPorts });
+    inbox = sandbox.store.getFolder('ann@example.test', 'INBOX')!;
+    expect(inbox.highestModseq).toBe(base + 2);
+    expect(inbox.placements.map((p) => [p.uid, p.modseq])).toEqual([[1, base + 1]]);
+    expect(inbox.vanished).toEqual({ uids: [3], modseqs: [base + 2], floor: base });
+    await sandbox.close();
+    const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 
@@ -283,7 +312,7 @@ describe('the durable store: lock, layout and damaged files', () => {
     const before = sha(readFileSync(join(dir, 'mailsandbox.db')));
     const err = await createSandbox({ dataDir: dir, ...offPorts }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect(String(err)).toMatch(/layout version 99, newer than this mailsandbox understands \(2\)/);
+    expect(String(err)).toMatch(/layout version 99, newer than this mailsandbox understands \(3\)/);
     expect(sha(readFileSync(join(dir, 'mailsandbox.db')))).toBe(before);
   });
 
