@@ -126,6 +126,56 @@ describe('the durable store (--data-dir) across restarts and crashes', () => {
     await stop(r, 'SIGTERM');
   }, 60_000);
 
+  it('tells a QRESYNC client (imapflow) exactly what changed after a SIGTERM restart: MODSEQs and expunges are kept, no full resync', async () => {
+    const dir = tempDir();
+    let r = await startCli(dir);
+    const send = async (run: Running, i: number): Promise<string> => {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: run.ports.smtp, secure: false, ignoreTLS: true });
+      const info = await transport.sendMail({ envelope: { from: 'a@example.test', to: ['ann@example.test'] }, raw: mail(i, 300) });
+      transport.close();
+      return /queued as (\S+)/.exec(info.response)![1];
+    };
+    const ids: string[] = [];
+    for (let i = 1; i <= 4; i++) ids.push(await send(r, i));
+    const qresync = (run: Running) => {
+      const c = new ImapFlow({ host: '127.0.0.1', port: run.ports.imap, secure: false, auth: { user: 'ann@example.test', pass: 'x' }, logger: false, qresync: true });
+      c.on('error', () => {});
+      return c;
+    };
+    let client = qresync(r);
+    await client.connect();
+    expect(client.enabled.has('QRESYNC')).toBe(true);
+    const { uidValidity, highestModseq } = await client.mailboxOpen('INBOX');
+    expect(highestModseq).toBeGreaterThan(0n);
+    await client.logout();
+
+    await stop(r, 'SIGTERM');
+    r = await startCli(dir);
+    // After the restart: a flag over REST, an expunge (REST DELETE), a delivery over SMTP. Three changes, nothing else.
+    const patch = await fetch(`${r.url}/api/v1/messages/${ids[1]}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"seen":true}' });
+    expect(patch.status).toBe(200);
+    expect((await fetch(`${r.url}/api/v1/messages/${ids[2]}`, { method: 'DELETE' })).status).toBe(204);
+    await send(r, 5);
+
+    client = qresync(r);
+    await client.connect();
+    const vanished: Array<{ uid?: number; earlier?: boolean }> = [];
+    const changed: Array<{ uid?: number; flags: Set<string>; modseq?: bigint }> = [];
+    client.on('expunge', (e) => vanished.push(e));
+    client.on('flags', (e) => changed.push(e));
+    const reopened = await client.mailboxOpen('INBOX', { uidValidity, changedSince: highestModseq } as never);
+    expect(reopened.uidValidity).toBe(uidValidity);
+    expect(reopened.highestModseq).toBe(highestModseq! + 3n);
+    expect(vanished).toEqual([expect.objectContaining({ uid: 3, vanished: true, earlier: true })]);
+    expect(changed.map((f) => f.uid).sort()).toEqual([2, 5]);
+    expect([...changed.find((f) => f.uid === 2)!.flags]).toContain('\\Seen');
+    const since: number[] = [];
+    for await (const m of client.fetch('1:*', { uid: true, flags: true }, { uid: true, changedSince: highestModseq! })) since.push(m.uid);
+    expect(since).toEqual([2, 5]);
+    await client.logout();
+    await stop(r, 'SIGTERM');
+  }, 60_000);
+
   it('keeps every message acknowledged with 250 byte-exact through /raw, IMAP and POP3 after kill -9 in the middle of an SMTP load', async () => {
     const dir = tempDir();
     let r = await startCli(dir);
