@@ -309,7 +309,7 @@ export class SqliteBackend implements StoreBackend {
       case 'setFlags':
         // Each changed placement takes its folder's next MODSEQ (modseq.ts); a placement that is gone is skipped.
         for (const p of change.placements) {
-          if (s.setFlags.run(p.flags.join(' '), p.mailbox, p.folder, p.uid).changes) this.#touch(p);
+          if (s.setFlags.run(p.flags.join(' '), p.mailbox, p.folder, p.mailbox, p.folder, p.uid).changes) s.bumpModseq.run(p.mailbox, p.folder);
         }
         return;
       case 'removePlacements': {
@@ -510,7 +510,8 @@ function prepare(db: Database) {
     deleteMessagePlacements: q('DELETE FROM placements WHERE message_id = ? RETURNING mailbox, folder, uid'),
     insertPlacement: q('INSERT INTO placements (mailbox, folder, uid, message_id, flags, internal_date, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     deletePlacement: q('DELETE FROM placements WHERE mailbox = ? AND folder = ? AND uid = ?'),
-    setFlags: q('UPDATE placements SET flags = ? WHERE mailbox = ? AND folder = ? AND uid = ?'),
+    // The placement takes its folder's next MODSEQ; the caller then raises the folder's (bumpModseq) when a row changed.
+    setFlags: q('UPDATE placements SET flags = ?, modseq = (SELECT highest_modseq + 1 FROM folders WHERE mailbox = ? AND name = ?) WHERE mailbox = ? AND folder = ? AND uid = ?'),
     clearPlacements: q('DELETE FROM placements'),
     clearBodies: q('DELETE FROM bodies'),
     clearMessages: q('DELETE FROM messages'),
