@@ -672,12 +672,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   #restore(snapshot: StoreSnapshot): void {
     this.#nextSeq = Math.max(this.#nextSeq, snapshot.nextSeq);
     this.#nextUidValidity = snapshot.nextUidValidity;
+    const persisted: Array<[Folder, number]> = [];
     for (const mb of snapshot.mailboxes) {
       const folders = new Map<string, Folder>();
       for (const f of mb.folders) {
         const folder = createFolder(mb.address, f.name, f.uidValidity, f.specialUse, f.subscribed);
         folder.uidNext = f.uidNext;
         folder.vanished = f.vanished;
+        persisted.push([folder, f.highestModseq]);
         folders.set(f.name, folder);
         this.#sawUidValidity(f.uidValidity);
       }
@@ -705,7 +707,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     for (const f of unsorted) f.placements.sort((a, b) => a.uid - b.uid);
     this.#order.sort((a, b) => a.seq - b.seq);
     // #place raised each folder's HIGHESTMODSEQ once per placement: put back the persisted values (kept exactly).
-    for (const mb of snapshot.mailboxes) for (const f of mb.folders) this.#mailboxes.get(mb.address)!.folders.get(f.name)!.highestModseq = f.highestModseq;
+    for (const [folder, highest] of persisted) folder.highestModseq = highest;
   }
 
   // ---- internals ----
