@@ -11,7 +11,7 @@ import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
 import { NoFlags, StoreError, type DeliveryInput, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type SpecialUse, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from './store-change.js';
-import { nextModseq, recordVanished, resetVanished, restartModseqs } from './modseq.js';
+import { nextModseq, recordVanished, resetVanished } from './modseq.js';
 import { MemoryBackend, type StoreBackend, type StoreLocation, type StoreSnapshot } from './store-backend.js';
 
 export { StoreError } from './types.js';
@@ -672,11 +672,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   #restore(snapshot: StoreSnapshot): void {
     this.#nextSeq = Math.max(this.#nextSeq, snapshot.nextSeq);
     this.#nextUidValidity = snapshot.nextUidValidity;
+    const persisted: Array<[Folder, number]> = [];
     for (const mb of snapshot.mailboxes) {
       const folders = new Map<string, Folder>();
       for (const f of mb.folders) {
         const folder = createFolder(mb.address, f.name, f.uidValidity, f.specialUse, f.subscribed);
         folder.uidNext = f.uidNext;
+        folder.vanished = f.vanished;
+        persisted.push([folder, f.highestModseq]);
         folders.set(f.name, folder);
         this.#sawUidValidity(f.uidValidity);
       }
@@ -697,14 +700,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         if (list.length > 0 && list[list.length - 1].uid > p.uid) unsorted.add(folder);
         const placement = this.#place(message, folder, p.uid, p.flags, p.internalDate, undefined, false);
         placement.recent = false;
+        placement.modseq = p.modseq;
       }
       own.compact();
     }
     for (const f of unsorted) f.placements.sort((a, b) => a.uid - b.uid);
     this.#order.sort((a, b) => a.seq - b.seq);
-    // MODSEQs are not in the snapshot: they restart above any value given out before (README, "What is kept").
-    const base = Date.now() * 1000;
-    for (const mb of this.#mailboxes.values()) for (const f of mb.folders.values()) restartModseqs(f, base);
+    // #place raised each folder's HIGHESTMODSEQ once per placement: put back the persisted values (kept exactly).
+    for (const [folder, highest] of persisted) folder.highestModseq = highest;
   }
 
   // ---- internals ----

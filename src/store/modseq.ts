@@ -63,15 +63,3 @@ export function vanishedSince(folder: Folder, modseq: number): number[] | null {
 export function resetVanished(folder: Folder): void {
   folder.vanished = emptyVanishedLog();
 }
-
-/**
- * After a durable store reopens from its snapshot (which does not hold MODSEQs): the folder's HIGHESTMODSEQ and every
- * placement's MODSEQ start at `base`, and what was expunged before counts as forgotten. `base` must be above any
- * MODSEQ given out before (the caller takes the clock in microseconds), so a CONDSTORE/QRESYNC client that comes back
- * sees every message as changed once and is told of expunges with `VANISHED (EARLIER)` — correct, if not cheap.
- */
-export function restartModseqs(folder: Folder, base: number): void {
-  folder.highestModseq = Math.max(folder.highestModseq, base);
-  for (const p of folder.placements) p.modseq = folder.highestModseq;
-  folder.vanished = { uids: [], modseqs: [], floor: folder.highestModseq };
-}

@@ -1,5 +1,6 @@
 import type { StoreChange, FolderRecord, MessageRecord, PlacementRecord } from './store-change.js';
 import type { RelayRecord } from './types.js';
+import type { VanishedLog } from './modseq.js';
 
 /** What `GET /api/v1/info` and the UI show: where the mail lives. */
 export interface StoreLocation {
@@ -41,9 +42,17 @@ export interface StoreBackend {
   readonly notReadyReason?: string | null;
 }
 
-/** A folder as persisted, with its UIDNEXT. */
+/** A folder as persisted, with its UIDNEXT and its CONDSTORE/QRESYNC state (modseq.ts), kept exactly. */
 export interface FolderSnapshot extends FolderRecord {
   uidNext: number;
+  highestModseq: number;
+  /** Expunged UIDs, oldest first (ascending MODSEQ), and the floor. */
+  vanished: VanishedLog;
+}
+
+/** A placement as persisted, with its MODSEQ. */
+export interface PlacementSnapshot extends PlacementRecord {
+  modseq: number;
 }
 
 /** What a backend hands the model at open. Placements of a folder may come in any order. */
@@ -57,7 +66,7 @@ export interface StoreSnapshot {
   messages: Iterable<{
     message: Omit<MessageRecord, 'raw'> & { raw?: Buffer; size: number };
     relays: RelayRecord[];
-    placements: PlacementRecord[];
+    placements: PlacementSnapshot[];
   }>;
 }
 

@@ -14,6 +14,7 @@ import { ConfigError } from '../../src/config.js';
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../fixtures/durable/layout-1.db', import.meta.url));
+const fixture2 = fileURLToPath(new URL('../../fixtures/durable/layout-2.db', import.meta.url));
 const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
@@ -122,6 +123,56 @@ describe('the durable store (--data-dir) across restarts and crashes', () => {
     box = pop3(r, 'ann@example.test');
     expect(await box.UIDL()).toEqual(uidls);
     await box.QUIT();
+    await stop(r, 'SIGTERM');
+  }, 60_000);
+
+  it('tells a QRESYNC client (imapflow) exactly what changed after a SIGTERM restart: MODSEQs and expunges are kept, no full resync', async () => {
+    const dir = tempDir();
+    let r = await startCli(dir);
+    const send = async (run: Running, i: number): Promise<string> => {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: run.ports.smtp, secure: false, ignoreTLS: true });
+      const info = await transport.sendMail({ envelope: { from: 'a@example.test', to: ['ann@example.test'] }, raw: mail(i, 300) });
+      transport.close();
+      return /queued as (\S+)/.exec(info.response)![1];
+    };
+    const ids: string[] = [];
+    for (let i = 1; i <= 4; i++) ids.push(await send(r, i));
+    const qresync = (run: Running) => {
+      const c = new ImapFlow({ host: '127.0.0.1', port: run.ports.imap, secure: false, auth: { user: 'ann@example.test', pass: 'x' }, logger: false, qresync: true });
+      c.on('error', () => {});
+      return c;
+    };
+    let client = qresync(r);
+    await client.connect();
+    expect(client.enabled.has('QRESYNC')).toBe(true);
+    const { uidValidity, highestModseq } = await client.mailboxOpen('INBOX');
+    expect(highestModseq).toBeGreaterThan(0n);
+    await client.logout();
+
+    await stop(r, 'SIGTERM');
+    r = await startCli(dir);
+    // After the restart: a flag over REST, an expunge (REST DELETE), a delivery over SMTP. Three changes, nothing else.
+    const patch = await fetch(`${r.url}/api/v1/messages/${ids[1]}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"seen":true}' });
+    expect(patch.status).toBe(200);
+    expect((await fetch(`${r.url}/api/v1/messages/${ids[2]}`, { method: 'DELETE' })).status).toBe(204);
+    await send(r, 5);
+
+    client = qresync(r);
+    await client.connect();
+    const vanished: Array<{ uid?: number; earlier?: boolean }> = [];
+    const changed: Array<{ uid?: number; flags: Set<string>; modseq?: bigint }> = [];
+    client.on('expunge', (e) => vanished.push(e));
+    client.on('flags', (e) => changed.push(e));
+    const reopened = await client.mailboxOpen('INBOX', { uidValidity, changedSince: highestModseq } as never);
+    expect(reopened.uidValidity).toBe(uidValidity);
+    expect(reopened.highestModseq).toBe(highestModseq! + 3n);
+    expect(vanished).toEqual([expect.objectContaining({ uid: 3, vanished: true, earlier: true })]);
+    expect(changed.map((f) => f.uid).sort()).toEqual([2, 5]);
+    expect([...changed.find((f) => f.uid === 2)!.flags]).toContain('\\Seen');
+    const since: number[] = [];
+    for await (const m of client.fetch('1:*', { uid: true, flags: true }, { uid: true, changedSince: highestModseq! })) since.push(m.uid);
+    expect(since).toEqual([2, 5]);
+    await client.logout();
     await stop(r, 'SIGTERM');
   }, 60_000);
 
@@ -270,7 +321,35 @@ describe('the durable store: lock, layout and damaged files', () => {
     expect(store.placementsOf(store.get(m.id)!)[0].uid).toBe(3);
     await sandbox.close();
     const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    db.close();
+  });
+
+  it('migrates a layout-2 file in place: MODSEQs start above any the old build gave out, then are kept exactly', async () => {
+    const dir = tempDir();
+    copyFileSync(fixture2, join(dir, 'mailsandbox.db'));
+    // Layout 2 restarted MODSEQs at the clock in microseconds at every start: the migration starts above that.
+    const startedAt = Date.now() * 1000;
+    let sandbox = await createSandbox({ dataDir: dir, ...offPorts });
+    let inbox = sandbox.store.getFolder('ann@example.test', 'INBOX')!;
+    expect(inbox.placements.map((p) => `${p.uid}:${p.message.id}:${[...p.flags].sort().join(',')}`)).toEqual(['1:fixture-a:$Label1,\\Seen', '3:fixture-c:\\Flagged']);
+    expect(sandbox.store.get('fixture-b')).toBeUndefined();
+    const base = inbox.highestModseq;
+    expect(base).toBeGreaterThanOrEqual(startedAt);
+    expect(inbox.placements.map((p) => p.modseq)).toEqual([base, base]);
+    // What layout 2 expunged is not known: it counts as forgotten (VANISHED (EARLIER) answers conservatively).
+    expect(inbox.vanished).toEqual({ uids: [], modseqs: [], floor: base });
+    sandbox.store.setFlags([inbox.placements[0]], ['\\Answered'], 'add');
+    sandbox.store.removePlacements([inbox.placements[1]]);
+    await sandbox.close();
+    sandbox = await createSandbox({ dataDir: dir, ...offPorts });
+    inbox = sandbox.store.getFolder('ann@example.test', 'INBOX')!;
+    expect(inbox.highestModseq).toBe(base + 2);
+    expect(inbox.placements.map((p) => [p.uid, p.modseq])).toEqual([[1, base + 1]]);
+    expect(inbox.vanished).toEqual({ uids: [3], modseqs: [base + 2], floor: base });
+    await sandbox.close();
+    const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 
@@ -283,7 +362,7 @@ describe('the durable store: lock, layout and damaged files', () => {
     const before = sha(readFileSync(join(dir, 'mailsandbox.db')));
     const err = await createSandbox({ dataDir: dir, ...offPorts }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect(String(err)).toMatch(/layout version 99, newer than this mailsandbox understands \(2\)/);
+    expect(String(err)).toMatch(/layout version 99, newer than this mailsandbox understands \(3\)/);
     expect(sha(readFileSync(join(dir, 'mailsandbox.db')))).toBe(before);
   });
 

@@ -8,7 +8,8 @@ import type { StoreChange } from '../../src/store/store-change.js';
  * The storage seam's contract (SPEC §11): every store backend passes these. A backend file calls
  * `storeContract({ name, open, reopen })`; `reopen` (durable backends only) closes a store and opens its data
  * again, and then every test also checks that the reopened store holds exactly the same state (messages byte-exact,
- * mailboxes, folders, UIDVALIDITY/UIDNEXT, UIDs, flags, tags, relays).
+ * mailboxes, folders, UIDVALIDITY/UIDNEXT, UIDs, flags, tags, relays, and the CONDSTORE/QRESYNC state: every
+ * placement's MODSEQ, each folder's HIGHESTMODSEQ and its expunged-UID memory, exactly).
  */
 export interface ContractBackend {
   name: string;
@@ -52,7 +53,9 @@ export function stateOf(store: MessageStore) {
           uidNext: f.uidNext,
           specialUse: f.specialUse ?? null,
           subscribed: f.subscribed,
-          placements: f.placements.map((p) => ({ uid: p.uid, id: p.message.id, flags: [...p.flags].sort(), internalDate: p.internalDate.toISOString() })),
+          highestModseq: f.highestModseq,
+          vanished: { uids: [...f.vanished.uids], modseqs: [...f.vanished.modseqs], floor: f.vanished.floor },
+          placements: f.placements.map((p) => ({ uid: p.uid, id: p.message.id, flags: [...p.flags].sort(), internalDate: p.internalDate.toISOString(), modseq: p.modseq })),
         }))
         .sort((a, b) => a.name.localeCompare(b.name)),
     }))
@@ -211,6 +214,42 @@ export function storeContract(backend: ContractBackend): void {
       expect(store.deleteMailbox('bob@example.test')).toBe(true);
       store = await afterRestart(store);
       expect(store.mailboxes().map((mb) => mb.address)).toEqual(['ann@example.test']);
+    });
+
+    it('keeps MODSEQs, HIGHESTMODSEQ and the bounded expunged-UID memory exactly across changes and restarts', async () => {
+      let store = await open();
+      const to = { mailFrom: '', rcptTo: ['ann@example.test'] };
+      const ids = ['a', 'b', 'c', 'd'].map((s) => store.deliver({ raw: eml(s), envelope: to, source: 'smtp' }).id);
+      const inbox = () => store.getFolder('ann@example.test', 'INBOX')!;
+      const high = inbox().highestModseq;
+      store = await afterRestart(store);
+      expect(inbox().highestModseq).toBe(high);
+      store.setFlags([inbox().placements[1]], ['\\Seen'], 'add');
+      store.setTags(ids[2], ['x']);
+      store.removePlacements([inbox().placements[0]]);
+      store.copyPlacements([inbox().placements[0]], store.getFolder('ann@example.test', 'Trash')!);
+      store = await afterRestart(store);
+      expect(inbox().highestModseq).toBe(high + 3);
+      expect(inbox().placements.map((p) => [p.uid, p.modseq])).toEqual([[2, high + 1], [3, high + 2], [4, high]]);
+      expect(inbox().vanished).toEqual({ uids: [1], modseqs: [high + 3], floor: 0 });
+      // Past the bound the oldest expunges are forgotten and the floor says up to which MODSEQ, after a restart too.
+      const many = store.deliver({ raw: eml('many'), envelope: to, source: 'smtp' });
+      const first = store.placementsOf(many)[0];
+      const copies = store.copyPlacements(Array.from({ length: 10_001 }, () => first), inbox());
+      const cut = inbox().highestModseq + 1;
+      store.removePlacements(copies.slice(0, 2));
+      store.removePlacements(copies.slice(2));
+      store.deleteMessage(ids[3]);
+      store = await afterRestart(store);
+      expect(inbox().vanished.uids).toHaveLength(10_000);
+      expect(inbox().vanished.floor).toBe(cut);
+      store.renameFolder('ann@example.test', 'Trash', 'Bin');
+      store.clear();
+      store = await afterRestart(store);
+      expect(store.getFolder('ann@example.test', 'Bin')!.vanished.uids).toEqual([1]);
+      store.renewUidValidity('ann@example.test', 'INBOX');
+      store = await afterRestart(store);
+      expect(inbox().vanished).toEqual({ uids: [], modseqs: [], floor: 0 });
     });
 
     it('renews a folder UIDVALIDITY and renumbers its messages from 1', async () => {

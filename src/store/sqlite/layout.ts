@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * The layout version of the SQLite file, kept in `PRAGMA user_version`. A newer file than this build understands is
  * refused; an older one is migrated in place, in one transaction per step (see `migrations`).
  */
-export const layoutVersion = 2;
+export const layoutVersion = 3;
 
 /** Layout 1: the tables a fresh data directory gets. */
 const layout1 = `
@@ -45,8 +45,8 @@ CREATE TABLE placements (
 CREATE INDEX placements_by_message ON placements (message_id);
 `;
 
-/** `migrations[n]` takes a file from layout n to n + 1. */
-const migrations: Record<number, string> = {
+/** `migrations[n]` takes a file from layout n to n + 1: SQL, or a function run inside the step's transaction. */
+const migrations: Record<number, string | ((db: BetterSqlite3.Database) => void)> = {
   /**
    * Layout 2: a JSON `extra` column per folder and per placement, for state later IMAP extensions keep (CONDSTORE's
    * per-message MODSEQ and per-folder HIGHESTMODSEQ, QRESYNC's expunged UIDs) without another table. NULL = none.
@@ -55,12 +55,31 @@ const migrations: Record<number, string> = {
 ALTER TABLE folders ADD COLUMN extra TEXT;
 ALTER TABLE placements ADD COLUMN extra TEXT;
 `,
+  /**
+   * Layout 3: CONDSTORE/QRESYNC state kept exactly (issue #18): each folder's HIGHESTMODSEQ and the MODSEQ below which
+   * its expunged UIDs may have been forgotten, each placement's MODSEQ, and the bounded expunged-UID memory
+   * (`vanished`, insertion order = rowid). A file from layout 2 never stored MODSEQs (that build restarted them at
+   * the clock in microseconds at every start), so its values start at the clock in microseconds now: above anything it
+   * gave out, every message counts as changed once more and what was expunged before counts as forgotten.
+   */
+  2: (db) => {
+    db.exec(`
+ALTER TABLE folders ADD COLUMN highest_modseq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE folders ADD COLUMN vanished_floor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE placements ADD COLUMN modseq INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE vanished (mailbox TEXT NOT NULL, folder TEXT NOT NULL, uid INTEGER NOT NULL, modseq INTEGER NOT NULL);
+CREATE INDEX vanished_by_folder ON vanished (mailbox, folder);
+`);
+    const base = Date.now() * 1000;
+    db.prepare('UPDATE folders SET highest_modseq = ?, vanished_floor = ?').run(base, base);
+    db.prepare('UPDATE placements SET modseq = ?').run(base);
+  },
 };
 
 export function createLayout(db: BetterSqlite3.Database): void {
   db.transaction(() => {
     db.exec(layout1);
-    for (let v = 1; v < layoutVersion; v++) db.exec(migrations[v]);
+    for (let v = 1; v < layoutVersion; v++) runStep(db, migrations[v]);
     db.pragma(`user_version = ${layoutVersion}`);
   })();
 }
@@ -70,8 +89,13 @@ export function migrate(db: BetterSqlite3.Database, from: number): void {
     const step = migrations[v];
     if (step === undefined) throw new Error(`no migration from layout ${v}`);
     db.transaction(() => {
-      db.exec(step);
+      runStep(db, step);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
+}
+
+function runStep(db: BetterSqlite3.Database, step: string | ((db: BetterSqlite3.Database) => void)): void {
+  if (typeof step === 'string') db.exec(step);
+  else step(db);
 }

@@ -2,11 +2,12 @@ import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot } from '../store-backend.js';
-import { assertNever, type FolderRecord, type MessageRecord, type PlacementRecord, type StoreChange } from '../store-change.js';
+import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
+import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from '../store-change.js';
 import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
 import { BodyCache } from './body-cache.js';
 import { layoutVersion, migrate, createLayout } from './layout.js';
+import { maxVanishedPerFolder, type VanishedLog } from '../modseq.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -146,20 +147,37 @@ export class SqliteBackend implements StoreBackend {
     const s = this.#statements;
     const meta = new Map((s.allMeta.all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
     const folders = new Map<string, FolderSnapshot[]>();
+    const logs = new Map<string, VanishedLog>();
     for (const f of s.allFolders.iterate() as IterableIterator<FolderRow>) {
       const list = folders.get(f.mailbox) ?? [];
-      list.push({ name: f.name, uidValidity: f.uid_validity, uidNext: f.uid_next, specialUse: (f.special_use ?? undefined) as SpecialUse | undefined, subscribed: f.subscribed === 1 });
+      const vanished: VanishedLog = { uids: [], modseqs: [], floor: f.vanished_floor };
+      logs.set(`${f.mailbox}\0${f.name}`, vanished);
+      list.push({
+        name: f.name,
+        uidValidity: f.uid_validity,
+        uidNext: f.uid_next,
+        specialUse: (f.special_use ?? undefined) as SpecialUse | undefined,
+        subscribed: f.subscribed === 1,
+        highestModseq: f.highest_modseq,
+        vanished,
+      });
       folders.set(f.mailbox, list);
+    }
+    for (const v of s.allVanished.iterate() as IterableIterator<{ mailbox: string; folder: string; uid: number; modseq: number }>) {
+      const log = logs.get(`${v.mailbox}\0${v.folder}`);
+      if (!log) continue;
+      log.uids.push(v.uid);
+      log.modseqs.push(v.modseq);
     }
     const mailboxes = (s.allMailboxes.all() as Array<{ address: string; created_at: number }>).map((m) => ({
       address: m.address,
       createdAt: new Date(m.created_at),
       folders: folders.get(m.address) ?? [],
     }));
-    const placements = new Map<string, PlacementRecord[]>();
+    const placements = new Map<string, PlacementSnapshot[]>();
     const noFlags: string[] = [];
     for (const p of s.allPlacements.iterate() as IterableIterator<PlacementRow>) {
-      const record: PlacementRecord = { mailbox: p.mailbox, folder: p.folder, uid: p.uid, flags: p.flags ? p.flags.split(' ') : noFlags, internalDate: new Date(p.internal_date) };
+      const record: PlacementSnapshot = { mailbox: p.mailbox, folder: p.folder, uid: p.uid, flags: p.flags ? p.flags.split(' ') : noFlags, internalDate: new Date(p.internal_date), modseq: p.modseq };
       const list = placements.get(p.message_id);
       if (list) list.push(record);
       else placements.set(p.message_id, [record]);
@@ -245,6 +263,7 @@ export class SqliteBackend implements StoreBackend {
         for (const f of change.folders) this.#insertFolder(change.address, f);
         return;
       case 'deleteMailbox':
+        s.deleteMailboxVanished.run(change.address);
         s.deleteMailboxPlacements.run(change.address);
         s.deleteMailboxFolders.run(change.address);
         s.deleteMailbox.run(change.address);
@@ -253,12 +272,14 @@ export class SqliteBackend implements StoreBackend {
         this.#insertFolder(change.mailbox, change.folder);
         return;
       case 'deleteFolder':
+        s.deleteFolderVanished.run(change.mailbox, change.name);
         s.deleteFolderPlacements.run(change.mailbox, change.name);
         s.deleteFolder.run(change.mailbox, change.name);
         return;
       case 'renameFolder':
         s.renameFolders.run({ mailbox: change.mailbox, from: change.from, to: change.to });
         s.renamePlacements.run({ mailbox: change.mailbox, from: change.from, to: change.to });
+        s.renameVanished.run({ mailbox: change.mailbox, from: change.from, to: change.to });
         return;
       case 'subscribe':
         s.subscribe.run(change.subscribed ? 1 : 0, change.mailbox, change.name);
@@ -286,17 +307,27 @@ export class SqliteBackend implements StoreBackend {
         for (const p of change.placements) this.#insertPlacement(p.messageId, p);
         return;
       case 'setFlags':
-        for (const p of change.placements) s.setFlags.run(p.flags.join(' '), p.mailbox, p.folder, p.uid);
+        // Each changed placement takes its folder's next MODSEQ (modseq.ts); a placement that is gone is skipped.
+        for (const p of change.placements) {
+          if (s.setFlags.run(p.flags.join(' '), p.mailbox, p.folder, p.mailbox, p.folder, p.uid).changes) s.bumpModseq.run(p.mailbox, p.folder);
+        }
         return;
-      case 'removePlacements':
-        for (const p of change.placements) s.deletePlacement.run(p.mailbox, p.folder, p.uid);
+      case 'removePlacements': {
+        const gone: PlacementKey[] = [];
+        for (const p of change.placements) if (s.deletePlacement.run(p.mailbox, p.folder, p.uid).changes) gone.push(p);
+        this.#vanish(gone);
         for (const id of change.forgotten) this.#deleteMessage(id);
         return;
+      }
       case 'deleteMessage':
-        s.deleteMessagePlacements.run(change.id);
+        this.#vanish(s.deleteMessagePlacements.all(change.id) as PlacementKey[]);
         this.#deleteMessage(change.id);
         return;
       case 'clear':
+        // Every folder with placements: one MODSEQ for the whole clear, each UID remembered as expunged at it.
+        s.clearVanish.run();
+        s.clearBump.run();
+        for (const f of s.clearFolders.all() as Array<{ mailbox: string; folder: string }>) this.#trimVanished(f.mailbox, f.folder);
         s.clearPlacements.run();
         s.clearBodies.run();
         s.clearMessages.run();
@@ -304,6 +335,7 @@ export class SqliteBackend implements StoreBackend {
         return;
       case 'setTags':
         s.setTags.run(JSON.stringify(change.tags), change.id);
+        for (const p of s.messagePlacements.all(change.id) as PlacementKey[]) this.#touch(p);
         return;
       case 'recordRelay':
         s.addRelay.run(JSON.stringify(change.record), change.id);
@@ -313,6 +345,8 @@ export class SqliteBackend implements StoreBackend {
         const uids = (s.folderUids.all(change.mailbox, change.folder) as Array<{ uid: number }>).map((r) => r.uid);
         uids.forEach((uid, i) => s.renumber.run(i + 1, change.mailbox, change.folder, uid));
         s.renewFolder.run(change.uidValidity, uids.length + 1, change.mailbox, change.folder);
+        s.deleteFolderVanished.run(change.mailbox, change.folder);
+        s.setVanishedFloor.run(0, change.mailbox, change.folder);
         s.maxMeta.run('next_uid_validity', change.uidValidity + 1);
         return;
       }
@@ -322,14 +356,52 @@ export class SqliteBackend implements StoreBackend {
   }
 
   #insertFolder(mailbox: string, f: FolderRecord): void {
+    // highest_modseq starts at 1, as the model's createFolder does.
     this.#statements.insertFolder.run(mailbox, f.name, f.uidValidity, 1, f.specialUse ?? null, f.subscribed ? 1 : 0);
     this.#statements.maxMeta.run('next_uid_validity', f.uidValidity + 1);
   }
 
   #insertPlacement(messageId: string, p: PlacementRecord): void {
     const s = this.#statements;
-    s.insertPlacement.run(p.mailbox, p.folder, p.uid, messageId, p.flags.join(' '), p.internalDate.getTime());
-    s.bumpUidNext.run(p.uid + 1, p.mailbox, p.folder);
+    const { modseq } = s.placeInFolder.get(p.uid + 1, p.mailbox, p.folder) as { modseq: number };
+    s.insertPlacement.run(p.mailbox, p.folder, p.uid, messageId, p.flags.join(' '), p.internalDate.getTime(), modseq);
+  }
+
+  /** The placement changed: it takes its folder's next MODSEQ. */
+  #touch(p: PlacementKey): void {
+    const s = this.#statements;
+    const row = s.bumpModseq.get(p.mailbox, p.folder) as { modseq: number } | undefined;
+    if (row) s.setModseq.run(row.modseq, p.mailbox, p.folder, p.uid);
+  }
+
+  /** Placements removed: one MODSEQ per folder for the batch, and each UID remembered as expunged at it. */
+  #vanish(gone: readonly PlacementKey[]): void {
+    if (gone.length === 0) return;
+    const s = this.#statements;
+    const byFolder = new Map<string, PlacementKey[]>();
+    for (const p of gone) {
+      const k = `${p.mailbox}\0${p.folder}`;
+      const list = byFolder.get(k);
+      if (list) list.push(p);
+      else byFolder.set(k, [p]);
+    }
+    for (const list of byFolder.values()) {
+      const { mailbox, folder } = list[0];
+      const row = s.bumpModseq.get(mailbox, folder) as { modseq: number } | undefined;
+      if (!row) continue;
+      for (const p of list) s.insertVanished.run(mailbox, folder, p.uid, row.modseq);
+      this.#trimVanished(mailbox, folder);
+    }
+  }
+
+  /** Keeps the newest `maxVanishedPerFolder` expunged UIDs; the floor rises to the newest MODSEQ forgotten. */
+  #trimVanished(mailbox: string, folder: string): void {
+    const s = this.#statements;
+    const excess = (s.countVanished.get(mailbox, folder) as { n: number }).n - maxVanishedPerFolder;
+    if (excess <= 0) return;
+    const { floor } = s.vanishedFloorAt.get(mailbox, folder, excess - 1) as { floor: number };
+    s.forgetVanished.run(mailbox, folder, excess);
+    s.setVanishedFloor.run(floor, mailbox, folder);
   }
 
   #deleteMessage(id: string): void {
@@ -347,6 +419,8 @@ interface FolderRow {
   uid_next: number;
   special_use: string | null;
   subscribed: number;
+  highest_modseq: number;
+  vanished_floor: number;
 }
 
 interface PlacementRow {
@@ -356,6 +430,7 @@ interface PlacementRow {
   message_id: string;
   flags: string;
   internal_date: number;
+  modseq: number;
 }
 
 interface MessageRow {
@@ -379,8 +454,9 @@ function prepare(db: Database) {
     setMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     maxMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)'),
     allMailboxes: q('SELECT address, created_at FROM mailboxes ORDER BY rowid'),
-    allFolders: q('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed FROM folders ORDER BY rowid'),
-    allPlacements: q('SELECT mailbox, folder, uid, message_id, flags, internal_date FROM placements'),
+    allFolders: q('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed, highest_modseq, vanished_floor FROM folders ORDER BY rowid'),
+    allPlacements: q('SELECT mailbox, folder, uid, message_id, flags, internal_date, modseq FROM placements'),
+    allVanished: q('SELECT mailbox, folder, uid, modseq FROM vanished ORDER BY rowid'),
     allMessages: q('SELECT id, seq, received_at, size, source, envelope, connection, summary, transcript, tags, relays FROM messages ORDER BY seq'),
     body: q('SELECT raw FROM bodies WHERE id = ?'),
     insertMailbox: q('INSERT INTO mailboxes (address, created_at) VALUES (?, ?)'),
@@ -399,7 +475,28 @@ function prepare(db: Database) {
        WHERE mailbox = :mailbox AND (folder = :from OR substr(folder, 1, length(:from) + 1) = :from || '/')`,
     ),
     subscribe: q('UPDATE folders SET subscribed = ? WHERE mailbox = ? AND name = ?'),
-    bumpUidNext: q('UPDATE folders SET uid_next = max(uid_next, ?) WHERE mailbox = ? AND name = ?'),
+    placeInFolder: q('UPDATE folders SET uid_next = max(uid_next, ?), highest_modseq = highest_modseq + 1 WHERE mailbox = ? AND name = ? RETURNING highest_modseq AS modseq'),
+    bumpModseq: q('UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE mailbox = ? AND name = ? RETURNING highest_modseq AS modseq'),
+    setModseq: q('UPDATE placements SET modseq = ? WHERE mailbox = ? AND folder = ? AND uid = ?'),
+    messagePlacements: q('SELECT mailbox, folder, uid FROM placements WHERE message_id = ? ORDER BY mailbox, folder, uid'),
+    insertVanished: q('INSERT INTO vanished (mailbox, folder, uid, modseq) VALUES (?, ?, ?, ?)'),
+    countVanished: q('SELECT count(*) AS n FROM vanished WHERE mailbox = ? AND folder = ?'),
+    vanishedFloorAt: q('SELECT modseq AS floor FROM vanished WHERE mailbox = ? AND folder = ? ORDER BY rowid LIMIT 1 OFFSET ?'),
+    forgetVanished: q('DELETE FROM vanished WHERE rowid IN (SELECT rowid FROM vanished WHERE mailbox = ? AND folder = ? ORDER BY rowid LIMIT ?)'),
+    setVanishedFloor: q('UPDATE folders SET vanished_floor = ? WHERE mailbox = ? AND name = ?'),
+    deleteFolderVanished: q('DELETE FROM vanished WHERE mailbox = ? AND folder = ?'),
+    deleteMailboxVanished: q('DELETE FROM vanished WHERE mailbox = ?'),
+    renameVanished: q(
+      `UPDATE vanished SET folder = :to || substr(folder, length(:from) + 1)
+       WHERE mailbox = :mailbox AND (folder = :from OR substr(folder, 1, length(:from) + 1) = :from || '/')`,
+    ),
+    clearVanish: q(
+      `INSERT INTO vanished (mailbox, folder, uid, modseq)
+       SELECT p.mailbox, p.folder, p.uid, f.highest_modseq + 1 FROM placements p JOIN folders f ON f.mailbox = p.mailbox AND f.name = p.folder
+       ORDER BY p.mailbox, p.folder, p.uid`,
+    ),
+    clearBump: q('UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE EXISTS (SELECT 1 FROM placements p WHERE p.mailbox = folders.mailbox AND p.folder = folders.name)'),
+    clearFolders: q('SELECT DISTINCT mailbox, folder FROM placements'),
     renewFolder: q('UPDATE folders SET uid_validity = ?, uid_next = ? WHERE mailbox = ? AND name = ?'),
     folderUids: q('SELECT uid FROM placements WHERE mailbox = ? AND folder = ? ORDER BY uid'),
     renumber: q('UPDATE placements SET uid = ? WHERE mailbox = ? AND folder = ? AND uid = ?'),
@@ -410,10 +507,11 @@ function prepare(db: Database) {
     insertBody: q('INSERT INTO bodies (id, raw) VALUES (?, ?)'),
     deleteMessage: q('DELETE FROM messages WHERE id = ?'),
     deleteBody: q('DELETE FROM bodies WHERE id = ?'),
-    deleteMessagePlacements: q('DELETE FROM placements WHERE message_id = ?'),
-    insertPlacement: q('INSERT INTO placements (mailbox, folder, uid, message_id, flags, internal_date) VALUES (?, ?, ?, ?, ?, ?)'),
+    deleteMessagePlacements: q('DELETE FROM placements WHERE message_id = ? RETURNING mailbox, folder, uid'),
+    insertPlacement: q('INSERT INTO placements (mailbox, folder, uid, message_id, flags, internal_date, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     deletePlacement: q('DELETE FROM placements WHERE mailbox = ? AND folder = ? AND uid = ?'),
-    setFlags: q('UPDATE placements SET flags = ? WHERE mailbox = ? AND folder = ? AND uid = ?'),
+    // The placement takes its folder's next MODSEQ; the caller then raises the folder's (bumpModseq) when a row changed.
+    setFlags: q('UPDATE placements SET flags = ?, modseq = (SELECT highest_modseq + 1 FROM folders WHERE mailbox = ? AND name = ?) WHERE mailbox = ? AND folder = ? AND uid = ?'),
     clearPlacements: q('DELETE FROM placements'),
     clearBodies: q('DELETE FROM bodies'),
     clearMessages: q('DELETE FROM messages'),
@@ -430,7 +528,7 @@ function hasTables(db: Database): boolean {
 function checkIntegrity(db: Database, file: string): void {
   const result = db.pragma('quick_check', { simple: true }) as string;
   if (result !== 'ok') throw new DataDirError(`${file} is damaged (${result}). Nothing was changed; move it away to start empty, or restore a backup.`);
-  for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements']) {
+  for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements', 'vanished']) {
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
     if (!exists) throw new DataDirError(`${file} is not a mailsandbox database (no ${table} table).`);
   }
