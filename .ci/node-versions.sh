@@ -7,8 +7,8 @@
 # `process.execPath` (the CLI tests, the parse pool's worker threads) run that version too. Idempotent; exports
 # nothing. Environment (all optional):
 #   MAILSANDBOX_NODE_VERSIONS  majors to test, default "22 24"
-#   MAILSANDBOX_NODE_TESTS     test files or folders, default: the unit and session tests (pure code, every module)
-#                              plus one real-client suite per protocol, the library, the CLI and the parse pool. Not
+#   MAILSANDBOX_NODE_TESTS     test files or folders, default: the unit tests (every module, the SQLite store
+#                              included) plus one real-client suite per protocol, the library and the CLI. Not
 #                              the browser, container, interop-tool or timing-bound tests: Node 20 runs those in
 #                              `npm test`, and the whole set twice more would double CI time.
 # Measured 2026-12-02 on the shared 2-vCPU dev machine: 53 files / 1,211 tests pass on both, Node 22.23.3 in 315 s
@@ -17,9 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 versions=${MAILSANDBOX_NODE_VERSIONS:-"22 24"}
-default_tests="test/unit test/session test/protocol/smtp-nodemailer.test.ts test/protocol/imap-imapflow.test.ts
-  test/protocol/pop3.test.ts test/protocol/http-api.test.ts test/protocol/library-usage.test.ts
-  test/protocol/library-wait.test.ts test/protocol/cli.test.ts"
+default_tests="test/unit test/protocol/smtp-nodemailer.test.ts test/protocol/imap-imapflow.test.ts
+  test/protocol/pop3.test.ts test/protocol/library-usage.test.ts test/protocol/cli.test.ts"
 read -r -d '' -a tests <<<"${MAILSANDBOX_NODE_TESTS:-$default_tests}" || true
 cache=$root/.tmp/node-versions
 
@@ -56,7 +55,8 @@ rebuild_native() { # $1: directory holding the node binary to build for
 }
 system_node_dir=$(dirname "$(command -v node)")
 restore() { rebuild_native "$system_node_dir" || echo "!! could not rebuild ${native[*]} for $(node --version); run npm rebuild" >&2; }
-trap restore EXIT
+# MAILSANDBOX_NODE_RESTORE=0 (CI, where this runs last) skips rebuilding for the Node on PATH afterwards.
+[ "${MAILSANDBOX_NODE_RESTORE:-1}" = 0 ] || trap restore EXIT
 
 status=0
 total_start=$SECONDS
