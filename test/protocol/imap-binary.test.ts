@@ -85,4 +85,14 @@ describe('FETCH BINARY (RFC 3516)', () => {
     expect(await c.command('I', 'FETCH 1 (BINARY.PEEK[0])')).toMatch(/^I BAD/m);
     expect(await c.command('J', 'NOOP')).toMatch(/^J OK/m);
   });
+
+  it('refuses an APPEND whose plain literal carries a NUL with BAD, stores nothing, and the session goes on', async () => {
+    const body = Buffer.concat([Buffer.from('Subject: nul\r\n\r\nA'), Buffer.from([0]), Buffer.from('B\r\n')]);
+    const before = sandbox.store.getFolder(user, 'INBOX')!.placements.length;
+    c.write(Buffer.concat([Buffer.from(`K APPEND INBOX {${body.length}+}\r\n`), body, Buffer.from('\r\n')]));
+    const reply = await c.until(/^K (OK|NO|BAD)[^\r\n]*\r\n/m);
+    expect(reply).toMatch(/^K BAD .*NUL/m);
+    expect(sandbox.store.getFolder(user, 'INBOX')!.placements.length).toBe(before);
+    expect(await c.command('M', 'NOOP')).toMatch(/^M OK/m);
+  });
 });
