@@ -73,6 +73,14 @@ describe('FETCH BINARY (RFC 3516)', () => {
     expect(sandbox.store.getFolder(user, 'INBOX')!.placements[0].flags.has('\\Seen')).toBe(true);
   });
 
+  it('drops quoted-printable transport padding and joins a soft break with blanks after the =, as RFC 2045 §6.7 says', async () => {
+    const qp = ['From: a@example.test', 'Subject: qp', 'Content-Transfer-Encoding: quoted-printable', '', 'hello  ', 'foo\t= ', '=62', 'end'].join('\r\n');
+    await sandbox.deliver(qp, { to: user });
+    expect(await c.command('N', 'NOOP')).toMatch(/EXISTS/);
+    const reply = await c.command('Q', 'FETCH 2 (BINARY.PEEK[1])');
+    expect(reply).toContain('* 2 FETCH (BINARY[1] {17}\r\nhello\r\nfoo\tb\r\nend)');
+  });
+
   it('answers NO [UNKNOWN-CTE] for an encoding it cannot decode, and the session goes on', async () => {
     expect(await c.command('D', 'FETCH 1 (BINARY.PEEK[3])')).toMatch(/^D NO \[UNKNOWN-CTE\]/m);
     expect(await c.command('E', 'NOOP')).toMatch(/^E OK/m);

@@ -2,7 +2,7 @@ import type { MessageCache } from '../../message-cache.js';
 import { bodyStructureOf } from '../../../mime/body-structure.js';
 import { envelopeOf } from '../../../mime/envelope.js';
 import { findPart, partialBytes, sectionBytes } from '../../../mime/section.js';
-import { transferDecode } from '../../../mime/searchable-text.js';
+import { decodeQuotedPrintable, transferDecode } from '../../../mime/searchable-text.js';
 import type { MimeNode } from '../../../mime/mime-tree.js';
 import type { Placement } from '../../../store/types.js';
 import { bad, no } from '../../imap-error.js';
@@ -136,7 +136,8 @@ function binaryContent(raw: Buffer, node: MimeNode | null): Buffer {
   if (node.children.length > 0 || node.message) return body;
   const encoding = node.encoding;
   if (encoding === null || identityEncodings.has(encoding)) return body;
-  if (encoding === 'base64' || encoding === 'quoted-printable') return transferDecode(body, encoding);
+  if (encoding === 'quoted-printable') return decodeQuotedPrintableLines(body);
+  if (encoding === 'base64') return transferDecode(body, encoding);
   throw no(`Unknown Content-Transfer-Encoding ${encoding.slice(0, 40)}`, 'UNKNOWN-CTE');
 }
 
@@ -158,4 +159,26 @@ function parseFetchModifiers(t: Token | undefined, isUid: boolean): { changedSin
 
 function literal(bytes: Buffer): [Buffer, Buffer] {
   return [Buffer.from(`{${bytes.length}}\r\n`, 'latin1'), bytes];
+}
+
+/**
+ * Quoted-printable as RFC 2045 §6.7 decodes it, line by line: trailing blanks are transport padding and dropped, a
+ * line ending in `=` (blanks after it allowed) joins the next, `=XX` is an octet, a malformed `=` stays as it is.
+ * Line ends are kept as the message has them.
+ */
+function decodeQuotedPrintableLines(bytes: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let lf = bytes.indexOf(0x0a, start);
+    if (lf === -1) lf = bytes.length;
+    let end = lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
+    const eol = bytes.subarray(end, Math.min(lf + 1, bytes.length));
+    while (end > start && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)) end--;
+    const soft = end > start && bytes[end - 1] === 0x3d;
+    out.push(decodeQuotedPrintable(bytes.subarray(start, soft ? end - 1 : end)));
+    if (!soft) out.push(eol);
+    start = lf + 1;
+  }
+  return Buffer.concat(out);
 }
