@@ -30,7 +30,7 @@ export function createFolder(mailbox: string, name: string, uidValidity: number,
 export function createMailbox(address: string, nextUidValidity: () => number): Mailbox {
   const folders = new Map<string, Folder>();
   for (const f of defaultFolders) folders.set(f.name, createFolder(address, f.name, nextUidValidity(), f.specialUse));
-  return { address, createdAt: new Date(), folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 } };
+  return { address, createdAt: new Date(), folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 }, lostSubscriptions: new Set() };
 }
 
 /** Binary search for a UID in a folder's placements (ascending UIDs); -1 when absent. */

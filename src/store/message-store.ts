@@ -423,6 +423,20 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   }
 
   /**
+   * IMAP SUBSCRIBE/UNSUBSCRIBE by name: a folder's flag when it exists, else the mailbox's set of subscribed names
+   * without a folder (a subscription outlives DELETE; UNSUBSCRIBE of such a name cleans it up).
+   */
+  setSubscribedName(address: string, name: string, subscribed: boolean): void {
+    const mailbox = this.getMailbox(address);
+    if (!mailbox) throw new StoreError('NONEXISTENT', `No mailbox ${normalizeAddress(address)}`);
+    const key = normalizeFolderName(name);
+    const folder = mailbox.folders.get(key);
+    if (folder) return this.setSubscribed(folder, subscribed);
+    if (mailbox.lostSubscriptions.has(key) === subscribed) return;
+    this.#commit({ kind: 'subscribe', mailbox: mailbox.address, name: key, subscribed });
+  }
+
+  /**
    * Deletes messages received before `cutoff` (the durable store's `--max-age`), oldest first, counted as
    * evictions by age. Returns how many went.
    */
@@ -501,7 +515,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
           folders.set(f.name, createFolder(change.address, f.name, f.uidValidity, f.specialUse, f.subscribed));
           this.#sawUidValidity(f.uidValidity);
         }
-        const mailbox: Mailbox = { address: change.address, createdAt: change.createdAt, folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 } };
+        const mailbox: Mailbox = { address: change.address, createdAt: change.createdAt, folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 }, lostSubscriptions: new Set() };
         this.#mailboxes.set(change.address, mailbox);
         this.emit('mailbox.added', mailbox);
         return mailbox;
@@ -516,7 +530,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       case 'createFolder': {
         const mailbox = this.#mailboxOrThrow(change.mailbox);
         const f = change.folder;
-        const folder = createFolder(mailbox.address, f.name, f.uidValidity, f.specialUse, f.subscribed);
+        // A name still subscribed from a deleted folder is subscribed again (Dovecot keeps subscriptions by name).
+        const folder = createFolder(mailbox.address, f.name, f.uidValidity, f.specialUse, mailbox.lostSubscriptions.delete(f.name) || f.subscribed);
         this.#sawUidValidity(f.uidValidity);
         mailbox.folders.set(f.name, folder);
         this.emit('folder.added', folder);
@@ -527,6 +542,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         const folder = mailbox.folders.get(change.name);
         if (!folder) return undefined;
         mailbox.folders.delete(change.name);
+        if (folder.subscribed) mailbox.lostSubscriptions.add(folder.name);
         this.emit('folder.removed', folder);
         return undefined;
       }
@@ -539,13 +555,17 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
           mailbox.folders.delete(oldName);
           f.name = to + oldName.slice(from.length);
           mailbox.folders.set(f.name, f);
+          if (mailbox.lostSubscriptions.delete(f.name)) f.subscribed = true;
           this.emit('folder.renamed', f, oldName);
         }
         return undefined;
       }
       case 'subscribe': {
-        const folder = this.#folderOrThrow(change.mailbox, change.name);
-        folder.subscribed = change.subscribed;
+        const mailbox = this.#mailboxOrThrow(change.mailbox);
+        const folder = mailbox.folders.get(change.name);
+        if (folder) folder.subscribed = change.subscribed;
+        else if (change.subscribed) mailbox.lostSubscriptions.add(change.name);
+        else mailbox.lostSubscriptions.delete(change.name);
         return undefined;
       }
       case 'deliver': {
@@ -683,7 +703,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         folders.set(f.name, folder);
         this.#sawUidValidity(f.uidValidity);
       }
-      this.#mailboxes.set(mb.address, { address: mb.address, createdAt: mb.createdAt, folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 } });
+      this.#mailboxes.set(mb.address, { address: mb.address, createdAt: mb.createdAt, folders, pop3LockedBy: null, usage: { messages: 0, bytes: 0 }, lostSubscriptions: new Set(mb.lostSubscriptions) });
     }
     const unsorted = new Set<Folder>();
     for (const { message: r, relays, placements } of snapshot.messages) {

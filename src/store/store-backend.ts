@@ -61,7 +61,7 @@ export interface StoreSnapshot {
   nextSeq: number;
   /** The next UIDVALIDITY (greater than any ever handed out, deleted folders included). */
   nextUidValidity: number;
-  mailboxes: Iterable<{ address: string; createdAt: Date; folders: FolderSnapshot[] }>;
+  mailboxes: Iterable<{ address: string; createdAt: Date; folders: FolderSnapshot[]; lostSubscriptions?: string[] }>;
   /** Oldest first (ascending seq). `raw` may be absent when the backend has `readRaw`; then `size` is required. */
   messages: Iterable<{
     message: Omit<MessageRecord, 'raw'> & { raw?: Buffer; size: number };

@@ -131,6 +131,11 @@ export interface Mailbox {
   pop3LockedBy: string | null;
   /** What counts against the quota (RFC 9208): placements in all folders and their bytes. Kept by the store. */
   usage: { messages: number; bytes: number };
+  /**
+   * Subscribed names with no folder (RFC 3501 §6.3.6, RFC 5258 `\NonExistent`): a subscription outlives DELETE, as
+   * in Dovecot, and a folder created again under the name is subscribed again. Existing folders keep the flag.
+   */
+  readonly lostSubscriptions: Set<string>;
 }
 
 /** What `deliver()` needs; the store fills id, seq, size, summary. */

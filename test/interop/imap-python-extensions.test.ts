@@ -74,6 +74,43 @@ print(json.dumps(out))
     });
   });
 
+  it('sees LIST-EXTENDED and LIST-STATUS advertised, a deleted subscribed folder as \\NonExistent, and STATUS in LIST', async () => {
+    sandbox = await imapSandbox();
+    deliverThread('lx@example.test');
+    const script = `${prelude}
+m = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+ok(m.login('lx@example.test', 'pw'))
+out['caps'] = sorted(c for c in m.capabilities if c.startswith('LIST-'))
+ok(m.create('Work/Old'))
+ok(m.create('Work/Kept'))
+ok(m.subscribe('Work/Old'))
+ok(m.subscribe('Work/Kept'))
+ok(m.delete('Work/Old'))
+typ, data = m._simple_command('LIST', '(SUBSCRIBED)', '""', 'Work/*')
+assert typ == 'OK', (typ, data)
+out['subscribed'] = sorted(x.decode() for x in m.untagged_responses.pop('LIST'))
+typ, data = m._simple_command('LIST', '""', 'INBOX', 'RETURN', '(STATUS (MESSAGES UNSEEN))')
+assert typ == 'OK', (typ, data)
+out['list'] = [x.decode() for x in m.untagged_responses.pop('LIST')]
+out['status'] = [x.decode() for x in m.untagged_responses.pop('STATUS')]
+try:
+    m._simple_command('LIST', '(BOGUS)', '""', '*')
+    out['bad'] = 'OK'
+except imaplib.IMAP4.error as e:
+    out['bad'] = str(e)
+m.logout()
+print(json.dumps(out))
+`;
+    const out = await runPython(script, { PORT: String(sandbox.ports.imap) });
+    expect(out).toEqual({
+      caps: ['LIST-EXTENDED', 'LIST-STATUS'],
+      subscribed: ['(\\HasNoChildren \\Subscribed) "/" "Work/Kept"', '(\\NonExistent \\HasNoChildren \\Subscribed) "/" "Work/Old"'],
+      list: ['(\\HasNoChildren) "/" "INBOX"'],
+      status: ['"INBOX" (MESSAGES 4 UNSEEN 4)'],
+      bad: expect.stringContaining('BAD'),
+    });
+  });
+
   it('runs a COMPRESS=DEFLATE session over TLS with zlib raw deflate (wbits=-15)', async () => {
     sandbox = await imapSandbox({ imaps: { port: 0 } });
     sandbox.store.deliver({ raw: Buffer.from(`Subject: zipped\r\n\r\n${'squeeze me '.repeat(3000)}\r\n`), envelope: { mailFrom: '', rcptTo: ['py@example.test'] }, source: 'api', targets: [{ mailbox: 'py@example.test' }] });

@@ -116,20 +116,36 @@ describe('IMAP LSUB with subscribed children', () => {
     await c.command('C2', 'CREATE box/leaf');
     await c.command('C3', 'CREATE box/mid/');
     await c.command('C4', 'CREATE box/mid/child');
-    await c.command('U1', 'UNSUBSCRIBE box/leaf');
+    expect(await c.command('S1', 'SUBSCRIBE box/mid/child')).toMatch(/^S1 OK/m);
     expect(untagged(await c.command('L1', 'LSUB "" box/%'))).toEqual(['* LSUB (\\Noselect \\HasChildren) "/" "box/mid"']);
     await c.command('U2', 'UNSUBSCRIBE box/mid/child');
     expect(untagged(await c.command('L2', 'LSUB "" box/%'))).toEqual([]);
     expect(untagged(await c.command('L3', 'LSUB "" *'))).not.toContainEqual(expect.stringContaining('box'));
   });
 
-  it('subscribes the folder CREATE names, but not the superiors it creates nor a name ending in the delimiter', async () => {
+  it('does not subscribe what CREATE makes, as Dovecot does, and keeps a deleted folder subscribed as \\NonExistent', async () => {
     sandbox = await imapSandbox();
     const c = await loggedIn('lsub@example.test');
     await c.command('C1', 'CREATE top/middle/bottom');
     await c.command('C2', 'CREATE holder/');
     const subscribed = (name: string) => sandbox.store.getFolder('lsub@example.test', name)!.subscribed;
-    expect([subscribed('top'), subscribed('top/middle'), subscribed('top/middle/bottom'), subscribed('holder')]).toEqual([false, false, true, false]);
+    expect([subscribed('top'), subscribed('top/middle'), subscribed('top/middle/bottom'), subscribed('holder')]).toEqual([false, false, false, false]);
+    // The default folders stay subscribed.
+    expect(subscribed('INBOX')).toBe(true);
+
+    expect(await c.command('S1', 'SUBSCRIBE top/middle/bottom')).toMatch(/^S1 OK/m);
+    expect(await c.command('D1', 'DELETE top/middle/bottom')).toMatch(/^D1 OK/m);
+    expect(untagged(await c.command('L1', 'LIST (SUBSCRIBED) "" top/*'))).toEqual(['* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" "top/middle/bottom"']);
+    expect(untagged(await c.command('L2', 'LSUB "" top/*'))).toEqual(['* LSUB (\\Noselect \\HasNoChildren) "/" "top/middle/bottom"']);
+    expect(untagged(await c.command('L3', 'LIST "" top/*'))).toEqual(['* LIST (\\HasNoChildren) "/" "top/middle"']);
+    // Created again, the name is subscribed again; a name with no folder can be subscribed and unsubscribed.
+    expect(await c.command('C3', 'CREATE top/middle/bottom')).toMatch(/^C3 OK/m);
+    expect(subscribed('top/middle/bottom')).toBe(true);
+    expect(await c.command('S2', 'SUBSCRIBE never/made')).toMatch(/^S2 OK/m);
+    expect(untagged(await c.command('L4', 'LIST (SUBSCRIBED) "" never/*'))).toEqual(['* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" "never/made"']);
+    expect(await c.command('U1', 'UNSUBSCRIBE never/made')).toMatch(/^U1 OK/m);
+    expect(untagged(await c.command('L5', 'LIST (SUBSCRIBED) "" never/*'))).toEqual([]);
+    expect(sandbox.store.getMailbox('lsub@example.test')!.lostSubscriptions.size).toBe(0);
   });
 });
 

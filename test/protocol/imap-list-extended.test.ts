@@ -14,7 +14,7 @@ beforeAll(async () => {
   await sandbox.deliver(eml('two', 'b'.repeat(200)), { to: user });
   c = await RawImap.connect(sandbox.ports.imap!);
   await c.command('L', `LOGIN ${user} x`);
-  for (const line of ['CREATE Work/Alpha', 'CREATE Work/Beta', 'CREATE Play', 'UNSUBSCRIBE Play', 'UNSUBSCRIBE Work']) {
+  for (const line of ['CREATE Work/Alpha', 'CREATE Work/Beta', 'CREATE Play', 'SUBSCRIBE Work/Alpha', 'SUBSCRIBE Work/Beta']) {
     expect(await c.command('P', line)).toMatch(/^P OK/m);
   }
 });
@@ -33,7 +33,7 @@ async function run(line: string): Promise<string[]> {
 describe('STATUS=SIZE and CREATE-SPECIAL-USE', () => {
   it('advertises both', async () => {
     const [caps] = await run('CAPABILITY');
-    expect(caps.split(' ')).toEqual(expect.arrayContaining(['STATUS=SIZE', 'CREATE-SPECIAL-USE']));
+    expect(caps.split(' ')).toEqual(expect.arrayContaining(['STATUS=SIZE', 'CREATE-SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS']));
   });
 
   it('answers STATUS SIZE with the total octets of the folder', async () => {

@@ -46,6 +46,7 @@ export function stateOf(store: MessageStore) {
     .mailboxes()
     .map((mb) => ({
       address: mb.address,
+      lostSubscriptions: [...mb.lostSubscriptions].sort(),
       folders: [...mb.folders.values()]
         .map((f) => ({
           name: f.name,
@@ -171,6 +172,27 @@ export function storeContract(backend: ContractBackend): void {
       store = await afterRestart(store);
       expect(store.get(m.id)).toBeUndefined();
       expect(store.getFolder('ann@example.test', 'Jobs/2024')).toBeUndefined();
+    });
+
+    it('keeps a subscription after its folder is deleted, gives it back when the name is created again, and lets a name with no folder be subscribed', async () => {
+      let store = await open();
+      store.createFolder('ann@example.test', 'Old', { subscribed: true });
+      store.createFolder('ann@example.test', 'Quiet', { subscribed: false });
+      store.deleteFolder('ann@example.test', 'Old');
+      store.deleteFolder('ann@example.test', 'Quiet');
+      store.setSubscribedName('ann@example.test', 'Never', true);
+      store.setSubscribedName('ann@example.test', 'Gone', true);
+      store.setSubscribedName('ann@example.test', 'Gone', false);
+      expect([...store.getMailbox('ann@example.test')!.lostSubscriptions].sort()).toEqual(['Never', 'Old']);
+      store = await afterRestart(store);
+      expect([...store.getMailbox('ann@example.test')!.lostSubscriptions].sort()).toEqual(['Never', 'Old']);
+      expect(store.createFolder('ann@example.test', 'Old', { subscribed: false }).subscribed).toBe(true);
+      store.createFolder('ann@example.test', 'Tmp', { subscribed: false });
+      store.renameFolder('ann@example.test', 'Tmp', 'Never');
+      store = await afterRestart(store);
+      const mb = store.getMailbox('ann@example.test')!;
+      expect([...mb.lostSubscriptions]).toEqual([]);
+      expect([mb.folders.get('Old')!.subscribed, mb.folders.get('Never')!.subscribed]).toEqual([true, true]);
     });
 
     it('renaming INBOX moves its messages to the new folder and leaves INBOX empty', async () => {

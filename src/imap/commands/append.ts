@@ -51,6 +51,8 @@ export const append = defineCommand({
 });
 
 function messageBytes(t: Token): Buffer {
+  // RFC 3501 §4.3 / RFC 9051 §4.3: a literal is CHAR8 — no NUL. Only a BINARY literal8 (not taken yet) may carry one.
+  if (t.type === 'literal' && t.value.includes(0)) throw bad('The message has a NUL octet, which a literal may not carry (RFC 3501 §4.3)');
   if (t.type === 'literal' || t.type === 'string') return t.value;
   throw bad('The message must be a literal');
 }

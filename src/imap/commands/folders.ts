@@ -8,9 +8,9 @@ import { folderOf, mailboxOf, parentsOf, storeCall } from './folder-access.js';
 import { enableCondstore } from '../condstore.js';
 
 // CREATE mailbox — RFC 3501 §6.3.3. A trailing `/` is dropped; missing superiors are created too.
-// The folder named is subscribed (clients that list only subscribed folders show it at once); superiors created
-// on the way, and a name given with a trailing `/` (a place for children only), are not: LSUB then shows them
-// `\Noselect` exactly while a subscribed child needs them (RFC 3501 §6.3.9).
+// Like Dovecot and other real servers, CREATE does not subscribe (RFC 3501 §6.3.3 leaves it to SUBSCRIBE; RFC 5258's
+// LIST-EXTENDED tests expect it) — unless the name is still subscribed from a folder deleted before (subscriptions
+// outlive their folders). Superiors are created on the way.
 // CREATE mailbox (USE (\Drafts)) — RFC 6154 §3 CREATE-SPECIAL-USE: one special use per folder (SPEC §17).
 export const create = defineCommand({
   names: ['CREATE'],
@@ -18,13 +18,13 @@ export const create = defineCommand({
   usesSequenceNumbers: false,
   parseArgs: (args) => {
     expectArgCount(args, 1, 2);
-    return { name: getMailbox(args, 0, 'CANNOT'), isPlaceholder: getAstring(args, 0).endsWith('/'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
+    return { name: getMailbox(args, 0, 'CANNOT'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
   },
-  run(ctx, { name, isPlaceholder, specialUse }) {
+  run(ctx, { name, specialUse }) {
     const mailbox = mailboxOf(ctx);
     if (mailbox.folders.has(name)) throw no('Folder already exists', 'ALREADYEXISTS');
     createSuperiors(ctx, mailbox, name);
-    storeCall(() => ctx.server.store.createFolder(mailbox.address, name, { subscribed: !isPlaceholder, specialUse }));
+    storeCall(() => ctx.server.store.createFolder(mailbox.address, name, { subscribed: false, specialUse }));
     return ok('CREATE completed');
   },
 });
@@ -80,20 +80,17 @@ export const rename = defineCommand({
   },
 });
 
-// SUBSCRIBE mailbox / UNSUBSCRIBE mailbox — RFC 3501 §6.3.6, §6.3.7
+// SUBSCRIBE mailbox / UNSUBSCRIBE mailbox — RFC 3501 §6.3.6, §6.3.7. Subscriptions are names, as in Dovecot: a name
+// with no folder can be subscribed (RFC 3501 lets a server accept it) and stays subscribed after DELETE, listed as
+// `\NonExistent` by LIST (SUBSCRIBED); UNSUBSCRIBE of such a name cleans it up.
 export const subscribe = defineCommand({
   names: ['SUBSCRIBE', 'UNSUBSCRIBE'],
   states: authenticated,
   usesSequenceNumbers: false,
   parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
   run(ctx, { name }) {
-    const folder = mailboxOf(ctx).folders.get(name);
-    // Unsubscribing a name that no longer exists must work, or a client could never clean up.
-    if (!folder) {
-      if (ctx.name === 'UNSUBSCRIBE') return ok('UNSUBSCRIBE completed');
-      throw no('No such folder', 'NONEXISTENT');
-    }
-    ctx.server.store.setSubscribed(folder, ctx.name === 'SUBSCRIBE');
+    const mailbox = mailboxOf(ctx);
+    storeCall(() => ctx.server.store.setSubscribedName(mailbox.address, name, ctx.name === 'SUBSCRIBE'));
     return ok(`${ctx.name} completed`);
   },
 });

@@ -120,14 +120,16 @@ function extendedListing(mailbox: Mailbox, matcher: Matcher, options: ListOption
   const all = [...mailbox.folders.values()];
   let rows: ListRow[];
   if (options.subscribed) {
+    // Subscribed names: folders with the flag, and names whose folder was deleted (`\NonExistent`, RFC 5258 §3).
+    const subscribed = [...all.filter((f) => f.subscribed).map((f) => f.name), ...mailbox.lostSubscriptions];
     const chosen = new Map<string, ListRow>();
-    for (const f of all) if (f.subscribed && matcher.test(f.name)) chosen.set(f.name, { name: f.name, attrs: attributes(mailbox, f.name, f), childInfo: false });
+    for (const n of subscribed) if (matcher.test(n)) chosen.set(n, { name: n, attrs: extendedAttributes(mailbox, n), childInfo: false });
     if (options.recursiveMatch) {
-      for (const f of all) {
-        if (!f.subscribed || matcher.test(f.name)) continue;
-        for (const parent of parentsOf(f.name)) {
+      for (const n of subscribed) {
+        if (matcher.test(n)) continue;
+        for (const parent of parentsOf(n)) {
           if (!matcher.test(parent)) continue;
-          const row = chosen.get(parent) ?? { name: parent, attrs: attributes(mailbox, parent, mailbox.folders.get(parent) ?? null), childInfo: false };
+          const row = chosen.get(parent) ?? { name: parent, attrs: extendedAttributes(mailbox, parent), childInfo: false };
           row.childInfo = true;
           chosen.set(parent, row);
         }
@@ -139,7 +141,7 @@ function extendedListing(mailbox: Mailbox, matcher: Matcher, options: ListOption
   }
   if (options.specialUse) rows = rows.filter((r) => mailbox.folders.get(r.name)?.specialUse);
   if (options.returnSubscribed) {
-    for (const r of rows) if (mailbox.folders.get(r.name)?.subscribed) r.attrs.push('\\Subscribed');
+    for (const r of rows) if (mailbox.folders.get(r.name)?.subscribed || mailbox.lostSubscriptions.has(r.name)) r.attrs.push('\\Subscribed');
   }
   return rows;
 }
@@ -158,6 +160,14 @@ interface Matcher {
 }
 
 const sortNames = (names: string[]): string[] => names.sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a.localeCompare(b)));
+
+/** LIST-EXTENDED attributes: a name with no folder is `\\NonExistent` (which implies `\\Noselect`, RFC 5258 §3). */
+function extendedAttributes(mailbox: Mailbox, name: string): string[] {
+  const folder = mailbox.folders.get(name) ?? null;
+  const attrs = attributes(mailbox, name, folder);
+  if (!folder) attrs[0] = '\\NonExistent';
+  return attrs;
+}
 
 function attributes(mailbox: Mailbox, name: string, folder: Folder | null): string[] {
   let hasChildren = false;
@@ -181,6 +191,8 @@ function listing(mailbox: Mailbox, onlySubscribed: boolean, matcher: Matcher): A
       if (!names.has(parent) && matcher.test(parent)) names.set(parent, mailbox.folders.get(parent) ?? null);
     }
   }
+  // A subscription outlives its folder (RFC 3501 §6.3.6): LSUB lists it, \\Noselect.
+  if (onlySubscribed) for (const n of mailbox.lostSubscriptions) if (matcher.test(n)) names.set(n, null);
   const all = [...mailbox.folders.keys()];
   const sorted = [...names.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a.localeCompare(b)));
   return sorted.map((name) => {

@@ -29,6 +29,13 @@ export interface SqliteOptions {
 }
 
 /** Why the data directory can't be opened: the CLI prints the message and exits 1. */
+/**
+ * A subscribed name whose folder was deleted (the model's `Mailbox.lostSubscriptions`) is a `meta` row keyed by this
+ * prefix and JSON `[mailbox, name]`: additive, no new table or layout step.
+ */
+const lostSubscriptionPrefix = 'subscription:';
+const lostSubscriptionKey = (mailbox: string, name: string): string => lostSubscriptionPrefix + JSON.stringify([mailbox, name]);
+
 export class DataDirError extends Error {
   constructor(message: string) {
     super(message);
@@ -169,10 +176,17 @@ export class SqliteBackend implements StoreBackend {
       log.uids.push(v.uid);
       log.modseqs.push(v.modseq);
     }
+    const lost = new Map<string, string[]>();
+    for (const key of meta.keys()) {
+      if (!key.startsWith(lostSubscriptionPrefix)) continue;
+      const [mailbox, name] = JSON.parse(key.slice(lostSubscriptionPrefix.length)) as [string, string];
+      lost.set(mailbox, [...(lost.get(mailbox) ?? []), name]);
+    }
     const mailboxes = (s.allMailboxes.all() as Array<{ address: string; created_at: number }>).map((m) => ({
       address: m.address,
       createdAt: new Date(m.created_at),
       folders: folders.get(m.address) ?? [],
+      lostSubscriptions: lost.get(m.address),
     }));
     const placements = new Map<string, PlacementSnapshot[]>();
     const noFlags: string[] = [];
@@ -267,12 +281,15 @@ export class SqliteBackend implements StoreBackend {
         s.deleteMailboxPlacements.run(change.address);
         s.deleteMailboxFolders.run(change.address);
         s.deleteMailbox.run(change.address);
+        s.deleteMetaPrefix.run({ prefix: lostSubscriptionKey(change.address, '').slice(0, -2) });
         return;
       case 'createFolder':
         this.#insertFolder(change.mailbox, change.folder);
         return;
       case 'deleteFolder':
         s.deleteFolderVanished.run(change.mailbox, change.name);
+        // A subscription outlives its folder (kept as a meta row; see lostSubscriptionKey).
+        if ((s.folderSubscribed.get(change.mailbox, change.name) as { subscribed: number } | undefined)?.subscribed === 1) s.setMeta.run(lostSubscriptionKey(change.mailbox, change.name), 1);
         s.deleteFolderPlacements.run(change.mailbox, change.name);
         s.deleteFolder.run(change.mailbox, change.name);
         return;
@@ -280,9 +297,14 @@ export class SqliteBackend implements StoreBackend {
         s.renameFolders.run({ mailbox: change.mailbox, from: change.from, to: change.to });
         s.renamePlacements.run({ mailbox: change.mailbox, from: change.from, to: change.to });
         s.renameVanished.run({ mailbox: change.mailbox, from: change.from, to: change.to });
+        for (const { name } of s.folderNames.all(change.mailbox) as Array<{ name: string }>) {
+          if ((name === change.to || name.startsWith(change.to + '/')) && s.deleteMeta.run(lostSubscriptionKey(change.mailbox, name)).changes > 0) s.subscribe.run(1, change.mailbox, name);
+        }
         return;
       case 'subscribe':
-        s.subscribe.run(change.subscribed ? 1 : 0, change.mailbox, change.name);
+        if (s.subscribe.run(change.subscribed ? 1 : 0, change.mailbox, change.name).changes > 0) return;
+        if (change.subscribed) s.setMeta.run(lostSubscriptionKey(change.mailbox, change.name), 1);
+        else s.deleteMeta.run(lostSubscriptionKey(change.mailbox, change.name));
         return;
       case 'deliver': {
         const m = change.message;
@@ -357,7 +379,8 @@ export class SqliteBackend implements StoreBackend {
 
   #insertFolder(mailbox: string, f: FolderRecord): void {
     // highest_modseq starts at 1, as the model's createFolder does.
-    this.#statements.insertFolder.run(mailbox, f.name, f.uidValidity, 1, f.specialUse ?? null, f.subscribed ? 1 : 0);
+    const wasSubscribed = this.#statements.deleteMeta.run(lostSubscriptionKey(mailbox, f.name)).changes > 0;
+    this.#statements.insertFolder.run(mailbox, f.name, f.uidValidity, 1, f.specialUse ?? null, f.subscribed || wasSubscribed ? 1 : 0);
     this.#statements.maxMeta.run('next_uid_validity', f.uidValidity + 1);
   }
 
@@ -451,6 +474,10 @@ function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   return {
     allMeta: q('SELECT key, value FROM meta'),
+    deleteMeta: q('DELETE FROM meta WHERE key = ?'),
+    deleteMetaPrefix: q("DELETE FROM meta WHERE substr(key, 1, length(@prefix)) = @prefix"),
+    folderSubscribed: q('SELECT subscribed FROM folders WHERE mailbox = ? AND name = ?'),
+    folderNames: q('SELECT name FROM folders WHERE mailbox = ?'),
     setMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     maxMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)'),
     allMailboxes: q('SELECT address, created_at FROM mailboxes ORDER BY rowid'),

@@ -9,7 +9,9 @@ import type { Token } from '../../wire/tokenizer.js';
 export type FetchItem =
   | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' }
   | { kind: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' }
-  | { kind: 'section'; section: BodySection; isPeek: boolean; partial: { start: number; count?: number } | null; label: string };
+  | { kind: 'section'; section: BodySection; isPeek: boolean; partial: { start: number; count?: number } | null; label: string }
+  /** RFC 3516 BINARY[part]<partial>, BINARY.PEEK[...], BINARY.SIZE[part]: a part's content, transfer-decoded. */
+  | { kind: 'binary'; part: number[]; isPeek: boolean; sizeOnly: boolean; partial: { start: number; count?: number } | null; label: string };
 
 const macros: Record<string, string[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
@@ -37,6 +39,7 @@ export function parseFetchItems(arg: Token, isUid: boolean): FetchItem[] {
 }
 
 function sectionItem(name: string, t: Extract<Token, { type: 'atom' }>): FetchItem {
+  if (name === 'BINARY' || name === 'BINARY.PEEK' || name === 'BINARY.SIZE') return binaryItem(name, t);
   if (name !== 'BODY' && name !== 'BODY.PEEK') throw bad(`Unsupported fetch item ${name.slice(0, 40)}`);
   let section: BodySection;
   try {
@@ -56,6 +59,23 @@ function sectionItem(name: string, t: Extract<Token, { type: 'atom' }>): FetchIt
   return { kind: 'section', section, isPeek: name === 'BODY.PEEK', partial, label };
 }
 
+/** RFC 3516 §4: section-binary is only a part number (no HEADER/TEXT/MIME); BINARY.SIZE takes no partial. */
+function binaryItem(name: string, t: Extract<Token, { type: 'atom' }>): FetchItem {
+  const text = sectionText(t.section ?? []);
+  if (!/^(?:[1-9]\d{0,8}(?:\.[1-9]\d{0,8})*)?$/.test(text)) throw bad(`${name} takes a part number only`);
+  const part = text === '' ? [] : text.split('.').map(Number);
+  const sizeOnly = name === 'BINARY.SIZE';
+  let partial: { start: number; count?: number } | null = null;
+  if (t.partial !== undefined) {
+    if (sizeOnly) throw bad('BINARY.SIZE takes no partial');
+    const [start, count] = t.partial.split('.').map(Number);
+    if (count === 0) throw bad('Partial length must be non-zero');
+    partial = { start, count };
+  }
+  const label = `${sizeOnly ? 'BINARY.SIZE' : 'BINARY'}[${text}]${partial ? `<${partial.start}>` : ''}`;
+  return { kind: 'binary', part, isPeek: name !== 'BINARY', sizeOnly, partial, label };
+}
+
 /** The bracket contents back as text, for the MIME layer's section parser. */
 function sectionText(tokens: readonly Token[]): string {
   return tokens
@@ -69,5 +89,5 @@ function sectionText(tokens: readonly Token[]): string {
 
 /** Whether fetching these items sets \Seen (RFC 3501 §6.4.5: BODY[...] without .PEEK, RFC822, RFC822.TEXT). */
 export function setsSeen(items: readonly FetchItem[]): boolean {
-  return items.some((i) => i.kind === 'RFC822' || i.kind === 'RFC822.TEXT' || (i.kind === 'section' && !i.isPeek));
+  return items.some((i) => i.kind === 'RFC822' || i.kind === 'RFC822.TEXT' || ((i.kind === 'section' || i.kind === 'binary') && !i.isPeek));
 }

@@ -1,7 +1,9 @@
 import type { MessageCache } from '../../message-cache.js';
 import { bodyStructureOf } from '../../../mime/body-structure.js';
 import { envelopeOf } from '../../../mime/envelope.js';
-import { partialBytes, sectionBytes } from '../../../mime/section.js';
+import { findPart, partialBytes, sectionBytes } from '../../../mime/section.js';
+import { decodeQuotedPrintable, transferDecode } from '../../../mime/searchable-text.js';
+import type { MimeNode } from '../../../mime/mime-tree.js';
 import type { Placement } from '../../../store/types.js';
 import { bad, no } from '../../imap-error.js';
 import { enableCondstore, isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier } from '../../condstore.js';
@@ -112,7 +114,31 @@ function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: Mes
       const bytes = whole ? raw : sectionBytes(raw, mime.treeOf(p.message), item.section);
       return [item.label, literal(item.partial ? partialBytes(bytes, item.partial.start, item.partial.count) : bytes)];
     }
+    case 'binary': {
+      const bytes = item.part.length === 0 ? raw : binaryContent(raw, findPart(mime.treeOf(p.message), item.part));
+      if (item.sizeOnly) return [item.label, Buffer.from(String(bytes.length))];
+      const out = item.partial ? partialBytes(bytes, item.partial.start, item.partial.count) : bytes;
+      // RFC 3516 §4.2: literal8 (`~{n}`) only where the content has a NUL, which a plain literal may not carry.
+      return [item.label, out.includes(0) ? [Buffer.from(`~{${out.length}}\r\n`, 'latin1'), out] : literal(out)];
+    }
   }
+}
+
+const identityEncodings = new Set(['7bit', '8bit', 'binary']);
+
+/**
+ * A part's content with its Content-Transfer-Encoding undone (RFC 3516 §4.2). Multipart and message parts are
+ * returned as they are; an encoding we can't decode is `NO [UNKNOWN-CTE]`; a part that doesn't exist is empty.
+ */
+function binaryContent(raw: Buffer, node: MimeNode | null): Buffer {
+  if (!node) return Buffer.alloc(0);
+  const body = raw.subarray(node.bodyStart, node.end);
+  if (node.children.length > 0 || node.message) return body;
+  const encoding = node.encoding;
+  if (encoding === null || identityEncodings.has(encoding)) return body;
+  if (encoding === 'quoted-printable') return decodeQuotedPrintableLines(body);
+  if (encoding === 'base64') return transferDecode(body, encoding);
+  throw no(`Unknown Content-Transfer-Encoding ${encoding.slice(0, 40)}`, 'UNKNOWN-CTE');
 }
 
 /** fetch-modifier list (RFC 7162 §3.1.4.1, §3.2.6): `(CHANGEDSINCE n)`, and for UID FETCH `(CHANGEDSINCE n VANISHED)`. */
@@ -133,4 +159,26 @@ function parseFetchModifiers(t: Token | undefined, isUid: boolean): { changedSin
 
 function literal(bytes: Buffer): [Buffer, Buffer] {
   return [Buffer.from(`{${bytes.length}}\r\n`, 'latin1'), bytes];
+}
+
+/**
+ * Quoted-printable as RFC 2045 §6.7 decodes it, line by line: trailing blanks are transport padding and dropped, a
+ * line ending in `=` (blanks after it allowed) joins the next, `=XX` is an octet, a malformed `=` stays as it is.
+ * Line ends are kept as the message has them.
+ */
+function decodeQuotedPrintableLines(bytes: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let lf = bytes.indexOf(0x0a, start);
+    if (lf === -1) lf = bytes.length;
+    let end = lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
+    const eol = bytes.subarray(end, Math.min(lf + 1, bytes.length));
+    while (end > start && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)) end--;
+    const soft = end > start && bytes[end - 1] === 0x3d;
+    out.push(decodeQuotedPrintable(bytes.subarray(start, soft ? end - 1 : end)));
+    if (!soft) out.push(eol);
+    start = lf + 1;
+  }
+  return Buffer.concat(out);
 }
