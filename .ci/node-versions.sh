@@ -22,8 +22,7 @@ default_tests="test/unit test/protocol/smtp-nodemailer.test.ts test/protocol/ima
 read -r -d '' -a tests <<<"${MAILSANDBOX_NODE_TESTS:-$default_tests}" || true
 cache=$root/.tmp/node-versions
 
-# The native addons compiled against one Node ABI, and their packages (prebuilt multi-ABI binaries need nothing).
-mapfile -t addons < <(find node_modules -path '*/build/Release/*.node' -not -path '*/test/*' -not -path '*/obj.target/*' 2>/dev/null)
+# The packages whose native addon is compiled against one Node ABI (prebuilt multi-ABI binaries need nothing).
 mapfile -t native < <(find node_modules -path '*/build/Release/*.node' -not -path '*/test/*' 2>/dev/null |
   sed -E 's#/build/Release/.*##' | sort -u |
   while read -r dir; do node -p "require('./$dir/package.json').name" 2>/dev/null || true; done | sort -u)
@@ -46,11 +45,14 @@ rebuild_native() { # $1: directory holding the node binary to build for
   # npm may skip an install script it was not allowed to run (package.json "allowScripts"): say so here, not as a
   # NODE_MODULE_VERSION error in the middle of the tests.
   local pkg
-  # Load the compiled addons themselves (requiring a package may not load its binding until first use).
-  local addon
-  for addon in "${addons[@]}"; do
-    "$1/node" -e "process.dlopen({ exports: {} }, require('path').resolve(process.argv[1]))" "$addon" ||
-      { echo "!! $addon does not load on $("$1/node" --version) after npm rebuild" >&2; return 1; }
+  # Requiring a package may not load its binding until first use: better-sqlite3 loads it when a database opens, so
+  # open one (an ABI mismatch is NODE_MODULE_VERSION / "did not self-register"; any other error is not ours to judge).
+  local pkg
+  for pkg in "${native[@]}"; do
+    PATH="$1:$PATH" "$1/node" -e "
+      const m = require(process.argv[1]);
+      if (typeof m === 'function') try { new m(':memory:'); } catch (e) { if (/NODE_MODULE_VERSION|self-register|dlopen/i.test(String(e))) throw e; }
+    " "$pkg" || { echo "!! $pkg does not load on $("$1/node" --version) after npm rebuild" >&2; return 1; }
   done
 }
 system_node_dir=$(dirname "$(command -v node)")
