@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
-import { eml, imapSandbox, imapflowClient } from './imap-helpers.js';
+import { eml, imapSandbox, imapflowClient, untaggedOk } from './imap-helpers.js';
 import { RawImap } from './imap-raw-client.js';
 
 /**
@@ -33,12 +33,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/** The untagged lines of a command that must complete OK. */
-async function run(line: string): Promise<string[]> {
-  const reply = await c.command('T', line);
-  expect(reply, reply).toMatch(/^T OK/m);
-  return reply.split('\r\n').filter((l) => l.startsWith('* '));
-}
+const run = (line: string) => untaggedOk(c, line);
 
 describe('ESEARCH (RFC 4731)', () => {
   it('advertises ESEARCH, SEARCHRES and WITHIN', async () => {

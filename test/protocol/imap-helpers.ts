@@ -1,5 +1,7 @@
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
+import { expect } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/index.js';
+import type { RawImap } from './imap-raw-client.js';
 import type { SandboxOptions } from '../../src/config.js';
 
 /** A sandbox with only IMAP (and whatever `extra` turns on), quiet. */
@@ -55,4 +57,11 @@ export async function fetchOne(client: ImapFlow, range: string, query: FetchQuer
   const m = await client.fetchOne(range, query);
   if (!m) throw new Error(`no message ${range}`);
   return m;
+}
+
+/** The untagged (`* `) lines of a raw command that must complete OK (the reply is the assertion message). */
+export async function untaggedOk(client: RawImap, line: string): Promise<string[]> {
+  const reply = await client.command('T', line);
+  expect(reply, reply).toMatch(/^T OK/m);
+  return reply.split('\r\n').filter((l) => l.startsWith('* '));
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
-import { eml, imapSandbox } from './imap-helpers.js';
+import { eml, imapSandbox, untaggedOk } from './imap-helpers.js';
 import { RawImap } from './imap-raw-client.js';
 
 /** LIST-EXTENDED / LIST-STATUS syntax (RFC 5258, 5819), STATUS=SIZE (RFC 8438) and CREATE-SPECIAL-USE (RFC 6154). */
@@ -24,11 +24,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function run(line: string): Promise<string[]> {
-  const reply = await c.command('T', line);
-  expect(reply, reply).toMatch(/^T OK/m);
-  return reply.split('\r\n').filter((l) => l.startsWith('* '));
-}
+const run = (line: string) => untaggedOk(c, line);
 
 describe('STATUS=SIZE and CREATE-SPECIAL-USE', () => {
   it('advertises both', async () => {

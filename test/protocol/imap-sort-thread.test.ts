@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/index.js';
-import { imapSandbox } from './imap-helpers.js';
+import { imapSandbox, untaggedOk } from './imap-helpers.js';
 import { RawImap } from './imap-raw-client.js';
 
 /**
@@ -56,11 +56,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function run(line: string): Promise<string[]> {
-  const reply = await c.command('T', line);
-  expect(reply, reply).toMatch(/^T OK/m);
-  return reply.split('\r\n').filter((l) => l.startsWith('* '));
-}
+const run = (line: string) => untaggedOk(c, line);
 
 describe('SORT (RFC 5256)', () => {
   it('advertises SORT, ESORT and both THREAD algorithms', async () => {
