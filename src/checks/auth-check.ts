@@ -1,4 +1,5 @@
 import { authenticate } from 'mailauth';
+import './mailauth-fast-paths.js'; // DKIM body hashing without mailauth's per-byte loops where a chunk needs no rewriting
 
 /**
  * mailauth's resolver shape (its `DNSResolver`), spelled out so the published declarations don't need mailauth's
