@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 versions=${MAILSANDBOX_NODE_VERSIONS:-"22 24"}
 default_tests="test/unit test/protocol/smtp-nodemailer.test.ts test/protocol/imap-imapflow.test.ts
-  test/protocol/pop3.test.ts test/protocol/library-usage.test.ts test/protocol/cli.test.ts"
+  test/protocol/pop3.test.ts test/protocol/library-usage.test.ts test/protocol/cli.test.ts
+  test/integration/durable-store.test.ts"
 read -r -d '' -a tests <<<"${MAILSANDBOX_NODE_TESTS:-$default_tests}" || true
 cache=$root/.tmp/node-versions
 
@@ -74,12 +75,7 @@ for v in $versions; do
   echo "== tests on $("$bin/node" --version): ${tests[*]}"
   start=$SECONDS
   # vitest's workers run on process.execPath, so every test process is the Node under test.
-  # Known issue: better-sqlite3 12.11.1 (the last 12.x; 13 needs Node 22+) aborts Node 24 in its Database destructor
-  # during garbage collection in a vitest worker (node::RemoveEnvironmentCleanupHook: Assertion `(env) != nullptr`),
-  # after the SQLite contract tests themselves passed. Until that is fixed, Node 24 runs without them (README).
-  skip=()
-  [ "$v" != 24 ] || skip=(--exclude 'test/unit/store-contract.test.ts')
-  if PATH="$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run "${skip[@]}" "${tests[@]}"; then
+  if PATH="$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run "${tests[@]}"; then
     echo "== node $v: passed in $((SECONDS - start)) s"
   else
     status=1

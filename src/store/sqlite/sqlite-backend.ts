@@ -2,6 +2,7 @@ import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
+import { keepNativeObjects } from './native-objects.js';
 import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from '../store-change.js';
 import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
@@ -47,7 +48,7 @@ const require = createRequire(import.meta.url);
 
 function loadDriver(): typeof BetterSqlite3 {
   try {
-    return require('better-sqlite3') as typeof BetterSqlite3;
+    return keepNativeObjects(require('better-sqlite3') as typeof BetterSqlite3);
   } catch (err) {
     throw new DataDirError(`--data-dir needs the better-sqlite3 module, which did not load: ${(err as Error).message}`);
   }
