@@ -27,6 +27,8 @@ export interface FaultRuleEvents {
   'fault.removed': [rule: FaultRule];
   'fault.cleared': [];
   'fault.hit': [hit: FaultHit, rule: FaultRule];
+  /** A rule's `hits` grew: it fired here (just before `fault.hit`) or on another node sharing the store. */
+  'fault.counted': [rule: FaultRule];
 }
 
 /** Keys counted per rule (`per`) are bounded: a load test with random senders must not grow memory without end. */
@@ -170,6 +172,7 @@ export class FaultRuleSet extends TypedEmitter<FaultRuleEvents> {
         if (!rule) return undefined;
         rule.hits++;
         if (rule.times !== undefined && rule.per === undefined && rule.hits >= rule.times) rule.spent = true;
+        this.emit('fault.counted', rule);
         return rule;
       }
     }
