@@ -41,20 +41,34 @@ export function localFaults(set: FaultRuleSet, renew: (address: string, folder: 
     for (const key of Object.keys(rule) as Array<keyof FaultRule>) {
       Object.defineProperty(h, key, { enumerable: true, get: () => rule[key] });
     }
-    Object.defineProperty(h, 'remove', { value: () => Promise.resolve(set.remove(rule.id)) });
+    Object.defineProperty(h, 'remove', { value: () => remove(rule.id) });
     Object.defineProperty(h, 'refresh', { value: () => Promise.resolve(h) });
     Object.defineProperty(h, 'toJSON', { value: () => ({ ...rule }) });
     return h;
   };
+  // Each change resolves once the store keeps it (a shared store commits asynchronously).
+  const remove = async (id: string) => {
+    const removed = set.remove(id);
+    await set.durable();
+    return removed;
+  };
   return {
-    add: async (rule) => handle(set.add(rule)),
+    add: async (rule) => {
+      const added = set.add(rule);
+      await set.durable();
+      return handle(added);
+    },
     list: async () => set.list().map((r) => ({ ...r })),
     get: async (id) => {
       const r = set.get(id);
       return r && { ...r };
     },
-    remove: async (id) => set.remove(id),
-    clear: async () => set.clear(),
+    remove,
+    clear: async () => {
+      const n = set.clear();
+      await set.durable();
+      return n;
+    },
     renewUidValidity: async (address, folder = 'INBOX') => renew(address, folder),
   };
 }

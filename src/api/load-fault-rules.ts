@@ -6,6 +6,8 @@ import type { FaultRuleSet } from '../store/fault-rules.js';
 /**
  * Loads the rules of `faults` and `--faults FILE` (a JSON array) at start. Every rule is checked before any is
  * added, and every bad one is reported (with its index and field), as for any other configuration problem.
+ * With a kept store, they replace the rules an earlier start loaded (see FaultRuleSet.loadAtStart); without any,
+ * kept rules stay as they are.
  */
 export async function loadFaultRules(config: SandboxConfig, set: FaultRuleSet): Promise<void> {
   const rules: Array<[string, unknown]> = (config.faults ?? []).map((r, i) => [`faults[${i}]`, r]);
@@ -29,5 +31,7 @@ export async function loadFaultRules(config: SandboxConfig, set: FaultRuleSet): 
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  for (const [, rule] of rules) set.add(rule);
+  // A durable or shared store may still hold the rules an earlier start loaded: they are replaced, not doubled.
+  if (rules.length) set.loadAtStart(rules.map(([, rule]) => rule));
+  await set.durable();
 }

@@ -35,6 +35,11 @@ export interface FaultRule extends FaultRuleInput {
   /** True once `times` is used up (never for a rule counted `per` key: a new key starts afresh). */
   spent: boolean;
   readonly createdAt: string;
+  /**
+   * Set on rules loaded from `faults` / `--faults FILE` at start. A durable or shared store keeps them; the next start
+   * replaces them with the file's rules (an identical rule stays as it was, with its id and hits): no duplicates.
+   */
+  readonly loadedAtStart?: true;
 }
 
 /** A rule that can't be accepted; `field` names what is wrong (SPEC §13: the 400 names the field). */

@@ -67,8 +67,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   #applyingRemote = 0;
   /** Writes of an asynchronous backend not yet settled (null when none). */
   #pending: Promise<void> | null = null;
-  /** Fault injection rules (SPEC §13): kept with the store, in memory only (not persisted by any backend). */
-  readonly faults = new FaultRuleSet();
+  /**
+   * Fault injection rules (SPEC §13): store state like mail. Adding, removing and each firing are change records
+   * committed here, so the durable store keeps them and the shared store replays them on every node.
+   */
+  readonly faults = new FaultRuleSet(
+    (change) => void this.#commit(change),
+    () => this.durable(),
+  );
 
   constructor(
     readonly options: StoreOptions,
@@ -683,6 +689,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         this.emit('folder.uidvalidity', folder);
         return folder;
       }
+      case 'addFaultRule':
+      case 'removeFaultRules':
+      case 'faultHit':
+        return this.faults.apply(change);
       default:
         return assertNever(change);
     }
@@ -728,6 +738,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     this.#order.sort((a, b) => a.seq - b.seq);
     // #place raised each folder's HIGHESTMODSEQ once per placement: put back the persisted values (kept exactly).
     for (const [folder, highest] of persisted) folder.highestModseq = highest;
+    if (snapshot.faultRules) this.faults.restore(snapshot.faultRules);
   }
 
   // ---- internals ----

@@ -1,6 +1,7 @@
 import type { StoreChange, FolderRecord, MessageRecord, PlacementRecord } from './store-change.js';
 import type { RelayRecord } from './types.js';
 import type { VanishedLog } from './modseq.js';
+import type { FaultRule } from './fault-rule.js';
 
 /** What `GET /api/v1/info` and the UI show: where the mail lives. */
 export interface StoreLocation {
@@ -68,6 +69,8 @@ export interface StoreSnapshot {
     relays: RelayRecord[];
     placements: PlacementSnapshot[];
   }>;
+  /** Fault rules as kept (ids, hits and spent as they were), oldest first. */
+  faultRules?: FaultRule[];
 }
 
 /** The default: nothing outlives the process; every write is a no-op, so the hot path costs one call. */

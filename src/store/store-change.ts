@@ -1,6 +1,7 @@
 import type { ConnectionInfo, Envelope, HeaderSummary, MessageSource, RelayRecord, SpecialUse } from './types.js';
 import type { CompactTranscript } from './transcript.js';
 import type { DeleteReason } from './events.js';
+import type { FaultRule } from './fault-rule.js';
 
 /**
  * The typed change records of the storage seam (SPEC §11). Every mutation of the store is first turned into one of
@@ -27,7 +28,10 @@ export type StoreChange =
   | ClearChange
   | SetTagsChange
   | RecordRelayChange
-  | RenewUidValidityChange;
+  | RenewUidValidityChange
+  | AddFaultRuleChange
+  | RemoveFaultRulesChange
+  | FaultHitChange;
 
 /** A folder as created: name, UIDVALIDITY, SPECIAL-USE, subscription. */
 export interface FolderRecord {
@@ -165,6 +169,37 @@ export interface RenewUidValidityChange {
   mailbox: string;
   folder: string;
   uidValidity: number;
+}
+
+/**
+ * Fault rules (SPEC §13) are store state too: a durable store keeps them, a shared one replays them on every node.
+ * The three records only touch the rule set and commute with each other for different rules, so a backend may write
+ * them in an order of its own (PostgreSQL: outside the section that decides mail).
+ */
+export interface AddFaultRuleChange {
+  kind: 'addFaultRule';
+  /** Every field decided (id, seed, createdAt); `hits: 0`. */
+  rule: FaultRule;
+}
+
+/** Removes the listed rules (one for DELETE /faults/:id; every rule known then for a clear: a rule added elsewhere meanwhile stays). */
+export interface RemoveFaultRulesChange {
+  kind: 'removeFaultRules';
+  ids: string[];
+  /** A clear (`DELETE /api/v1/faults`). */
+  all: boolean;
+}
+
+/** A rule fired once: its `hits` grow by one (and a `times` rule without `per` is spent at `times`). */
+export interface FaultHitChange {
+  kind: 'faultHit';
+  id: string;
+}
+
+export type FaultChange = AddFaultRuleChange | RemoveFaultRulesChange | FaultHitChange;
+
+export function isFaultChange(change: StoreChange): change is FaultChange {
+  return change.kind === 'addFaultRule' || change.kind === 'removeFaultRules' || change.kind === 'faultHit';
 }
 
 /** Pass-through for exhaustive switches over `StoreChange['kind']`. */

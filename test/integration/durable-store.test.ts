@@ -11,10 +11,12 @@ import { ImapFlow } from 'imapflow';
 import Pop3Command from 'node-pop3';
 import { createSandbox } from '../../src/index.js';
 import { ConfigError } from '../../src/config.js';
+import { layoutVersion } from '../../src/store/sqlite/layout.js';
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../fixtures/durable/layout-1.db', import.meta.url));
 const fixture2 = fileURLToPath(new URL('../../fixtures/durable/layout-2.db', import.meta.url));
+const fixture3 = fileURLToPath(new URL('../../fixtures/durable/layout-3.db', import.meta.url));
 const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
@@ -321,7 +323,7 @@ describe('the durable store: lock, layout and damaged files', () => {
     expect(store.placementsOf(store.get(m.id)!)[0].uid).toBe(3);
     await sandbox.close();
     const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(layoutVersion);
     db.close();
   });
 
@@ -349,8 +351,34 @@ describe('the durable store: lock, layout and damaged files', () => {
     expect(inbox.vanished).toEqual({ uids: [3], modseqs: [base + 2], floor: base });
     await sandbox.close();
     const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(layoutVersion);
     db.close();
+  });
+
+  it('migrates a layout-3 file in place: mail, flags and MODSEQs stay exactly, and fault rules are kept from then on', async () => {
+    const dir = tempDir();
+    copyFileSync(fixture3, join(dir, 'mailsandbox.db'));
+    let sandbox = await createSandbox({ dataDir: dir, ...offPorts });
+    let inbox = sandbox.store.getFolder('ann@example.test', 'INBOX')!;
+    // As scripts/make-durable-fixture-3.mjs left it: fixture-d delivered and flagged by the layout-3 store.
+    expect(inbox.placements.map((p) => `${p.uid}:${p.message.id}:${[...p.flags].sort().join(',')}`)).toEqual(['1:fixture-a:$Label1,\\Seen', '3:fixture-c:\\Flagged', '4:fixture-d:\\Answered']);
+    const [a, c, d] = inbox.placements.map((p) => p.modseq);
+    expect(a).toBe(c);
+    expect(d).toBe(a + 2);
+    expect(inbox.highestModseq).toBe(d);
+    expect(inbox.uidNext).toBe(5);
+    expect(sandbox.store.get('fixture-d')!.raw.toString()).toContain('Body of fourth');
+    expect(await sandbox.faults.list()).toEqual([]);
+    const rule = await sandbox.faults.add({ protocol: 'imap', on: 'FETCH', action: 'reply', reply: 'NO [UNAVAILABLE] busy', times: 1 });
+    await sandbox.close();
+    const db = new Database(join(dir, 'mailsandbox.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(layoutVersion);
+    db.close();
+    sandbox = await createSandbox({ dataDir: dir, ...offPorts });
+    inbox = sandbox.store.getFolder('ann@example.test', 'INBOX')!;
+    expect(inbox.placements.map((p) => p.modseq)).toEqual([a, c, d]);
+    expect((await sandbox.faults.list()).map((r) => r.id)).toEqual([rule.id]);
+    await sandbox.close();
   });
 
   it('refuses a file of a newer layout, naming both versions, and leaves it untouched', async () => {
@@ -362,7 +390,7 @@ describe('the durable store: lock, layout and damaged files', () => {
     const before = sha(readFileSync(join(dir, 'mailsandbox.db')));
     const err = await createSandbox({ dataDir: dir, ...offPorts }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect(String(err)).toMatch(/layout version 99, newer than this mailsandbox understands \(3\)/);
+    expect(String(err)).toContain(`layout version 99, newer than this mailsandbox understands (${layoutVersion})`);
     expect(sha(readFileSync(join(dir, 'mailsandbox.db')))).toBe(before);
   });
 

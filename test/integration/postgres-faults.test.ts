@@ -127,6 +127,27 @@ describe.skipIf(postgresMissing)(`faults with several nodes on PostgreSQL${postg
     expect(traffic.ledger.filter((s) => !listed.has(s))).toEqual([]);
   });
 
+  it('a fault rule answered 201 by a node killed with SIGKILL right after is kept: a node started later replays it and it fires', async () => {
+    const tenant = 'fault-kill';
+    const a = await cliNode(tenant);
+    const res = await fetch(`http://127.0.0.1:${a.ports.http}/api/v1/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ protocol: 'smtp', on: 'rcpt', action: 'reply', reply: '451 4.7.1 Try again later', times: 1 }),
+    });
+    expect(res.status).toBe(201);
+    const rule = (await res.json()) as { id: string };
+    a.child.kill('SIGKILL');
+    await once(a.child, 'exit');
+    const b = await node(tenant);
+    expect(b.store.faults.get(rule.id)).toMatchObject({ hits: 0, spent: false });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: b.ports.smtp!, secure: false, ignoreTLS: true });
+    const refused = await transport.sendMail({ from: 'x@example.test', to: 'y@example.test', subject: 'greylisted', text: 'x' }).catch((err: { responseCode?: number }) => err);
+    transport.close();
+    expect((refused as { responseCode?: number }).responseCode).toBe(451);
+    expect(b.store.faults.get(rule.id)).toMatchObject({ hits: 1, spent: true });
+  });
+
   it('a node killed while a POP3 session holds a maildrop releases the lock: another node gets it', async () => {
     const tenant = 'pop3-kill';
     const a = await cliNode(tenant);

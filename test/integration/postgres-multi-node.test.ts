@@ -258,6 +258,63 @@ describe.skipIf(postgresMissing)(`several nodes on one PostgreSQL${postgresMissi
     expect(added(b)).toBe(1);
   });
 
+  /** Resolves once `cond` holds for the node's fault rules, checked at each rule event (rules come from the log). */
+  function faultsUntil(s: Sandbox, cond: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      if (cond()) return resolve();
+      const events = ['fault.added', 'fault.removed', 'fault.cleared', 'fault.counted'] as const;
+      const offs = events.map((e) =>
+        s.store.faults.on(e, () => {
+          if (!cond()) return;
+          for (const off of offs) off();
+          resolve();
+        }),
+      );
+    });
+  }
+
+  const smtpCode = (p: Promise<unknown>) => p.then(() => 250, (err: { responseCode?: number }) => err.responseCode ?? err);
+
+  it("a fault rule added through one node's REST API fires on another; hits are the sandbox's; removing it on the second stops it on the first", async () => {
+    const t = tenant();
+    const [a, b] = await Promise.all([node(t), node(t)]);
+    const res = await fetch(`${a.url}/api/v1/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ protocol: 'smtp', on: 'rcpt', match: { to: 'blocked@' }, action: 'reply', reply: '550 5.1.1 No such user here' }),
+    });
+    expect(res.status).toBe(201);
+    const rule = (await res.json()) as { id: string };
+    await faultsUntil(b, () => b.store.faults.get(rule.id) !== undefined);
+    expect(await smtpCode(smtpSend(b, 'refused on b', 'blocked@example.test'))).toBe(550);
+    expect(await smtpCode(smtpSend(b, 'fine on b', 'fine@example.test'))).toBe(250);
+    // The hit is a change in the log: node A counts it too, and GET on A shows the sandbox-wide figure.
+    await faultsUntil(a, () => a.store.faults.get(rule.id)?.hits === 1);
+    const listed = (await (await fetch(`${a.url}/api/v1/faults`)).json()) as { faults: Array<{ id: string; hits: number }> };
+    expect(listed.faults.map((f) => [f.id, f.hits])).toEqual([[rule.id, 1]]);
+    // A node started now replays the rule with its hits.
+    const c = await node(t);
+    expect(c.store.faults.get(rule.id)).toMatchObject({ hits: 1, spent: false });
+    expect((await fetch(`${b.url}/api/v1/faults/${rule.id}`, { method: 'DELETE' })).status).toBe(204);
+    await faultsUntil(a, () => a.store.faults.size === 0);
+    expect(await smtpCode(smtpSend(a, 'passes on a', 'blocked@example.test'))).toBe(250);
+    await faultsUntil(c, () => c.store.faults.size === 0);
+  });
+
+  it('a rule with times: 1 fires once for the whole sandbox, not once per node', async () => {
+    const t = tenant();
+    const [a, b] = await Promise.all([node(t), node(t)]);
+    const rule = await a.faults.add({ protocol: 'smtp', on: 'rcpt', action: 'reply', reply: '451 4.7.1 Try again later', times: 1 });
+    await faultsUntil(b, () => b.store.faults.get(rule.id) !== undefined);
+    expect(await smtpCode(smtpSend(a, 'first try'))).toBe(451);
+    // Spent on A at once; B learns it from the log (the notification follows the commit within milliseconds).
+    await faultsUntil(b, () => b.store.faults.get(rule.id)?.spent === true);
+    expect(await smtpCode(smtpSend(b, 'retry on b'))).toBe(250);
+    expect(await smtpCode(smtpSend(a, 'retry on a'))).toBe(250);
+    expect(await b.faults.get(rule.id)).toMatchObject({ hits: 1, spent: true });
+    expect(await a.faults.get(rule.id)).toMatchObject({ hits: 1, spent: true });
+  });
+
   it('keeps tenants apart: mail, folders and events of one tenant never reach another', async () => {
     const t1 = tenant();
     const t2 = tenant();

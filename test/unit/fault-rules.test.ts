@@ -127,4 +127,47 @@ describe('fault rule counting', () => {
     set.clear();
     expect(set.has('smtp')).toBe(false);
   });
+
+  it('turns add, remove, clear and each firing into change records for the store, and counts only through them', () => {
+    const records: unknown[] = [];
+    const set: FaultRuleSet = new FaultRuleSet((change) => {
+      records.push(change);
+      set.apply(change);
+    });
+    const rule = set.add({ ...base, times: 1 });
+    expect(set.check('smtp', ['rcpt'], 's1')?.id).toBe(rule.id);
+    expect(set.remove(rule.id)).toBe(true);
+    const other = set.add(base);
+    expect(set.clear()).toBe(1);
+    expect(records).toEqual([
+      { kind: 'addFaultRule', rule: { ...rule, hits: 0, spent: false } },
+      { kind: 'faultHit', id: rule.id },
+      { kind: 'removeFaultRules', ids: [rule.id], all: false },
+      { kind: 'addFaultRule', rule: { ...other, hits: 0 } },
+      { kind: 'removeFaultRules', ids: [other.id], all: true },
+    ]);
+  });
+
+  it('applies records made on another node: a repeated add is one rule, a hit on a rule removed meanwhile is nothing, a clear keeps a rule added meanwhile', () => {
+    const here = new FaultRuleSet();
+    const rule = here.add({ ...base, times: 2 });
+    const counted: number[] = [];
+    here.on('fault.counted', (r) => counted.push(r.hits));
+    here.apply({ kind: 'addFaultRule', rule: { ...rule, hits: 0 } });
+    expect(here.size).toBe(1);
+    here.apply({ kind: 'faultHit', id: rule.id });
+    here.apply({ kind: 'faultHit', id: rule.id });
+    expect(here.get(rule.id)).toMatchObject({ hits: 2, spent: true });
+    expect(counted).toEqual([1, 2]);
+    // A spent rule does not fire here any more, although this node never fired it.
+    expect(here.check('smtp', ['rcpt'], 's')).toBeNull();
+    const later = here.add(base);
+    const events: string[] = [];
+    here.on('fault.removed', (r) => events.push(`removed ${r.id}`));
+    here.on('fault.cleared', () => events.push('cleared'));
+    here.apply({ kind: 'removeFaultRules', ids: [rule.id], all: true });
+    expect(here.list().map((r) => r.id)).toEqual([later.id]);
+    expect(events).toEqual([`removed ${rule.id}`]);
+    expect(here.apply({ kind: 'faultHit', id: rule.id })).toBeUndefined();
+  });
 });

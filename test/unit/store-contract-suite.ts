@@ -61,7 +61,9 @@ export function stateOf(store: MessageStore) {
         .sort((a, b) => a.name.localeCompare(b.name)),
     }))
     .sort((a, b) => a.address.localeCompare(b.address));
-  return { messages, mailboxes, lastSeq: store.lastSeq, bytes: store.stats().bytes };
+  // Fault rules are store state too (issue #14): ids, every field, hits and spent.
+  const faultRules = store.faults.list().map((r) => ({ ...r }));
+  return { messages, mailboxes, lastSeq: store.lastSeq, bytes: store.stats().bytes, faultRules };
 }
 
 export function storeContract(backend: ContractBackend): void {
@@ -315,12 +317,71 @@ export function storeContract(backend: ContractBackend): void {
       expect(store.size).toBe(1);
     });
 
+    it('keeps fault rules with their hits and spent state: added, fired, removed and cleared rules stay as they were across restarts', async () => {
+      let store = await open();
+      const greylist = store.faults.add({ protocol: 'smtp', on: 'rcpt', action: 'reply', reply: '451 4.7.1 Try again later', times: 1, per: 'sender+recipient' });
+      const twice = store.faults.add({ protocol: 'imap', on: 'FETCH', action: 'reply', reply: 'NO [UNAVAILABLE] busy', times: 2 });
+      const gone = store.faults.add({ protocol: 'pop3', on: 'RETR', action: 'disconnect' });
+      const random = store.faults.add({ protocol: 'smtp', on: 'mail', action: 'reply', reply: '421 busy', probability: 0.5 });
+      expect(store.faults.check('imap', ['UID FETCH', 'FETCH'], 's1')?.id).toBe(twice.id);
+      expect(store.faults.check('smtp', ['rcpt'], 's1', { from: 'a@x.test', to: 'b@x.test' })?.id).toBe(greylist.id);
+      expect(store.faults.remove(gone.id)).toBe(true);
+      store = await afterRestart(store);
+      expect(store.faults.list().map((r) => [r.id, r.hits, r.spent])).toEqual([
+        [greylist.id, 1, false],
+        [twice.id, 1, false],
+        [random.id, 0, false],
+      ]);
+      // The seed the store chose is kept: the rule's random sequence is the same after a restart.
+      expect(store.faults.get(random.id)!.seed).toBe(random.seed);
+      // Counting goes on from the kept hits: the second FETCH fault spends the rule.
+      expect(store.faults.check('imap', ['FETCH'], 's2')?.id).toBe(twice.id);
+      expect(store.faults.get(twice.id)).toMatchObject({ hits: 2, spent: true });
+      store = await afterRestart(store);
+      expect(store.faults.get(twice.id)).toMatchObject({ hits: 2, spent: true });
+      expect(store.faults.check('imap', ['FETCH'], 's3')).toBeNull();
+      expect(store.faults.clear()).toBe(3);
+      store = await afterRestart(store);
+      expect(store.faults.list()).toEqual([]);
+      expect(store.faults.has('smtp')).toBe(false);
+    });
+
+    it('rules loaded at start replace those an earlier start loaded: the same rule stays (id, hits), API rules are untouched, none doubles', async () => {
+      let store = await open();
+      const fromApi = store.faults.add({ protocol: 'smtp', on: 'connect', action: 'reply', reply: '421 busy', times: 1 });
+      const greeting = { protocol: 'pop3', on: 'connect', action: 'reply', reply: '-ERR busy' };
+      const fetch = { protocol: 'imap', on: 'fetch', action: 'delay', delayMs: 10, probability: 0.5 };
+      store.faults.loadAtStart([greeting, fetch]);
+      const [kept, replaced] = store.faults.list().filter((r) => r.loadedAtStart);
+      expect(store.faults.check('pop3', ['connect'], 's1')?.id).toBe(kept.id);
+      store = await afterRestart(store);
+      // The same file again: nothing changes (the rule without a seed matches the one whose seed the store chose).
+      store.faults.loadAtStart([greeting, fetch]);
+      expect(store.faults.list().map((r) => [r.id, r.hits])).toEqual([
+        [fromApi.id, 0],
+        [kept.id, 1],
+        [replaced.id, 0],
+      ]);
+      // An edited file: the rule no longer in it goes, the new one comes; the API's rule stays.
+      store.faults.loadAtStart([greeting, { ...fetch, delayMs: 20 }]);
+      store = await afterRestart(store);
+      const after = store.faults.list();
+      expect(after.map((r) => r.id).slice(0, 2)).toEqual([fromApi.id, kept.id]);
+      expect(after).toHaveLength(3);
+      expect(after[2]).toMatchObject({ on: 'FETCH', delayMs: 20, loadedAtStart: true, hits: 0 });
+      expect(after[2].id).not.toBe(replaced.id);
+    });
+
     it('hands the backend change records that replay onto an empty store to the same state (applyChange)', async () => {
       // What a shared backend would hand another process: the records this backend was handed, in order.
       const recorded: StoreChange[] = [];
       const store = await open();
       const spy = new MessageStore({ maxMessages: 0 }, { location: { kind: 'log', path: null }, write: (c) => void recorded.push(c), close: () => undefined });
       for (const s of [spy, store]) {
+        const fired = s.faults.add({ protocol: 'imap', on: 'FETCH', action: 'reply', reply: 'NO busy', times: 2 });
+        s.faults.add({ protocol: 'pop3', on: 'RETR', action: 'disconnect' });
+        s.faults.check('imap', ['FETCH'], 'session');
+        s.faults.remove(fired.id);
         const m = s.deliver({ id: 'replayed', raw: eml('r'), envelope: { mailFrom: '', rcptTo: ['ann@example.test'] }, source: 'smtp', receivedAt: new Date(1e12) });
         s.setFlags(s.placementsOf(m), ['\\Seen'], 'add');
         s.createFolder('ann@example.test', 'Keep');
@@ -333,7 +394,8 @@ export function storeContract(backend: ContractBackend): void {
       const shape = (st: MessageStore) => {
         const { messages, mailboxes } = stateOf(st);
         // UIDVALIDITYs start at random per store; everything else must agree.
-        return { messages, mailboxes: mailboxes.map((mb) => ({ ...mb, folders: mb.folders.map((f) => ({ ...f, uidValidity: 0 })) })) };
+        const faults = st.faults.list().map((r) => ({ on: r.on, hits: r.hits }));
+        return { messages, faults, mailboxes: mailboxes.map((mb) => ({ ...mb, folders: mb.folders.map((f) => ({ ...f, uidValidity: 0 })) })) };
       };
       expect(shape(replica)).toEqual(shape(spy));
       expect(shape(await afterRestart(store))).toEqual(shape(spy));

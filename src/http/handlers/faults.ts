@@ -4,14 +4,20 @@ import { StoreError } from '../../store/types.js';
 import { HttpError, notFound } from '../errors.js';
 import type { HttpContext } from '../http-context.js';
 
-/** `POST /api/v1/faults`: 201 with the bare rule; a bad rule is a 400 whose error names the field (SPEC §13). */
-export const addFault = (h: HttpContext): RequestHandler => (req, res) => {
+/**
+ * `POST /api/v1/faults`: 201 with the bare rule once the store keeps it (a durable or shared store has committed it);
+ * a bad rule is a 400 whose error names the field (SPEC §13).
+ */
+export const addFault = (h: HttpContext): RequestHandler => async (req, res) => {
+  let rule;
   try {
-    res.status(201).json(h.ctx.store.faults.add(req.body));
+    rule = h.ctx.store.faults.add(req.body);
   } catch (err) {
     if (err instanceof FaultRuleError) throw new HttpError(400, 'invalid_rule', err.message, { field: err.field });
     throw err;
   }
+  await h.ctx.store.durable();
+  res.status(201).json(rule);
 };
 
 export const listFaults = (h: HttpContext): RequestHandler => (_req, res) => {
@@ -24,13 +30,16 @@ export const getFault = (h: HttpContext): RequestHandler => (req, res) => {
   res.json(rule);
 };
 
-export const deleteFault = (h: HttpContext): RequestHandler => (req, res) => {
+export const deleteFault = (h: HttpContext): RequestHandler => async (req, res) => {
   if (!h.ctx.store.faults.remove(String(req.params.id))) throw notFound('Fault rule');
+  await h.ctx.store.durable();
   res.status(204).end();
 };
 
-export const clearFaults = (h: HttpContext): RequestHandler => (_req, res) => {
-  res.json({ deleted: h.ctx.store.faults.clear() });
+export const clearFaults = (h: HttpContext): RequestHandler => async (_req, res) => {
+  const deleted = h.ctx.store.faults.clear();
+  await h.ctx.store.durable();
+  res.json({ deleted });
 };
 
 /** `POST /api/v1/mailboxes/:address/folders/:folder/uidvalidity`: a new, greater UIDVALIDITY; 200 with it. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { MessageStore } from '../message-store.js';
 import type { StoreBackend, StoreLocation } from '../store-backend.js';
-import type { StoreChange } from '../store-change.js';
+import { isFaultChange, type FaultChange, type StoreChange } from '../store-change.js';
 import { StoreError, type StoreOptions } from '../types.js';
 import { decodeChange, encodeChange } from './codec.js';
 import { lockSpace, migrate } from './migrations.js';
@@ -138,6 +138,8 @@ export class PostgresBackend implements StoreBackend {
   #open: Batch | null = null;
   /** The blind batch still taking changes (not yet started). */
   #blind: Batch | null = null;
+  /** The section of fault rule changes still taking more (see #writeFault). */
+  #faults: Batch | null = null;
   /** Every unit of work on the writer connection, in order. */
   #chain: Promise<void> = Promise.resolve();
   #catchUpQueued = false;
@@ -203,15 +205,38 @@ export class PostgresBackend implements StoreBackend {
       open.records.push(change);
       return open.committed;
     }
+    if (isFaultChange(change)) return this.#writeFault(change);
     let blind = this.#blind;
     if (!blind) {
       blind = newBatch(this.#applied + this.#pendingOwn - 1);
       this.#blind = blind;
+      // A fault section queued before this batch must not take changes made after it: they would commit first and
+      // move the log's head this batch counts on.
+      this.#faults = null;
       const b = blind;
       this.#enqueue(() => this.#runBlind(b));
     }
     blind.records.push(change);
     return blind.committed;
+  }
+
+  /**
+   * A fault rule change made outside a section (a rule added over REST, a rule firing in a protocol session). Such
+   * changes touch only the rule set, by rule id, so they commute with every other change: instead of a blind batch
+   * (which any commit on another node would refuse), they get a section of their own, which catches up with the log
+   * and appends them after whatever was committed meanwhile. Every node then applies them from the log.
+   */
+  #writeFault(change: FaultChange): Promise<void> {
+    let section = this.#faults;
+    if (!section) {
+      section = newBatch(null);
+      section.resolveFnsDone();
+      this.#faults = section;
+      const s = section;
+      this.#enqueue(() => this.#runSection(s));
+    }
+    section.records.push(change);
+    return section.committed;
   }
 
   /**
@@ -284,6 +309,7 @@ export class PostgresBackend implements StoreBackend {
   }
 
   async #runSection(s: Batch): Promise<void> {
+    if (this.#faults === s) this.#faults = null;
     let client: pg.Client;
     try {
       client = await this.#client();
@@ -297,6 +323,8 @@ export class PostgresBackend implements StoreBackend {
       this.#brokenWriter(err);
       if (this.#writer) await this.#writer.query('ROLLBACK').catch(() => undefined);
       if (this.#joinable === s) this.#joinable = null;
+      // A fault section holds its changes already (a section of `exclusive` calls has none yet).
+      if (s.records.length) return this.#refuse(s, unavailable(err));
       s.phase = 'done';
       s.rejectOpened(unavailable(err));
       s.rejectCommitted(unavailable(err));
@@ -388,6 +416,11 @@ export class PostgresBackend implements StoreBackend {
         else if (change.kind === 'createMailbox') {
           const mb = store.getMailbox(change.address);
           if (mb && [...mb.folders.values()].every((f) => f.placements.length === 0)) store.applyChange({ kind: 'deleteMailbox', address: change.address });
+        } else if (change.kind === 'addFaultRule') {
+          store.applyChange({ kind: 'removeFaultRules', ids: [change.rule.id], all: false });
+        } else if (isFaultChange(change)) {
+          // A hit or a removal not stored: this node's rule set is ahead of the log (mail is unaffected) until restart.
+          this.#logger?.warn('postgres: a fault rule change could not be stored', { kind: change.kind });
         } else if (change.kind === 'deleteMessage' && change.reason === 'evicted') {
           // An eviction that did not commit: the message stays in the log; this node no longer shows it until restart.
         } else {

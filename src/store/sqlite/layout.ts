@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * The layout version of the SQLite file, kept in `PRAGMA user_version`. A newer file than this build understands is
  * refused; an older one is migrated in place, in one transaction per step (see `migrations`).
  */
-export const layoutVersion = 3;
+export const layoutVersion = 4;
 
 /** Layout 1: the tables a fresh data directory gets. */
 const layout1 = `
@@ -74,6 +74,13 @@ CREATE INDEX vanished_by_folder ON vanished (mailbox, folder);
     db.prepare('UPDATE folders SET highest_modseq = ?, vanished_floor = ?').run(base, base);
     db.prepare('UPDATE placements SET modseq = ?').run(base);
   },
+  /**
+   * Layout 4: fault rules are kept (issue #14). One row per rule, oldest first (rowid): the rule's JSON as validated
+   * (id, fields, seed, createdAt), and its hits; `spent` follows from hits and `times`. A layout-3 file had none.
+   */
+  3: `
+CREATE TABLE fault_rules (id TEXT PRIMARY KEY, rule TEXT NOT NULL, hits INTEGER NOT NULL DEFAULT 0);
+`,
 };
 
 export function createLayout(db: BetterSqlite3.Database): void {

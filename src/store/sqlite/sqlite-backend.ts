@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { keepNativeObjects } from './native-objects.js';
 import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
+import type { FaultRule } from '../fault-rule.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from '../store-change.js';
 import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
 import { BodyCache } from './body-cache.js';
@@ -227,12 +228,17 @@ export class SqliteBackend implements StoreBackend {
         placements: placements.get(r.id) ?? [],
       };
     });
-    if (mailboxes.length === 0 && messages.length === 0 && !meta.has('next_uid_validity')) return null;
+    const faultRules = (s.allFaultRules.all() as Array<{ rule: string; hits: number }>).map(({ rule, hits }) => {
+      const r = JSON.parse(rule) as FaultRule;
+      return { ...r, hits, spent: r.times !== undefined && r.per === undefined && hits >= r.times };
+    });
+    if (mailboxes.length === 0 && messages.length === 0 && faultRules.length === 0 && !meta.has('next_uid_validity')) return null;
     return {
       nextSeq: meta.get('next_seq') ?? 1,
       nextUidValidity: meta.get('next_uid_validity') ?? 1,
       mailboxes,
       messages,
+      faultRules,
     };
   }
 
@@ -373,6 +379,17 @@ export class SqliteBackend implements StoreBackend {
         s.maxMeta.run('next_uid_validity', change.uidValidity + 1);
         return;
       }
+      case 'addFaultRule': {
+        const { hits: _hits, spent: _spent, ...rule } = change.rule;
+        s.insertFaultRule.run(rule.id, JSON.stringify(rule));
+        return;
+      }
+      case 'removeFaultRules':
+        for (const id of change.ids) s.deleteFaultRule.run(id);
+        return;
+      case 'faultHit':
+        s.faultHit.run(change.id);
+        return;
       default:
         assertNever(change);
     }
@@ -544,6 +561,10 @@ function prepare(db: Database) {
     clearBodies: q('DELETE FROM bodies'),
     clearMessages: q('DELETE FROM messages'),
     setTags: q('UPDATE messages SET tags = ? WHERE id = ?'),
+    allFaultRules: q('SELECT rule, hits FROM fault_rules ORDER BY rowid'),
+    insertFaultRule: q('INSERT OR IGNORE INTO fault_rules (id, rule, hits) VALUES (?, ?, 0)'),
+    deleteFaultRule: q('DELETE FROM fault_rules WHERE id = ?'),
+    faultHit: q('UPDATE fault_rules SET hits = hits + 1 WHERE id = ?'),
     addRelay: q('UPDATE messages SET relays = json_insert(relays, \'$[#]\', json(?)) WHERE id = ?'),
   };
 }
@@ -556,7 +577,7 @@ function hasTables(db: Database): boolean {
 function checkIntegrity(db: Database, file: string): void {
   const result = db.pragma('quick_check', { simple: true }) as string;
   if (result !== 'ok') throw new DataDirError(`${file} is damaged (${result}). Nothing was changed; move it away to start empty, or restore a backup.`);
-  for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements', 'vanished']) {
+  for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements', 'vanished', 'fault_rules']) {
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
     if (!exists) throw new DataDirError(`${file} is not a mailsandbox database (no ${table} table).`);
   }
