@@ -155,6 +155,21 @@ describe('SEARCH answers with ESEARCH in IMAP4rev2 (RFC 9051 §6.4.4, §7.3.4)',
     rev1.end();
   });
 
+  it('adds MODSEQ to the ESEARCH of a SEARCH MODSEQ (RFC 7162 §3.1.5 over RFC 9051), and leaves SORT as * SORT', async () => {
+    // Its own session: SEARCH MODSEQ turns CONDSTORE on, which adds MODSEQ to every later FETCH.
+    const cs = await rev2Login();
+    await cs.command('S', 'EXAMINE INBOX');
+    const lines = await untaggedOk(cs, 'UID SEARCH MODSEQ 1');
+    expect(lines[0]).toMatch(/^\* OK \[HIGHESTMODSEQ \d+\]/);
+    expect(lines[1]).toMatch(/^\* ESEARCH \(TAG "T"\) UID ALL 1:4 MODSEQ \d+$/);
+    expect(await untaggedOk(cs, 'SORT (REVERSE ARRIVAL) UTF-8 ALL')).toEqual(['* SORT 4 3 2 1']);
+    cs.end();
+  });
+
+  it('keeps CHECK (removed by RFC 9051) working as a NOOP for a client that still sends it', async () => {
+    expect(await run('CHECK')).toEqual([]);
+  });
+
   it('takes only UTF-8 and US-ASCII as CHARSET: another is NO [BADCHARSET (UTF-8 US-ASCII)]', async () => {
     expect(await c.command('C1', 'SEARCH CHARSET ISO-8859-1 SUBJECT one')).toMatch(/^C1 NO \[BADCHARSET \(UTF-8 US-ASCII\)\]/m);
     expect(await run('SEARCH CHARSET US-ASCII SUBJECT one')).toEqual(['* ESEARCH (TAG "T") ALL 1']);
@@ -210,6 +225,11 @@ describe('RFC 5530 response codes folded into IMAP4rev2', () => {
     expect(await c.command('A', 'CREATE INBOX')).toMatch(/^A NO \[ALREADYEXISTS\]/m);
     await run('CREATE Parent');
     expect(await c.command('B', 'RENAME Parent Parent/Child')).toMatch(/^B NO \[CANNOT\]/m);
+  });
+
+  it('answers DELETE INBOX NO [CANNOT] and DELETE of a missing folder NO [NONEXISTENT]', async () => {
+    expect(await c.command('D1', 'DELETE INBOX')).toMatch(/^D1 NO \[CANNOT\]/m);
+    expect(await c.command('D2', 'DELETE "Never made"')).toMatch(/^D2 NO \[NONEXISTENT\]/m);
   });
 
   it('answers COPY and MOVE to a missing folder NO [TRYCREATE], creating nothing (Appendix E item 7)', async () => {

@@ -58,6 +58,8 @@ export const del = defineCommand({
   parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
   run(ctx, { name }) {
     const folder = folderOf(ctx, name);
+    // Refused before deselecting: a failed DELETE must leave the session's selection alone.
+    if (name === 'INBOX') throw no('INBOX cannot be deleted', 'CANNOT');
     if (ctx.session.view?.folder === folder) ctx.session.deselect();
     storeCall(() => ctx.server.store.deleteFolder(folder.mailbox, name, ctx.session));
     return ok('DELETE completed');
