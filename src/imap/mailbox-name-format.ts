@@ -13,6 +13,6 @@ export function usesUtf8MailboxNames(enabled: ReadonlySet<string>): boolean {
 
 /** A folder name on the wire for this session: quoted (UTF-8 allowed inside quotes in rev2 and UTF8=ACCEPT). */
 export function formatSessionMailboxName(enabled: ReadonlySet<string>, name: string): string {
-  if (!usesUtf8MailboxNames(enabled) || /[\x00\r\n]/.test(name)) return formatImapValue(encodeMailboxName(name)).toString('utf8');
+  if (!usesUtf8MailboxNames(enabled) || /[\x00-\x1f\x7f]/.test(name)) return formatImapValue(encodeMailboxName(name)).toString('utf8');
   return `"${name.replace(/[\\"]/g, '\\$&')}"`;
 }

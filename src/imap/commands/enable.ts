@@ -4,14 +4,17 @@ import { toKeyword } from '../wire/args.js';
 import { authenticated, defineCommand, ok } from './define.js';
 
 /**
- * What a client may ENABLE (RFC 5161), one line each: the extension, what enabling it turns on with it, and how
- * `* ENABLED` spells it. Names not listed are ignored, as RFC 5161 §3.1 asks.
+ * What a client may ENABLE (RFC 5161), one line each: the extension and what enabling it turns on with it.
+ * Names not listed are ignored, as RFC 5161 §3.1 asks.
  */
-export const enableable: ReadonlyMap<string, { turns: readonly string[]; spelled: string }> = new Map([
-  ['CONDSTORE', { turns: ['CONDSTORE'], spelled: 'CONDSTORE' }], // RFC 7162 §3.1
-  ['QRESYNC', { turns: ['QRESYNC', 'CONDSTORE'], spelled: 'QRESYNC' }], // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
-  [rev2, { turns: [rev2], spelled: 'IMAP4rev2' }], // RFC 9051 §6.3.1, Appendix A
+export const enableable: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  [rev2, [rev2]], // RFC 9051 §6.3.1, Appendix A
+  ['CONDSTORE', ['CONDSTORE']], // RFC 7162 §3.1
+  ['QRESYNC', ['QRESYNC', 'CONDSTORE']], // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
 ]);
+
+/** How `* ENABLED` spells a name whose usual spelling is not all capitals (RFC 9051 writes `IMAP4rev2`). */
+const spelled: ReadonlyMap<string, string> = new Map([[rev2, 'IMAP4rev2']]);
 
 // ENABLE capability... — RFC 5161, RFC 9051 §6.3.1. `* ENABLED` lists the names asked for that this command turned on.
 // Like Dovecot, ENABLE is taken with a folder selected too (RFC 5161 §3.1 lets a server skip that check): what it
@@ -27,10 +30,10 @@ export const enable = defineCommand({
   async run(ctx, { names }) {
     const turnedOn: string[] = [];
     for (const name of new Set(names)) {
-      const entry = enableable.get(name);
-      if (!entry || ctx.session.enabled.has(name)) continue;
-      for (const ext of entry.turns) ctx.session.enabled.add(ext);
-      turnedOn.push(entry.spelled);
+      const turns = enableable.get(name);
+      if (!turns || ctx.session.enabled.has(name)) continue;
+      for (const ext of turns) ctx.session.enabled.add(ext);
+      turnedOn.push(spelled.get(name) ?? name);
     }
     // IMAP4rev2 has no \Recent (RFC 9051 Appendix E): a folder selected before ENABLE stops showing it.
     if (turnedOn.includes('IMAP4rev2')) ctx.session.view?.recent.clear();
