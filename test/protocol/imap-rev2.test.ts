@@ -67,6 +67,13 @@ describe('IMAP4rev2 advertised next to IMAP4rev1 (RFC 9051 Appendix A)', () => {
     fresh.end();
   });
 
+  it('refuses an ENABLE without names or with a non-atom name with BAD, and the session goes on', async () => {
+    expect(await c.command('E1', 'ENABLE')).toMatch(/^E1 BAD /m);
+    expect(await c.command('E2', 'ENABLE (IMAP4rev2)')).toMatch(/^E2 BAD /m);
+    expect(await c.command('E3', 'ENABLE "IMAP4rev2"')).toMatch(/^E3 BAD /m);
+    expect(await run('NOOP')).toEqual([]);
+  });
+
   it('refuses ENABLE before login (RFC 5161 §3.1: authenticated state)', async () => {
     const fresh = await RawImap.connect(sandbox.ports.imap!);
     expect(await fresh.command('E', 'ENABLE IMAP4rev2')).toMatch(/^E BAD /m);
@@ -84,6 +91,12 @@ describe('SELECT in an IMAP4rev2 session (RFC 9051 §6.3.2)', () => {
     expect(rev1Lines).toEqual(expect.arrayContaining(['* 3 RECENT', '* OK [UNSEEN 1] First unseen']));
     expect(rev1Lines.filter((l) => l.startsWith('* LIST'))).toEqual([]);
     rev1.end();
+  });
+
+  it('gives the LIST response the folder\'s special use and children, for EXAMINE too', async () => {
+    await run('CREATE Sent/Old');
+    expect(await run('EXAMINE Sent')).toContain('* LIST (\\HasChildren \\Sent) "/" "Sent"');
+    await run('DELETE Sent/Old');
   });
 
   it('says OK [CLOSED] when a second SELECT replaces the first', async () => {
