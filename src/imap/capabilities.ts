@@ -12,7 +12,8 @@ const clientDeveloperCaps = ['ESEARCH', 'SEARCHRES', 'WITHIN', 'SORT', 'ESORT', 
  * LOGINDISABLED only with `--starttls required`: otherwise a sandbox takes plaintext logins on purpose.
  */
 export function capabilities(session: ImapSession): string {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'IDLE', 'UIDPLUS', 'MOVE', 'NAMESPACE', 'ID', 'ENABLE', 'UNSELECT', 'SPECIAL-USE', 'CHILDREN'];
+  // RFC 9051 Appendix A: a server speaking both advertises both; a client asks for rev2 with ENABLE IMAP4rev2.
+  const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'IDLE', 'UIDPLUS', 'MOVE', 'NAMESPACE', 'ID', 'ENABLE', 'UNSELECT', 'SPECIAL-USE', 'CHILDREN'];
   caps.push('CONDSTORE', 'QRESYNC', 'QUOTA', 'QUOTA=RES-MESSAGE', 'QUOTA=RES-STORAGE'); // RFC 7162, RFC 9208
   if (session.state === 'not-authenticated') {
     caps.push('AUTH=PLAIN');

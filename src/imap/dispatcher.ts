@@ -218,7 +218,7 @@ export class Dispatcher {
       const err = this.session.state === 'not-authenticated' ? bad('Log in first') : bad(`${parsed.name} is not allowed in the ${this.session.state} state`);
       return this.#complete(parsed.tag, err);
     }
-    const ctx: CommandContext = { ...parsed, session: this.session, server: this.server, readLine: () => this.readLine(),
+    const ctx: CommandContext = { ...parsed, session: this.session, server: this.server, enabled: this.session.enabled, readLine: () => this.readLine(),
       flushUpdates: (allowExpunge) => this.flushUpdates(allowExpunge),
       onViewUpdate: () => this.onViewUpdate(),
       discardInput: () => this.#framer.reset(),

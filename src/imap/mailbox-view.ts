@@ -1,6 +1,7 @@
 import type { MessageStore } from '../store/message-store.js';
 import type { Folder, Placement } from '../store/types.js';
 import { bad } from './imap-error.js';
+import { isRev2 } from './rev2.js';
 import { formatFlags } from './wire/encoder.js';
 import { formatSequenceSet, highestNumber, isSavedResult, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
 
@@ -53,8 +54,9 @@ export class MailboxView {
     readonly enabled: ReadonlySet<string> = new Set(),
   ) {
     this.#list = [...folder.placements];
-    // EXAMINE must not change state (RFC 3501 §6.3.2), so it sees \Recent without claiming it.
-    this.recent = isReadOnly ? new Set(this.#list.filter((p) => p.recent)) : store.claimRecent(folder);
+    // EXAMINE must not change state (RFC 3501 §6.3.2), so it sees \Recent without claiming it. IMAP4rev2 has no
+    // \Recent (RFC 9051 Appendix E): such a session neither sees nor claims it, leaving it to IMAP4rev1 sessions.
+    this.recent = isRev2(enabled) ? new Set() : isReadOnly ? new Set(this.#list.filter((p) => p.recent)) : store.claimRecent(folder);
     for (const p of this.#list) for (const f of p.flags) if (!f.startsWith('\\')) this.#keywords.add(f);
     this.#unsubscribe = [
       store.on('placement.added', (p) => this.#onAdded(p)),
@@ -157,9 +159,12 @@ export class MailboxView {
       this.#added = [];
       this.#addedGone.clear();
       for (const p of added) this.#list.push(p);
-      if (!this.isReadOnly) for (const p of this.store.claimRecent(this.folder)) this.recent.add(p);
-      else for (const p of added) if (p.recent) this.recent.add(p);
-      lines.push(`${this.#list.length} EXISTS`, `${this.#countRecent()} RECENT`);
+      lines.push(`${this.#list.length} EXISTS`);
+      if (!isRev2(this.enabled)) {
+        if (!this.isReadOnly) for (const p of this.store.claimRecent(this.folder)) this.recent.add(p);
+        else for (const p of added) if (p.recent) this.recent.add(p);
+        lines.push(`${this.#countRecent()} RECENT`);
+      }
     }
     for (const p of this.#flagsChanged) {
       const seq = this.seqOf(p);

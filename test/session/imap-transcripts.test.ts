@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTestContext, loadImapTranscript, openImapSession, playImapTranscript, seedMrc } from './imap-harness.js';
 
 describe('IMAP session transcripts', () => {
-  it.each(['rfc3501-example', 'updates', 'idle', 'folders-auth', 'bad-input'])('plays the %s transcript exactly', async (name) => {
+  it.each(['rfc3501-example', 'rfc9051-example', 'updates', 'idle', 'folders-auth', 'bad-input'])('plays the %s transcript exactly', async (name) => {
     // bad-input plays many bad commands before login, to pin each answer; the pre-login limit of 3 has its own tests.
     const ctx = createTestContext(name === 'bad-input' ? { limits: { preLoginBadCommands: 50 } } : {});
     seedMrc(ctx);

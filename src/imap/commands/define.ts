@@ -21,6 +21,11 @@ export interface CommandContext {
   readonly isUid: boolean;
   readonly session: ImapSession;
   readonly server: ServerContext;
+  /**
+   * Extensions this session turned on (ENABLE: CONDSTORE, QRESYNC, IMAP4rev2...), read live: handlers answer by
+   * it (ESEARCH instead of SEARCH and no `\Recent` under IMAP4rev2, MODSEQ under CONDSTORE), never by client name.
+   */
+  readonly enabled: ReadonlySet<string>;
   /** The next raw client line (AUTHENTICATE response, IDLE `DONE`); null once the connection closed. */
   readLine(): Promise<Buffer | null>;
   /** Writes the selected folder's queued updates now (IDLE start). */

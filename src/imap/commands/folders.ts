@@ -1,5 +1,6 @@
 import { bad, no } from '../imap-error.js';
-import { formatMailboxName } from '../wire/encoder.js';
+import { formatSessionMailboxName } from '../mailbox-name-format.js';
+import { isRev2, rev1OnlyStatusItems } from '../rev2.js';
 import type { Folder, Mailbox, SpecialUse } from '../../store/types.js';
 import type { Token } from '../wire/tokenizer.js';
 import { expectArgCount, getAstring, getList, getMailbox, toKeyword } from '../wire/args.js';
@@ -57,6 +58,8 @@ export const del = defineCommand({
   parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
   run(ctx, { name }) {
     const folder = folderOf(ctx, name);
+    // Refused before deselecting: a failed DELETE must leave the session's selection alone.
+    if (name === 'INBOX') throw no('INBOX cannot be deleted', 'CANNOT');
     if (ctx.session.view?.folder === folder) ctx.session.deselect();
     storeCall(() => ctx.server.store.deleteFolder(folder.mailbox, name, ctx.session));
     return ok('DELETE completed');
@@ -112,15 +115,21 @@ export const namespace = defineCommand({
 const statusItems = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'SIZE', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE'] as const;
 export type StatusItem = (typeof statusItems)[number];
 
-/** `(MESSAGES UNSEEN ...)` for STATUS and LIST-STATUS; an unknown item is NO (as in Dovecot). */
-export function parseStatusItems(list: readonly Token[]): StatusItem[] {
+/**
+ * `(MESSAGES UNSEEN ...)` for STATUS and LIST-STATUS; an unknown item is NO (as in Dovecot). RECENT is no STATUS item
+ * in IMAP4rev2 (RFC 9051 §6.3.11): a rev2 session asking for it gets BAD, as for any word outside its grammar.
+ */
+export function parseStatusItems(list: readonly Token[], enabled: ReadonlySet<string>): StatusItem[] {
   const items = list.map((t) => toKeyword(t, 'status item'));
-  for (const item of items) if (!(statusItems as readonly string[]).includes(item)) throw no(`Unknown status item ${item.slice(0, 30)}`);
+  for (const item of items) {
+    if (isRev2(enabled) && rev1OnlyStatusItems.has(item)) throw bad(`${item} is not a STATUS item in IMAP4rev2`);
+    if (!(statusItems as readonly string[]).includes(item)) throw no(`Unknown status item ${item.slice(0, 30)}`);
+  }
   return items as StatusItem[];
 }
 
-/** `STATUS "name" (MESSAGES 3 ...)` without the `* `. */
-export function statusLine(folder: Folder, items: readonly StatusItem[]): string {
+/** `STATUS "name" (MESSAGES 3 ...)` without the `* `, the name as the session reads names. */
+export function statusLine(folder: Folder, items: readonly StatusItem[], enabled: ReadonlySet<string>): string {
   const deleted = () => folder.placements.filter((p) => p.flags.has('\\Deleted'));
   const value = (item: StatusItem): number => {
     switch (item) {
@@ -144,7 +153,7 @@ export function statusLine(folder: Folder, items: readonly StatusItem[]): string
         return Math.ceil(deleted().reduce((n, p) => n + p.message.size, 0) / 1024);
     }
   };
-  return `STATUS ${formatMailboxName(folder.name).toString('utf8')} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
+  return `STATUS ${formatSessionMailboxName(enabled, folder.name)} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
 }
 
 // STATUS mailbox (item ...) — RFC 3501 §6.3.10
@@ -152,14 +161,14 @@ export const status = defineCommand({
   names: ['STATUS'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs(args) {
+  parseArgs(args, ctx) {
     expectArgCount(args, 2);
-    return { name: getMailbox(args, 0), items: parseStatusItems(getList(args, 1, 'status items')) };
+    return { name: getMailbox(args, 0), items: parseStatusItems(getList(args, 1, 'status items'), ctx.enabled) };
   },
   async run(ctx, { name, items }) {
     const folder = folderOf(ctx, name);
     if (items.includes('HIGHESTMODSEQ')) await enableCondstore(ctx);
-    await ctx.session.untagged(statusLine(folder, items));
+    await ctx.session.untagged(statusLine(folder, items, ctx.enabled));
     return ok('STATUS completed');
   },
 });

@@ -1,6 +1,6 @@
 import type { Folder, Mailbox } from '../../store/types.js';
 import { decodeMailboxName } from '../wire/mailbox-name.js';
-import { formatMailboxName } from '../wire/encoder.js';
+import { formatSessionMailboxName } from '../mailbox-name-format.js';
 import { astringBytes, expectArgCount, getAstring, getList, toKeyword } from '../wire/args.js';
 import { bad } from '../imap-error.js';
 import type { Token } from '../wire/tokenizer.js';
@@ -42,7 +42,7 @@ export const list = defineCommand({
       expectArgCount(args, 2);
       return { reference: decodedOrNull(getAstring(args, 0, 'reference')), patterns: [decodedOrNull(getAstring(args, 1, 'pattern'))], options: null };
     }
-    return parseList(args);
+    return parseList(args, ctx.enabled);
   },
   async run(ctx, { reference, patterns, options }) {
     const kind = ctx.name as 'LIST' | 'LSUB';
@@ -60,15 +60,15 @@ export const list = defineCommand({
     const rows = options ? extendedListing(mailbox, matcher, options) : listing(mailbox, kind === 'LSUB', matcher).map(([name, attrs]) => ({ name, attrs, childInfo: false }));
     for (const { name, attrs, childInfo } of rows) {
       const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name).toString('utf8')}${extra}`);
+      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatSessionMailboxName(ctx.enabled, name)}${extra}`);
       const folder = mailbox.folders.get(name);
-      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status));
+      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status, ctx.enabled));
     }
     return ok(`${kind} completed`);
   },
 });
 
-function parseList(args: readonly Token[]): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
+function parseList(args: readonly Token[], enabled: ReadonlySet<string>): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
   let i = 0;
   let isExtended = false;
   const options: ListOptions = { subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: false, status: null };
@@ -102,7 +102,7 @@ function parseList(args: readonly Token[]): { reference: string | null; patterns
       const name = toKeyword(items[k], 'return option');
       if (!returnOptions.includes(name)) throw bad(`Unknown LIST return option ${name.slice(0, 30)}`);
       if (name === 'SUBSCRIBED') options.returnSubscribed = true;
-      if (name === 'STATUS') options.status = parseStatusItems(getList(items, ++k, 'status items'));
+      if (name === 'STATUS') options.status = parseStatusItems(getList(items, ++k, 'status items'), enabled);
     }
   }
   return { reference, patterns, options: isExtended ? options : null };
@@ -167,6 +167,11 @@ function extendedAttributes(mailbox: Mailbox, name: string): string[] {
   const attrs = attributes(mailbox, name, folder);
   if (!folder) attrs[0] = '\\NonExistent';
   return attrs;
+}
+
+/** `LIST (attrs) "/" name` for one folder: what SELECT and EXAMINE send an IMAP4rev2 session (RFC 9051 §6.3.2). */
+export function listLine(mailbox: Mailbox, name: string, enabled: ReadonlySet<string>): string {
+  return `LIST (${attributes(mailbox, name, mailbox.folders.get(name) ?? null).join(' ')}) "/" ${formatSessionMailboxName(enabled, name)}`;
 }
 
 function attributes(mailbox: Mailbox, name: string, folder: Folder | null): string[] {

@@ -1,7 +1,7 @@
 import type { Mailbox } from '../../store/types.js';
 import { no } from '../imap-error.js';
 import { expectArgCount, getAstring, getMailbox } from '../wire/args.js';
-import { formatMailboxName } from '../wire/encoder.js';
+import { formatSessionMailboxName } from '../mailbox-name-format.js';
 import { authenticated, defineCommand, ok, type CommandContext } from './define.js';
 import { folderOf, mailboxOf } from './folder-access.js';
 
@@ -28,7 +28,7 @@ export const getQuotaRoot = defineCommand({
   parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
   async run(ctx, { name }) {
     const folder = folderOf(ctx, name);
-    await ctx.session.untagged(`QUOTAROOT ${formatMailboxName(folder.name).toString('utf8')} "${rootName}"`);
+    await ctx.session.untagged(`QUOTAROOT ${formatSessionMailboxName(ctx.enabled, folder.name)} "${rootName}"`);
     await ctx.session.untagged(quotaLine(ctx, mailboxOf(ctx)));
     return ok('GETQUOTAROOT completed');
   },

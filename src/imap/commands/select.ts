@@ -6,7 +6,9 @@ import { formatFlags } from '../wire/encoder.js';
 import { resolveSequenceSet, type SequenceSet } from '../wire/sequence-set.js';
 import type { Token } from '../wire/tokenizer.js';
 import { authenticated, defineCommand, noArgs, ok, selected, type CommandContext } from './define.js';
-import { folderOf } from './folder-access.js';
+import { folderOf, mailboxOf } from './folder-access.js';
+import { listLine } from './list.js';
+import { isRev2 } from '../rev2.js';
 
 // SELECT mailbox [(CONDSTORE | QRESYNC (...))] / EXAMINE — RFC 3501 §6.3.1, §6.3.2, RFC 7162 §3.1.8, §3.2.5.
 // A failed SELECT leaves nothing selected.
@@ -30,9 +32,14 @@ export const select = defineCommand({
     s.selectView(view);
     for (const line of view.flagsLines()) await s.untagged(line);
     await s.untagged(`${view.exists} EXISTS`);
-    await s.untagged(`${view.recent.size} RECENT`);
-    const firstUnseen = view.entries().find((e) => !e.placement.flags.has('\\Seen'));
-    if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen.seq}] First unseen`);
+    if (isRev2(ctx.enabled)) {
+      // RFC 9051 §6.3.2: a LIST response instead of RECENT and the UNSEEN code (both gone from IMAP4rev2).
+      await s.untagged(listLine(mailboxOf(ctx), folder.name, ctx.enabled));
+    } else {
+      await s.untagged(`${view.recent.size} RECENT`);
+      const firstUnseen = view.entries().find((e) => !e.placement.flags.has('\\Seen'));
+      if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen.seq}] First unseen`);
+    }
     await s.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
     await s.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
     // Only to CONDSTORE sessions, as Dovecot does: an IMAP4rev1 client need not see it.

@@ -1,4 +1,5 @@
-import { no } from '../../imap-error.js';
+import { bad, no } from '../../imap-error.js';
+import { isRev2, rev1OnlySearchOps } from '../../rev2.js';
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
 import type { Token } from '../../wire/tokenizer.js';
 import { defineCommand, ok, selected, type CommandContext } from '../define.js';
@@ -17,7 +18,7 @@ export const search = defineCommand({
   states: selected,
   usesSequenceNumbers: true,
   parseArgs: (args, ctx) => parseWithReturn(args, ctx),
-  async run(ctx, { key, options }) {
+  async run(ctx, { key, options: returnOptions }) {
     const view = selectedView(ctx);
     const withModseq = usesModseq(key);
     if (withModseq) await enableCondstore(ctx);
@@ -27,6 +28,8 @@ export const search = defineCommand({
     let highest = 0;
     if (withModseq) for (const e of entries) if (e.placement.modseq > highest) highest = e.placement.modseq;
     const modseq = withModseq && numbers.length ? ` (MODSEQ ${highest})` : '';
+    // RFC 9051 §6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH; no RETURN reads as RETURN (ALL).
+    const options = returnOptions ?? (isRev2(ctx.enabled) ? rev2DefaultReturn : null);
     if (!options) {
       await ctx.session.untagged(numbers.length ? `SEARCH ${numbers.join(' ')}${modseq}` : 'SEARCH');
       return ok(`${ctx.name} completed`);
@@ -61,10 +64,28 @@ export function parseWithReturn(args: readonly Token[], ctx: CommandContext): { 
   try {
     const taken = takeReturnOptions(args);
     options = taken.options;
-    return { key: parseSearch(taken.rest), options };
+    const key = parseSearch(taken.rest);
+    if (isRev2(ctx.enabled) && usesRev1OnlyKey(key)) throw bad('NEW, OLD and RECENT are not search keys in IMAP4rev2');
+    return { key, options };
   } catch (err) {
     if (options?.save && ctx.session.view) ctx.session.view.savedUids = [];
     throw err;
+  }
+}
+
+const rev2DefaultReturn: ReturnOptions = { min: false, max: false, all: true, count: false, save: false };
+
+/** True when the key uses \\Recent (RECENT, NEW, OLD), which IMAP4rev2 removed (RFC 9051 Appendix E). */
+function usesRev1OnlyKey(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'and':
+      return key.keys.some(usesRev1OnlyKey);
+    case 'or':
+      return usesRev1OnlyKey(key.left) || usesRev1OnlyKey(key.right);
+    case 'not':
+      return usesRev1OnlyKey(key.key);
+    default:
+      return rev1OnlySearchOps.has(key.op);
   }
 }
 
