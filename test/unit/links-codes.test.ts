@@ -3,6 +3,7 @@ import type { SendMailOptions } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { extractCodes, extractLinks, maxScanLength } from '../../src/mime/links-codes.js';
 import { parseMessageDetails } from '../../src/mime/message-details.js';
+import { cpuMillis } from './cpu-time.js';
 
 describe('extractLinks', () => {
   it('finds hrefs in order, decodes entities and keeps only http(s)', () => {
@@ -67,12 +68,14 @@ describe('extractCodes', () => {
       '<img '.repeat(100_000),
     ];
     for (const input of inputs) {
-      const started = performance.now();
-      const codes = extractCodes(input);
-      extractLinks(input, input);
-      extractLinks(input, `<a href="${input.slice(0, 300_000)}`);
+      const { result: codes, ms } = cpuMillis(() => {
+        const found = extractCodes(input);
+        extractLinks(input, input);
+        extractLinks(input, `<a href="${input.slice(0, 300_000)}`);
+        return found;
+      });
       expect(codes.length).toBeLessThanOrEqual(20);
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(ms).toBeLessThan(1000);
     }
   });
 
@@ -228,10 +231,10 @@ describe('codes: reproductions from realistic mail', () => {
   it('stays fast on hostile HTML, for codes and links', () => {
     const hostile = ['<style>'.repeat(100_000), '<!--'.repeat(100_000), '<td>code</td><td>1234</td>'.repeat(20_000), '<'.repeat(500_000), '<a '.repeat(100_000), `<a ${'href="'.repeat(100_000)}`, `<a ${' href= '.repeat(50_000)}`];
     for (const html of hostile) {
-      const started = performance.now();
-      expect(extractCodes('', html).length).toBeLessThanOrEqual(20);
-      expect(extractLinks(null, html).length).toBeLessThanOrEqual(500);
-      expect(performance.now() - started).toBeLessThan(1000);
+      const { result: [codes, links], ms } = cpuMillis(() => [extractCodes('', html), extractLinks(null, html)] as const);
+      expect(codes.length).toBeLessThanOrEqual(20);
+      expect(links.length).toBeLessThanOrEqual(500);
+      expect(ms).toBeLessThan(1000);
     }
   });
 

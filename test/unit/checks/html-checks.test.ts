@@ -4,6 +4,7 @@ import { checkAccessibility } from '../../../src/checks/accessibility.js';
 import { checkHtmlCompat } from '../../../src/checks/html-compat.js';
 import { elementPath, maxElements, parseHtmlDocument } from '../../../src/checks/html-document.js';
 import { contrastRatio, parseCssColor } from '../../../src/checks/css-color.js';
+import { cpuMillis } from '../cpu-time.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../../fixtures/checks/${name}`, import.meta.url), 'utf8');
 const a11y = (html: string, hasTextPart = true) => checkAccessibility({ doc: parseHtmlDocument(html), hasTextPart }).findings;
@@ -28,11 +29,13 @@ describe('HTML document reader', () => {
   it('reads a hostile 1 MB input within a bound and caps the elements it keeps', () => {
     const hostile = '<div a="1" b=\'2\' c>'.repeat(40_000) + '<a x="'.repeat(20_000) + '<!--'.repeat(10_000) + '<style>' + '{'.repeat(100_000);
     expect(hostile.length).toBeGreaterThan(1_000_000);
-    const t0 = performance.now();
-    const doc = parseHtmlDocument(hostile);
-    checkAccessibility({ doc, hasTextPart: true });
-    checkHtmlCompat(doc);
-    expect(performance.now() - t0).toBeLessThan(5000);
+    const { result: doc, ms } = cpuMillis(() => {
+      const parsed = parseHtmlDocument(hostile);
+      checkAccessibility({ doc: parsed, hasTextPart: true });
+      checkHtmlCompat(parsed);
+      return parsed;
+    });
+    expect(ms).toBeLessThan(5000);
     expect(doc.elements.length).toBeLessThanOrEqual(maxElements);
     expect(doc.truncated).toBe(true);
   });
