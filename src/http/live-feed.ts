@@ -28,7 +28,8 @@ export interface LiveFeed {
  * - `message.added` / `message.updated` (summary), `message.deleted` `{ id }`, `store.cleared` `{}`,
  *   `mailbox.added` / `mailbox.removed` `{ address }`;
  * - `session.started` / `session.updated` / `session.ended` (session summary), `session.line` `{ sessionId, line }`;
- * - `fault.hit` `{ ruleId, protocol, on, sessionId }`, `fault.added` (rule), `fault.removed` `{ id }`, `fault.cleared` `{}`;
+ * - `fault.hit` `{ ruleId, protocol, on, sessionId }` (on the node that fired), `fault.counted` `{ id, hits, spent }`
+ *   (on every node, once the hit is in the store), `fault.added` (rule), `fault.removed` `{ id }`, `fault.cleared` `{}`;
  * - `webhook.delivery` (a delivery as `GET /api/v1/webhooks` lists it) each time one is queued, retried or finished.
  * Client frames are ignored.
  */
@@ -87,6 +88,8 @@ function subscribe({ store, sessions }: ServerContext, broadcast: Broadcast): Ar
     store.faults.on('fault.added', (rule) => broadcast('fault.added', () => rule)),
     store.faults.on('fault.removed', (rule) => broadcast('fault.removed', () => ({ id: rule.id }))),
     store.faults.on('fault.cleared', () => broadcast('fault.cleared', () => ({}))),
+    // A hit counted by the store: this node's, or another node's replayed from the shared log (PostgreSQL).
+    store.faults.on('fault.counted', (rule) => broadcast('fault.counted', () => ({ id: rule.id, hits: rule.hits, spent: rule.spent }))),
   ];
 }
 

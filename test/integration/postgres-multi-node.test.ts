@@ -301,12 +301,26 @@ describe.skipIf(postgresMissing)(`several nodes on one PostgreSQL${postgresMissi
     await faultsUntil(c, () => c.store.faults.size === 0);
   });
 
-  it('a rule with times: 1 fires once for the whole sandbox, not once per node', async () => {
+  it('a rule with times: 1 fires once for the whole sandbox, not once per node; the other node\'s live feed shows the count', async () => {
     const t = tenant();
     const [a, b] = await Promise.all([node(t), node(t)]);
     const rule = await a.faults.add({ protocol: 'smtp', on: 'rcpt', action: 'reply', reply: '451 4.7.1 Try again later', times: 1 });
     await faultsUntil(b, () => b.store.faults.get(rule.id) !== undefined);
+    // B's WebSocket feed (what its Faults page listens to) hears the hit that A counts.
+    const ws = new WebSocket(`ws://127.0.0.1:${b.ports.http}/api/v1/events`);
+    const counted = new Promise<{ id: string; hits: number; spent: boolean }>((resolve) =>
+      ws.on('message', (d) => {
+        const f = JSON.parse(String(d)) as { type: string; data: { id: string; hits: number; spent: boolean } };
+        if (f.type === 'fault.counted') resolve(f.data);
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
     expect(await smtpCode(smtpSend(a, 'first try'))).toBe(451);
+    expect(await counted).toEqual({ id: rule.id, hits: 1, spent: true });
+    ws.close();
     // Spent on A at once; B learns it from the log (the notification follows the commit within milliseconds).
     await faultsUntil(b, () => b.store.faults.get(rule.id)?.spent === true);
     expect(await smtpCode(smtpSend(b, 'retry on b'))).toBe(250);

@@ -173,6 +173,7 @@ export type LiveEvent =
   | { type: 'fault.added'; data: FaultRule }
   | { type: 'fault.removed'; data: { id: string } }
   | { type: 'fault.cleared'; data?: unknown }
+  | { type: 'fault.counted'; data: { id: string; hits: number; spent: boolean } }
   | { type: 'webhook.delivery'; data: WebhookDelivery };
 
 /** A fault injection rule as the API lists it (SPEC §13). */

@@ -15,8 +15,11 @@ export function FaultsPage() {
     if (event.type === 'fault.added') setRules((l) => (l && !l.some((r) => r.id === event.data.id) ? [...l, event.data] : l));
     if (event.type === 'fault.removed') setRules((l) => l?.filter((r) => r.id !== event.data.id) ?? l);
     if (event.type === 'fault.cleared') setRules([]);
-    // A hit changes the rule's hits (and maybe spent): the server has the count, ask for it.
-    if (event.type === 'fault.hit') void load();
+    // A hit counted anywhere in the sandbox (this node or, on PostgreSQL, another one) carries the rule's new count.
+    if (event.type === 'fault.counted') {
+      const { id, hits, spent } = event.data;
+      setRules((l) => l?.map((r) => (r.id === id ? { ...r, hits, spent } : r)) ?? l);
+    }
   });
   const add = async (rule: FaultRuleInput) => {
     const added = await api.addFault(rule);
