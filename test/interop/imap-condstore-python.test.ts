@@ -1,25 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Sandbox } from '../../src/index.js';
 import { eml, imapSandbox } from '../protocol/imap-helpers.js';
-
-const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
-if (!python && process.env.CI) throw new Error('CI is set but python3 is missing');
+import { python, runPython } from './python-runner.js';
 
 let sandbox: Sandbox;
 afterEach(async () => {
   await sandbox?.close();
 });
-
-function runPython(script: string, env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    execFile(python!, ['-c', script], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>);
-    });
-  });
-}
 
 /** CONDSTORE/QRESYNC/QUOTA driven as raw commands through Python's imaplib (which knows none of them). */
 describe.skipIf(!python)('CONDSTORE, QRESYNC and QUOTA with Python imaplib', () => {

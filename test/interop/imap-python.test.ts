@@ -1,26 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Sandbox } from '../../src/index.js';
 import { eml, imapSandbox } from '../protocol/imap-helpers.js';
-
-const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+import { python, runPython } from './python-runner.js';
 
 let sandbox: Sandbox;
 afterEach(async () => {
   await sandbox?.close();
 });
-
-/** Runs a Python script (imaplib) with the ports in env; resolves with the JSON it prints last. */
-function runPython(script: string, env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    execFile(python!, ['-c', script], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${err.message}\n${stderr}`));
-      const last = stdout.trim().split('\n').pop() ?? '{}';
-      resolve(JSON.parse(last) as Record<string, unknown>);
-    });
-  });
-}
 
 const prelude = `
 import imaplib, json, os, ssl

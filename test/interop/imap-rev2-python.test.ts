@@ -1,30 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Sandbox } from '../../src/index.js';
 import { eml, imapSandbox } from '../protocol/imap-helpers.js';
+import { python, runPython } from './python-runner.js';
 
 /**
  * IMAP4rev2 (RFC 9051) driven by Python's imaplib (3.11 knows ENABLE but not rev2 itself, so the rev2 answers are read
  * from its untagged responses): ENABLE IMAP4rev2, SELECT's LIST response, ESEARCH for SEARCH, no RECENT, STATUS
  * DELETED/SIZE, and a UTF-8 folder name sent as a literal and listed back as UTF-8.
  */
-const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
-if (!python && process.env.CI) throw new Error('CI is set but python3 is missing');
 
 let sandbox: Sandbox;
 afterEach(async () => {
   await sandbox?.close();
 });
-
-function runPython(script: string, env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    execFile(python!, ['-c', script], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>);
-    });
-  });
-}
 
 const script = `
 import imaplib, json, os
