@@ -4,6 +4,7 @@ import { imapSandbox } from '../protocol/imap-helpers.js';
 import { python, runPython } from './python-runner.js';
 
 /** Issue 18 extensions driven by Python's imaplib: SORT, THREAD, ESEARCH (and LIST-STATUS, COMPRESS below). */
+
 let sandbox: Sandbox;
 afterEach(async () => {
   await sandbox?.close();
