@@ -30,8 +30,11 @@ export function astringBytes(t: Token, what = 'argument'): Buffer {
     case 'atom':
       if (t.section) throw bad(`Bad ${what}`);
       return Buffer.from(t.value, 'utf8');
-    case 'string':
     case 'literal':
+      // RFC 3516 §4.3: a literal8 is APPEND's message data, never an astring.
+      if (t.isBinary) throw bad(`Bad ${what}: a literal8 (~{n}) is only allowed for APPEND message data`);
+      return t.value;
+    case 'string':
       return t.value;
     case 'nil':
       return Buffer.from('NIL');
