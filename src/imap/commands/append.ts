@@ -20,7 +20,7 @@ export const append = defineCommand({
     const isUtf8Data = args.length >= 3 && args[args.length - 2].type === 'atom' && toKeyword(args[args.length - 2]) === 'UTF8';
     const dataStart = isUtf8Data ? args.length - 2 : args.length - 1;
     if (dataStart > 3) throw bad('APPEND takes mailbox [flags] [date-time] message');
-    const name = getMailbox(args, 0);
+    const name = getMailbox(args, 0, ctx.session);
     const rest = args.slice(1, dataStart);
     let flags: string[] = [];
     let internalDate: Date | undefined;

@@ -9,6 +9,7 @@ import { authenticated, defineCommand, ok } from './define.js';
 export const enableable: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
   ['CONDSTORE', ['CONDSTORE']], // RFC 7162 §3.1
   ['QRESYNC', ['QRESYNC', 'CONDSTORE']], // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+  ['UTF8=ACCEPT', ['UTF8=ACCEPT']], // RFC 6855 §3: UTF-8 mailbox names and strings, APPEND UTF8 (~{n})
 ]);
 
 // ENABLE capability... — RFC 5161. `* ENABLED` lists the names asked for that this command turned on.

@@ -1,5 +1,6 @@
 import { bad, no } from '../imap-error.js';
 import { formatMailboxName } from '../wire/encoder.js';
+import type { NameSpelling } from '../wire/mailbox-name.js';
 import type { Folder, Mailbox, SpecialUse } from '../../store/types.js';
 import type { Token } from '../wire/tokenizer.js';
 import { expectArgCount, getAstring, getList, getMailbox, toKeyword } from '../wire/args.js';
@@ -16,9 +17,9 @@ export const create = defineCommand({
   names: ['CREATE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => {
+  parseArgs: (args, ctx) => {
     expectArgCount(args, 1, 2);
-    return { name: getMailbox(args, 0, 'CANNOT'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
+    return { name: getMailbox(args, 0, ctx.session, 'CANNOT'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
   },
   run(ctx, { name, specialUse }) {
     const mailbox = mailboxOf(ctx);
@@ -54,7 +55,7 @@ export const del = defineCommand({
   names: ['DELETE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1), { name: getMailbox(args, 0, ctx.session) }),
   run(ctx, { name }) {
     const folder = folderOf(ctx, name);
     if (ctx.session.view?.folder === folder) ctx.session.deselect();
@@ -68,7 +69,7 @@ export const rename = defineCommand({
   names: ['RENAME'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 2), { from: getMailbox(args, 0), to: getMailbox(args, 1, 'CANNOT') }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 2), { from: getMailbox(args, 0, ctx.session), to: getMailbox(args, 1, ctx.session, 'CANNOT') }),
   run(ctx, { from, to }) {
     const mailbox = mailboxOf(ctx);
     folderOf(ctx, from);
@@ -87,7 +88,7 @@ export const subscribe = defineCommand({
   names: ['SUBSCRIBE', 'UNSUBSCRIBE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1), { name: getMailbox(args, 0, ctx.session) }),
   run(ctx, { name }) {
     const mailbox = mailboxOf(ctx);
     storeCall(() => ctx.server.store.setSubscribedName(mailbox.address, name, ctx.name === 'SUBSCRIBE'));
@@ -120,7 +121,7 @@ export function parseStatusItems(list: readonly Token[]): StatusItem[] {
 }
 
 /** `STATUS "name" (MESSAGES 3 ...)` without the `* `. */
-export function statusLine(folder: Folder, items: readonly StatusItem[]): string {
+export function statusLine(folder: Folder, items: readonly StatusItem[], session: NameSpelling): string {
   const deleted = () => folder.placements.filter((p) => p.flags.has('\\Deleted'));
   const value = (item: StatusItem): number => {
     switch (item) {
@@ -144,7 +145,7 @@ export function statusLine(folder: Folder, items: readonly StatusItem[]): string
         return Math.ceil(deleted().reduce((n, p) => n + p.message.size, 0) / 1024);
     }
   };
-  return `STATUS ${formatMailboxName(folder.name).toString('utf8')} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
+  return `STATUS ${formatMailboxName(folder.name, session).toString('utf8')} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
 }
 
 // STATUS mailbox (item ...) — RFC 3501 §6.3.10
@@ -152,14 +153,14 @@ export const status = defineCommand({
   names: ['STATUS'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs(args) {
+  parseArgs(args, ctx) {
     expectArgCount(args, 2);
-    return { name: getMailbox(args, 0), items: parseStatusItems(getList(args, 1, 'status items')) };
+    return { name: getMailbox(args, 0, ctx.session), items: parseStatusItems(getList(args, 1, 'status items')) };
   },
   async run(ctx, { name, items }) {
     const folder = folderOf(ctx, name);
     if (items.includes('HIGHESTMODSEQ')) await enableCondstore(ctx);
-    await ctx.session.untagged(statusLine(folder, items));
+    await ctx.session.untagged(statusLine(folder, items, ctx.session));
     return ok('STATUS completed');
   },
 });

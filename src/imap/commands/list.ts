@@ -1,5 +1,5 @@
 import type { Folder, Mailbox } from '../../store/types.js';
-import { decodeMailboxName } from '../wire/mailbox-name.js';
+import { decodeMailboxName, isUtf8Names } from '../wire/mailbox-name.js';
 import { formatMailboxName } from '../wire/encoder.js';
 import { astringBytes, expectArgCount, getAstring, getList, toKeyword } from '../wire/args.js';
 import { bad } from '../imap-error.js';
@@ -40,9 +40,10 @@ export const list = defineCommand({
   parseArgs(args, ctx) {
     if (ctx.name === 'LSUB') {
       expectArgCount(args, 2);
-      return { reference: decodedOrNull(getAstring(args, 0, 'reference')), patterns: [decodedOrNull(getAstring(args, 1, 'pattern'))], options: null };
+      const utf8 = isUtf8Names(ctx.session);
+      return { reference: decodedOrNull(getAstring(args, 0, 'reference'), utf8), patterns: [decodedOrNull(getAstring(args, 1, 'pattern'), utf8)], options: null };
     }
-    return parseList(args);
+    return parseList(args, isUtf8Names(ctx.session));
   },
   async run(ctx, { reference, patterns, options }) {
     const kind = ctx.name as 'LIST' | 'LSUB';
@@ -60,15 +61,15 @@ export const list = defineCommand({
     const rows = options ? extendedListing(mailbox, matcher, options) : listing(mailbox, kind === 'LSUB', matcher).map(([name, attrs]) => ({ name, attrs, childInfo: false }));
     for (const { name, attrs, childInfo } of rows) {
       const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name).toString('utf8')}${extra}`);
+      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name, ctx.session).toString('utf8')}${extra}`);
       const folder = mailbox.folders.get(name);
-      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status));
+      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status, ctx.session));
     }
     return ok(`${kind} completed`);
   },
 });
 
-function parseList(args: readonly Token[]): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
+function parseList(args: readonly Token[], utf8: boolean): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
   let i = 0;
   let isExtended = false;
   const options: ListOptions = { subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: false, status: null };
@@ -85,10 +86,10 @@ function parseList(args: readonly Token[]): { reference: string | null; patterns
     if (options.recursiveMatch && !options.subscribed) throw bad('RECURSIVEMATCH needs the SUBSCRIBED selection option');
     i = 1;
   }
-  const reference = decodedOrNull(getAstring(args, i, 'reference'));
+  const reference = decodedOrNull(getAstring(args, i, 'reference'), utf8);
   const patternToken = args[i + 1];
   if (!patternToken) throw bad('Missing mailbox pattern');
-  const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => decodedOrNull(astringBytes(t, 'pattern').toString('utf8'))) : [decodedOrNull(getAstring(args, i + 1, 'pattern'))];
+  const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => decodedOrNull(astringBytes(t, 'pattern').toString('utf8'), utf8)) : [decodedOrNull(getAstring(args, i + 1, 'pattern'), utf8)];
   if (patternToken.type === 'list') {
     if (patterns.length === 0) throw bad('Empty pattern list');
     isExtended = true;
@@ -146,9 +147,9 @@ function extendedListing(mailbox: Mailbox, matcher: Matcher, options: ListOption
   return rows;
 }
 
-function decodedOrNull(wire: string): string | null {
+function decodedOrNull(wire: string, isUtf8: boolean): string | null {
   try {
-    return decodeMailboxName(wire);
+    return decodeMailboxName(wire, isUtf8);
   } catch (err) {
     if (err instanceof ImapSyntaxError) return null;
     throw err;

@@ -14,7 +14,7 @@ export const select = defineCommand({
   names: ['SELECT', 'EXAMINE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1, 2), { name: getMailbox(args, 0), params: parseSelectParams(args[1]) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1, 2), { name: getMailbox(args, 0, ctx.session), params: parseSelectParams(args[1]) }),
   async run(ctx, { name, params }) {
     const s = ctx.session;
     // RFC 7162 §3.2.11: the client must know when the updates of the old folder stop.
