@@ -57,7 +57,7 @@ export const append = defineCommand({
 
 /** RFC 6855 §4: `UTF8 (~{n}...)`, a message whose header may hold UTF-8; only once the client enabled UTF8=ACCEPT. */
 function utf8Data(t: Token, ctx: CommandContext): Token {
-  if (!ctx.session.enabled.has('UTF8=ACCEPT')) throw bad('APPEND UTF8 needs ENABLE UTF8=ACCEPT first (RFC 6855 §4)');
+  if (!ctx.session.enabled.has('UTF8=ACCEPT')) throw bad('APPEND UTF8 needs ENABLE UTF8=ACCEPT first (RFC 6855 section 4)');
   const inner = t.type === 'list' && t.items.length === 1 ? t.items[0] : null;
   if (inner?.type !== 'literal' || !inner.isBinary) throw bad('APPEND UTF8 takes one literal8 in parentheses: UTF8 (~{n})');
   return inner;

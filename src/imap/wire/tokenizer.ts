@@ -119,7 +119,7 @@ function readLiteral(c: Cursor): Token {
   c.pos = 0;
   if (rest.startsWith('~')) return { type: 'literal', value, isBinary: true };
   // RFC 3501 §4.3 / RFC 9051 §4.3: a literal is CHAR8, no NUL; only a literal8 may carry one (RFC 3516 §4.3).
-  if (value.includes(0)) throw new ImapSyntaxError('A literal may not carry a NUL octet (RFC 3501 §4.3); only a literal8 ~{n} may');
+  if (value.includes(0)) throw new ImapSyntaxError('A literal may not carry a NUL octet (RFC 3501 section 4.3); only a literal8 ~{n} may');
   return { type: 'literal', value };
 }
 

@@ -63,7 +63,7 @@ export function parseWithReturn(args: readonly Token[], ctx: CommandContext): { 
     options = taken.options;
     // RFC 6855 §3: after ENABLE UTF8=ACCEPT strings are UTF-8, so a CHARSET label conflicts with it.
     const first = taken.rest[0];
-    if (ctx.session.enabled.has('UTF8=ACCEPT') && first?.type === 'atom' && first.value.toUpperCase() === 'CHARSET') throw bad('No CHARSET after ENABLE UTF8=ACCEPT (RFC 6855 §3)');
+    if (ctx.session.enabled.has('UTF8=ACCEPT') && first?.type === 'atom' && first.value.toUpperCase() === 'CHARSET') throw bad('No CHARSET after ENABLE UTF8=ACCEPT (RFC 6855 section 3)');
     return { key: parseSearch(taken.rest), options };
   } catch (err) {
     if (options?.save && ctx.session.view) ctx.session.view.savedUids = [];
