@@ -45,3 +45,49 @@ function base64Lines(bytes: Buffer): Buffer {
   for (let i = 0; i < text.length; i += 76) lines.push(text.slice(i, i + 76));
   return Buffer.from(lines.join('\r\n'), 'latin1');
 }
+
+const cteBinaryHeader = Buffer.from('Content-Transfer-Encoding: binary\r\n', 'latin1');
+
+/**
+ * An entity as FETCH BINARY sends it (RFC 3516 §4.2), shaped as Dovecot shapes it: every leaf part's content goes
+ * through `decodeLeaf` (its transfer encoding undone), and a part whose bytes changed says `Content-Transfer-Encoding:
+ * binary` at the end of its header instead of what it said; boundaries, preambles and every other byte stay. So
+ * BINARY[] of a message appended with a literal8 is the message as it was sent, but for where that header sits.
+ * `includeHeader` is false for the entity's own header (BINARY[2] is a part's content, BINARY[] the whole message).
+ */
+export function binaryEntity(raw: Buffer, node: MimeNode, includeHeader: boolean, decodeLeaf: (leaf: MimeNode) => Buffer): Buffer {
+  const header = raw.subarray(node.headerStart, node.bodyStart);
+  if (!node.message && node.children.length === 0) {
+    const body = raw.subarray(node.bodyStart, node.end);
+    const decoded = decodeLeaf(node);
+    if (!includeHeader) return decoded;
+    if (decoded.equals(body)) return raw.subarray(node.headerStart, node.end);
+    return Buffer.concat([withBinaryCte(raw, node), decoded]);
+  }
+  const out: Buffer[] = includeHeader ? [header] : [];
+  if (node.message) {
+    out.push(binaryEntity(raw, node.message, true, decodeLeaf));
+    return Buffer.concat(out);
+  }
+  let at = node.bodyStart;
+  for (const child of node.children) {
+    out.push(raw.subarray(at, child.headerStart), binaryEntity(raw, child, true, decodeLeaf));
+    at = child.end;
+  }
+  out.push(raw.subarray(at, node.end));
+  return Buffer.concat(out);
+}
+
+/** The part's header without its Content-Transfer-Encoding fields, `binary` added before the blank line. */
+function withBinaryCte(raw: Buffer, node: MimeNode): Buffer {
+  const out: Buffer[] = [];
+  let at = node.headerStart;
+  for (const h of node.headers) {
+    if (h.name !== 'content-transfer-encoding') continue;
+    out.push(raw.subarray(at, h.start));
+    at = h.end;
+  }
+  const last = node.headers.length > 0 ? node.headers[node.headers.length - 1].end : node.headerStart;
+  out.push(raw.subarray(at, Math.max(at, last)), cteBinaryHeader, raw.subarray(Math.max(at, last), node.bodyStart));
+  return Buffer.concat(out);
+}

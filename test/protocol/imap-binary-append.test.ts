@@ -39,7 +39,7 @@ afterAll(async () => {
 const inbox = () => sandbox.store.getFolder(user, 'INBOX')!.placements;
 
 describe('APPEND with a literal8 (RFC 3516 §4.3)', () => {
-  it('takes a synchronizing ~{n} with NUL bytes, stores the binary part as base64 and serves it back exactly with BINARY[2]', async () => {
+  it('takes a synchronizing ~{n} with NUL bytes, stores the binary part as base64 and serves it back exactly with BINARY[2] and BINARY[]', async () => {
     c.write(`A APPEND INBOX (\\Seen) ~{${multipart.length}}\r\n`);
     await c.until(/^\+ [^\r\n]*\r\n/m);
     c.write(Buffer.concat([multipart, Buffer.from('\r\n')]));
@@ -53,6 +53,9 @@ describe('APPEND with a literal8 (RFC 3516 §4.3)', () => {
     const bin = await c.command('F', `FETCH ${seq} (BINARY.SIZE[2] BINARY.PEEK[2] BINARY.PEEK[1])`);
     expect(bin).toMatch(/^F OK/m);
     expect(bin).toContain(`BINARY.SIZE[2] ${payload.length} BINARY[2] ~{${payload.length}}\r\n${payload.toString('latin1')} BINARY[1] {5}\r\ncaf\xc3\xa9)`);
+    // BINARY[] is the message as it was sent (the part's CTE header was already its last; it is moved there if not).
+    const whole = await c.command('W', `FETCH ${seq} (BINARY.SIZE[] BINARY.PEEK[])`);
+    expect(whole).toContain(`BINARY.SIZE[] ${multipart.length} BINARY[] ~{${multipart.length}}\r\n${multipart.toString('latin1')})`);
     // BODY[2] is the stored (7-bit) form: what a client without BINARY, POP3 and the API see.
     const body = await c.command('G', `FETCH ${seq} (BODY.PEEK[2.MIME] BODY.PEEK[2])`);
     expect(body).toContain(`BODY[2] {${payload.toString('base64').length}}\r\n${payload.toString('base64')})`);
