@@ -58,6 +58,7 @@ describe('IMAP tokenizer', () => {
   it('refuses a NUL in a plain literal (RFC 3501 §4.3), naming literal8 as the way', () => {
     expect(() => tokenize(line('a1 APPEND INBOX {3}', 'a\0b'))).toThrow(/NUL.*literal8/);
     expect(() => tokenize(line('a1 LOGIN {1+} x', '\0'))).toThrow(ImapSyntaxError);
+    expect(() => tokenize(line('a1 LOGIN "a\0b" x'))).toThrow(/quoted string may not carry a NUL/);
   });
 
   it.each([

@@ -99,6 +99,8 @@ function readQuoted(c: Cursor): Buffer {
   for (;;) {
     const b = c.peek();
     if (b === -1) throw new ImapSyntaxError('Unterminated quoted string');
+    // QUOTED-CHAR excludes NUL (RFC 3501 §9): only a literal8 may carry one.
+    if (b === 0) throw new ImapSyntaxError('A quoted string may not carry a NUL octet');
     c.pos++;
     if (b === 0x22) return Buffer.from(bytes);
     if (b === 0x5c) {
