@@ -24,5 +24,6 @@ export function capabilities(session: ImapSession): string {
   caps.push(`APPENDLIMIT=${session.server.config.maxMessageSize}`);
   // RFC 4731, 5182, 5032 (search), RFC 5256/5267 (sort, thread) and the rest of issue 18's own part.
   caps.push(...clientDeveloperCaps);
+  caps.push('BINARY', 'UTF8=ACCEPT'); // RFC 3516: literal8 APPEND and the BINARY fetch items; RFC 6855
   return caps.join(' ');
 }

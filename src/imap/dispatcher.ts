@@ -146,7 +146,7 @@ export class Dispatcher {
       case 'frame':
         return this.#runFrame(ev.frame);
       case 'literal':
-        return this.#onLiteral(ev.size, ev.isNonSync, ev.head);
+        return this.#onLiteral(ev.size, ev.isNonSync, ev.isBinary, ev.head);
       case 'too-long': {
         const tag = tagOf(ev.head);
         this.session.log.line('C', `${redactedHead(ev.head, 80)} [line over ${this.server.config.limits.imapLineLength} bytes]`);
@@ -163,9 +163,9 @@ export class Dispatcher {
   }
 
   /** `{n}` gets `+` only once the command, state and size are acceptable; otherwise the client never sends it. */
-  async #onLiteral(size: number, isNonSync: boolean, head: Buffer): Promise<void> {
+  async #onLiteral(size: number, isNonSync: boolean, isBinary: boolean, head: Buffer): Promise<void> {
     const tag = tagOf(head);
-    const refusal = this.#literalRefusal(head, size + this.#framer.literalBytes);
+    const refusal = this.#literalRefusal(head, size + this.#framer.literalBytes, isBinary && !isNonSync);
     if (refusal) {
       if (isNonSync) {
         // LITERAL+: the bytes are already on their way and can't be told apart from commands.
@@ -185,12 +185,17 @@ export class Dispatcher {
     }
   }
 
-  #literalRefusal(head: Buffer, total: number): ImapError | null {
+  /**
+   * Why a literal can't be taken, or null. A synchronizing literal8 outside APPEND is BAD before its bytes come
+   * (RFC 3516 §4.3); a non-synchronizing one is read (within the limit) and then refused by the argument parser.
+   */
+  #literalRefusal(head: Buffer, total: number, isSyncBinary: boolean): ImapError | null {
     const m = /^(\S+) +(UID +)?([A-Za-z]+)/.exec(head.toString('latin1'));
     if (!m || !tagPattern.test(m[1])) return bad('Invalid tag');
     const spec = commands.get((m[2] ? 'UID ' : '') + m[3].toUpperCase());
     if (!spec) return bad('Unknown command');
     if (!spec.states.includes(this.session.state)) return bad(`Command not allowed in the ${this.session.state} state`);
+    if (isSyncBinary && !spec.takesMessageLiteral) return bad('A literal8 (~{n}) is only allowed for APPEND message data');
     const limits = this.server.config;
     const max = spec.takesMessageLiteral ? limits.maxMessageSize : limits.limits.imapLiteralSize;
     if (total > max) {
@@ -214,6 +219,7 @@ export class Dispatcher {
     const spec = commands.get(parsed.name);
     this.session.log.line('C', spec?.secretArgsFrom !== undefined ? redacted(parsed, spec.secretArgsFrom) : transcriptOf(frame));
     if (!spec) return this.#complete(parsed.tag, bad(`Unknown command ${parsed.name}`));
+    if (!spec.takesMessageLiteral && hasLiteral8(parsed.args)) return this.#complete(parsed.tag, bad('A literal8 (~{n}) is only allowed for APPEND message data'));
     if (!spec.states.includes(this.session.state)) {
       const err = this.session.state === 'not-authenticated' ? bad('Log in first') : bad(`${parsed.name} is not allowed in the ${this.session.state} state`);
       return this.#complete(parsed.tag, err);
@@ -308,6 +314,11 @@ function parseCommand(tokens: Token[]): ParsedCommand {
     args = tokens.slice(3);
   }
   return { tag, name, isUid: name.startsWith('UID '), args };
+}
+
+/** RFC 3516 §4.3: a literal8 is APPEND data; any other command carrying one (`~{n+}` got past the framer) is BAD. */
+function hasLiteral8(tokens: readonly Token[]): boolean {
+  return tokens.some((t) => (t.type === 'literal' && t.isBinary === true) || (t.type === 'list' && hasLiteral8(t.items)));
 }
 
 /** The tag of a line that couldn't be parsed, or `*` when it has none (RFC 3501 §7.1.5). */

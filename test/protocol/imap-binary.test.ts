@@ -6,7 +6,7 @@ import { RawImap } from './imap-raw-client.js';
 /**
  * RFC 3516 BINARY fetch items: BINARY[part], BINARY.PEEK[part]<partial>, BINARY.SIZE[part], decoded from base64 and
  * quoted-printable, literal8 for content with NUL, NO [UNKNOWN-CTE] for an encoding we can't undo, BAD for bad syntax.
- * (BINARY is not advertised yet: literal8 in APPEND is still missing.)
+ * literal8 in APPEND: imap-binary-append.test.ts.
  */
 const user = 'bin@example.test';
 const payload = Buffer.from([0x00, 0x01, 0x41, 0xff, 0x0d, 0x0a, 0x42]);

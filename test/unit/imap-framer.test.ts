@@ -8,6 +8,7 @@ interface Seen {
   literals?: string[];
   size?: number;
   isNonSync?: boolean;
+  isBinary?: boolean;
   head?: string;
 }
 
@@ -19,7 +20,7 @@ function run(chunks: Buffer[], maxLine = 1000, maxLiteral = 1000): Seen[] {
     for (let ev: FramerEvent | null = framer.next(); ev; ev = framer.next()) {
       if (ev.kind === 'frame') out.push({ kind: 'frame', segments: ev.frame.segments.map(String), literals: ev.frame.literals.map(String) });
       else if (ev.kind === 'literal') {
-        out.push({ kind: 'literal', size: ev.size, isNonSync: ev.isNonSync, head: String(ev.head) });
+        out.push({ kind: 'literal', size: ev.size, isNonSync: ev.isNonSync, isBinary: ev.isBinary, head: String(ev.head) });
         if (ev.size <= maxLiteral) framer.acceptLiteral(ev.size);
         else framer.rejectLiteral();
       } else out.push({ kind: 'too-long', head: String(ev.head) });
@@ -44,6 +45,7 @@ const streams: Array<[string, string]> = [
   ['a refused literal followed by a command', 'a1 APPEND INBOX {5000}\r\na2 NOOP\r\n'],
   ['an over-long line followed by a command', `a1 NOOP ${'x'.repeat(2000)}\r\na2 NOOP\r\n`],
   ['8-bit bytes', 'a1 LOGIN "jörg" "pässword"\r\n'],
+  ['literal8s, synchronizing or not, holding NUL and CRLF', 'a1 APPEND INBOX ~{3}\r\n\0\r\n ~{2+}\r\n\0\0\r\na2 NOOP\r\n'],
 ];
 
 describe('IMAP framer', () => {
@@ -53,10 +55,26 @@ describe('IMAP framer', () => {
 
   it('splits a command into segments around its literals', () => {
     expect(run(whole('a1 LOGIN {3}\r\nbob {6+}\r\nsecret\r\n'))).toEqual([
-      { kind: 'literal', size: 3, isNonSync: false, head: 'a1 LOGIN {3}' },
-      { kind: 'literal', size: 6, isNonSync: true, head: 'a1 LOGIN {3}' },
+      { kind: 'literal', size: 3, isNonSync: false, isBinary: false, head: 'a1 LOGIN {3}' },
+      { kind: 'literal', size: 6, isNonSync: true, isBinary: false, head: 'a1 LOGIN {3}' },
       { kind: 'frame', segments: ['a1 LOGIN {3}', ' {6+}', ''], literals: ['bob', 'secret'] },
     ]);
+  });
+
+  it('announces a literal8 (~{n}, ~{n+}) with the same size and sync rules as a literal, and keeps its marker', () => {
+    const nul = '\0';
+    expect(run(whole(`a1 APPEND INBOX ~{2}\r\n${nul}x UTF8 (~{1+}\r\n${nul})\r\n`))).toEqual([
+      { kind: 'literal', size: 2, isNonSync: false, isBinary: true, head: 'a1 APPEND INBOX ~{2}' },
+      { kind: 'literal', size: 1, isNonSync: true, isBinary: true, head: 'a1 APPEND INBOX ~{2}' },
+      { kind: 'frame', segments: ['a1 APPEND INBOX ~{2}', ' UTF8 (~{1+}', ')'], literals: [`${nul}x`, nul] },
+    ]);
+    expect(run(whole('a1 LOGIN {3}\r\nbob x\r\n'))[0]).toMatchObject({ kind: 'literal', isBinary: false });
+  });
+
+  it('drops a command whose literal8 was refused, like a literal, and reads the next one', () => {
+    const events = run(whole('a1 APPEND INBOX ~{5000}\r\na2 NOOP\r\n'));
+    expect(events.map((e) => e.kind)).toEqual(['literal', 'frame']);
+    expect(events[1].segments).toEqual(['a2 NOOP']);
   });
 
   it('drops a command whose literal was refused and reads the next one', () => {
@@ -104,7 +122,7 @@ describe('IMAP framer', () => {
   });
 
   it('gives the same events for any chunking of any input', () => {
-    const text = fc.stringMatching(/^[a-z0-9 (){}+\r\n"]{0,120}$/);
+    const text = fc.stringMatching(/^[a-z0-9 (){}~+\r\n"\0]{0,120}$/);
     fc.assert(
       fc.property(text, fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 30 }), (s, sizes) => {
         const buf = Buffer.from(s);

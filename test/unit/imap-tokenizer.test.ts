@@ -5,7 +5,7 @@ import type { Frame } from '../../src/imap/wire/framer.js';
 
 const line = (text: string, ...literals: string[]): Frame => {
   const segments = text.split(/(?<=\{\d+\+?\})/).map((s) => Buffer.from(s));
-  return { segments, literals: literals.map((l) => Buffer.from(l)) };
+  return { segments, literals: literals.map((l) => Buffer.from(l, 'latin1')) };
 };
 
 /** Tokens as plain data, Buffers as strings, for readable expectations. */
@@ -17,7 +17,7 @@ function plain(tokens: Token[]): unknown[] {
       case 'string':
         return { string: t.value.toString() };
       case 'literal':
-        return { literal: t.value.toString() };
+        return t.isBinary ? { literal8: t.value.toString('latin1') } : { literal: t.value.toString() };
       case 'nil':
         return null;
       case 'list':
@@ -48,6 +48,17 @@ describe('IMAP tokenizer', () => {
   it('reads literals in place, synchronizing or not', () => {
     const tokens = tokenize(line('a1 LOGIN {3}{4+} x', 'bob', 'pw\r\n'));
     expect(plain(tokens)).toEqual(['a1', 'LOGIN', { literal: 'bob' }, { literal: 'pw\r\n' }, 'x']);
+  });
+
+  it('reads a literal8 (~{n}, ~{n+}), which may carry NUL, and tells it from a literal', () => {
+    const tokens = tokenize(line('a1 APPEND INBOX ~{3} UTF8 (~{2+})', 'a\0b', '\0\0'));
+    expect(plain(tokens)).toEqual(['a1', 'APPEND', 'INBOX', { literal8: 'a\0b' }, 'UTF8', [{ literal8: '\0\0' }]]);
+  });
+
+  it('refuses a NUL in a plain literal (RFC 3501 §4.3), naming literal8 as the way', () => {
+    expect(() => tokenize(line('a1 APPEND INBOX {3}', 'a\0b'))).toThrow(/NUL.*literal8/);
+    expect(() => tokenize(line('a1 LOGIN {1+} x', '\0'))).toThrow(ImapSyntaxError);
+    expect(() => tokenize(line('a1 LOGIN "a\0b" x'))).toThrow(/quoted string may not carry a NUL/);
   });
 
   it.each([

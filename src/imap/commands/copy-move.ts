@@ -14,7 +14,7 @@ export const copy = defineCommand({
   states: selected,
   // COPY by sequence number must not see EXPUNGEs; MOVE sends its own (RFC 6851 §3.3).
   usesSequenceNumbers: true,
-  parseArgs: (args) => (expectArgCount(args, 2), { set: getSequenceSet(args, 0), name: getMailbox(args, 1) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 2), { set: getSequenceSet(args, 0), name: getMailbox(args, 1, ctx.session) }),
   async run(ctx, { set, name }) {
     const view = ctx.session.view;
     if (!view) throw no('No folder selected');

@@ -11,6 +11,7 @@ export const enableable: ReadonlyMap<string, readonly string[]> = new Map<string
   [rev2, [rev2]], // RFC 9051 §6.3.1, Appendix A
   ['CONDSTORE', ['CONDSTORE']], // RFC 7162 §3.1
   ['QRESYNC', ['QRESYNC', 'CONDSTORE']], // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+  ['UTF8=ACCEPT', ['UTF8=ACCEPT']], // RFC 6855 §3: UTF-8 mailbox names and strings, APPEND UTF8 (~{n})
 ]);
 
 /** How `* ENABLED` spells a name whose usual spelling is not all capitals (RFC 9051 writes `IMAP4rev2`). */

@@ -1,5 +1,6 @@
 import { bad, no } from '../imap-error.js';
-import { formatSessionMailboxName } from '../mailbox-name-format.js';
+import { formatMailboxName } from '../wire/encoder.js';
+import type { NameSpelling } from '../wire/mailbox-name.js';
 import { isRev2, rev1OnlyStatusItems } from '../rev2.js';
 import type { Folder, Mailbox, SpecialUse } from '../../store/types.js';
 import type { Token } from '../wire/tokenizer.js';
@@ -17,9 +18,9 @@ export const create = defineCommand({
   names: ['CREATE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => {
+  parseArgs: (args, ctx) => {
     expectArgCount(args, 1, 2);
-    return { name: getMailbox(args, 0, 'CANNOT'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
+    return { name: getMailbox(args, 0, ctx.session, 'CANNOT'), specialUse: args[1] ? parseCreateParams(getList(args, 1, 'CREATE parameters')) : undefined };
   },
   run(ctx, { name, specialUse }) {
     const mailbox = mailboxOf(ctx);
@@ -55,7 +56,7 @@ export const del = defineCommand({
   names: ['DELETE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1), { name: getMailbox(args, 0, ctx.session) }),
   run(ctx, { name }) {
     const folder = folderOf(ctx, name);
     // Refused before deselecting: a failed DELETE must leave the session's selection alone.
@@ -71,7 +72,7 @@ export const rename = defineCommand({
   names: ['RENAME'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 2), { from: getMailbox(args, 0), to: getMailbox(args, 1, 'CANNOT') }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 2), { from: getMailbox(args, 0, ctx.session), to: getMailbox(args, 1, ctx.session, 'CANNOT') }),
   run(ctx, { from, to }) {
     const mailbox = mailboxOf(ctx);
     folderOf(ctx, from);
@@ -90,7 +91,7 @@ export const subscribe = defineCommand({
   names: ['SUBSCRIBE', 'UNSUBSCRIBE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1), { name: getMailbox(args, 0, ctx.session) }),
   run(ctx, { name }) {
     const mailbox = mailboxOf(ctx);
     storeCall(() => ctx.server.store.setSubscribedName(mailbox.address, name, ctx.name === 'SUBSCRIBE'));
@@ -129,7 +130,7 @@ export function parseStatusItems(list: readonly Token[], enabled: ReadonlySet<st
 }
 
 /** `STATUS "name" (MESSAGES 3 ...)` without the `* `, the name as the session reads names. */
-export function statusLine(folder: Folder, items: readonly StatusItem[], enabled: ReadonlySet<string>): string {
+export function statusLine(folder: Folder, items: readonly StatusItem[], session: NameSpelling): string {
   const deleted = () => folder.placements.filter((p) => p.flags.has('\\Deleted'));
   const value = (item: StatusItem): number => {
     switch (item) {
@@ -153,7 +154,7 @@ export function statusLine(folder: Folder, items: readonly StatusItem[], enabled
         return Math.ceil(deleted().reduce((n, p) => n + p.message.size, 0) / 1024);
     }
   };
-  return `STATUS ${formatSessionMailboxName(enabled, folder.name)} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
+  return `STATUS ${formatMailboxName(folder.name, session).toString('utf8')} (${items.map((i) => `${i} ${value(i)}`).join(' ')})`;
 }
 
 // STATUS mailbox (item ...) — RFC 3501 §6.3.10
@@ -163,12 +164,12 @@ export const status = defineCommand({
   usesSequenceNumbers: false,
   parseArgs(args, ctx) {
     expectArgCount(args, 2);
-    return { name: getMailbox(args, 0), items: parseStatusItems(getList(args, 1, 'status items'), ctx.enabled) };
+    return { name: getMailbox(args, 0, ctx.session), items: parseStatusItems(getList(args, 1, 'status items'), ctx.enabled) };
   },
   async run(ctx, { name, items }) {
     const folder = folderOf(ctx, name);
     if (items.includes('HIGHESTMODSEQ')) await enableCondstore(ctx);
-    await ctx.session.untagged(statusLine(folder, items, ctx.enabled));
+    await ctx.session.untagged(statusLine(folder, items, ctx.session));
     return ok('STATUS completed');
   },
 });

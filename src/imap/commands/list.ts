@@ -1,6 +1,6 @@
 import type { Folder, Mailbox } from '../../store/types.js';
-import { decodeMailboxName } from '../wire/mailbox-name.js';
-import { formatSessionMailboxName } from '../mailbox-name-format.js';
+import { decodeMailboxName, isUtf8Names, type NameSpelling } from '../wire/mailbox-name.js';
+import { formatMailboxName } from '../wire/encoder.js';
 import { astringBytes, expectArgCount, getAstring, getList, toKeyword } from '../wire/args.js';
 import { bad } from '../imap-error.js';
 import type { Token } from '../wire/tokenizer.js';
@@ -40,9 +40,10 @@ export const list = defineCommand({
   parseArgs(args, ctx) {
     if (ctx.name === 'LSUB') {
       expectArgCount(args, 2);
-      return { reference: decodedOrNull(getAstring(args, 0, 'reference')), patterns: [decodedOrNull(getAstring(args, 1, 'pattern'))], options: null };
+      const utf8 = isUtf8Names(ctx.session);
+      return { reference: decodedOrNull(getAstring(args, 0, 'reference'), utf8), patterns: [decodedOrNull(getAstring(args, 1, 'pattern'), utf8)], options: null };
     }
-    return parseList(args, ctx.enabled);
+    return parseList(args, isUtf8Names(ctx.session), ctx.enabled);
   },
   async run(ctx, { reference, patterns, options }) {
     const kind = ctx.name as 'LIST' | 'LSUB';
@@ -60,15 +61,15 @@ export const list = defineCommand({
     const rows = options ? extendedListing(mailbox, matcher, options) : listing(mailbox, kind === 'LSUB', matcher).map(([name, attrs]) => ({ name, attrs, childInfo: false }));
     for (const { name, attrs, childInfo } of rows) {
       const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatSessionMailboxName(ctx.enabled, name)}${extra}`);
+      await ctx.session.untagged(`${kind} (${attrs.join(' ')}) "/" ${formatMailboxName(name, ctx.session).toString('utf8')}${extra}`);
       const folder = mailbox.folders.get(name);
-      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status, ctx.enabled));
+      if (options?.status && folder && !attrs.includes('\\Noselect')) await ctx.session.untagged(statusLine(folder, options.status, ctx.session));
     }
     return ok(`${kind} completed`);
   },
 });
 
-function parseList(args: readonly Token[], enabled: ReadonlySet<string>): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
+function parseList(args: readonly Token[], utf8: boolean, enabled: ReadonlySet<string>): { reference: string | null; patterns: Array<string | null>; options: ListOptions | null } {
   let i = 0;
   let isExtended = false;
   const options: ListOptions = { subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: false, status: null };
@@ -85,10 +86,10 @@ function parseList(args: readonly Token[], enabled: ReadonlySet<string>): { refe
     if (options.recursiveMatch && !options.subscribed) throw bad('RECURSIVEMATCH needs the SUBSCRIBED selection option');
     i = 1;
   }
-  const reference = decodedOrNull(getAstring(args, i, 'reference'));
+  const reference = decodedOrNull(getAstring(args, i, 'reference'), utf8);
   const patternToken = args[i + 1];
   if (!patternToken) throw bad('Missing mailbox pattern');
-  const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => decodedOrNull(astringBytes(t, 'pattern').toString('utf8'))) : [decodedOrNull(getAstring(args, i + 1, 'pattern'))];
+  const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => decodedOrNull(astringBytes(t, 'pattern').toString('utf8'), utf8)) : [decodedOrNull(getAstring(args, i + 1, 'pattern'), utf8)];
   if (patternToken.type === 'list') {
     if (patterns.length === 0) throw bad('Empty pattern list');
     isExtended = true;
@@ -146,9 +147,9 @@ function extendedListing(mailbox: Mailbox, matcher: Matcher, options: ListOption
   return rows;
 }
 
-function decodedOrNull(wire: string): string | null {
+function decodedOrNull(wire: string, isUtf8: boolean): string | null {
   try {
-    return decodeMailboxName(wire);
+    return decodeMailboxName(wire, isUtf8);
   } catch (err) {
     if (err instanceof ImapSyntaxError) return null;
     throw err;
@@ -170,8 +171,8 @@ function extendedAttributes(mailbox: Mailbox, name: string): string[] {
 }
 
 /** `LIST (attrs) "/" name` for one folder: what SELECT and EXAMINE send an IMAP4rev2 session (RFC 9051 §6.3.2). */
-export function listLine(mailbox: Mailbox, name: string, enabled: ReadonlySet<string>): string {
-  return `LIST (${attributes(mailbox, name, mailbox.folders.get(name) ?? null).join(' ')}) "/" ${formatSessionMailboxName(enabled, name)}`;
+export function listLine(mailbox: Mailbox, name: string, session: NameSpelling): string {
+  return `LIST (${attributes(mailbox, name, mailbox.folders.get(name) ?? null).join(' ')}) "/" ${formatMailboxName(name, session).toString('utf8')}`;
 }
 
 function attributes(mailbox: Mailbox, name: string, folder: Folder | null): string[] {

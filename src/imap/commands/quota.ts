@@ -1,7 +1,7 @@
 import type { Mailbox } from '../../store/types.js';
 import { no } from '../imap-error.js';
 import { expectArgCount, getAstring, getMailbox } from '../wire/args.js';
-import { formatSessionMailboxName } from '../mailbox-name-format.js';
+import { formatMailboxName } from '../wire/encoder.js';
 import { authenticated, defineCommand, ok, type CommandContext } from './define.js';
 import { folderOf, mailboxOf } from './folder-access.js';
 
@@ -25,10 +25,10 @@ export const getQuotaRoot = defineCommand({
   names: ['GETQUOTAROOT'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1), { name: getMailbox(args, 0) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1), { name: getMailbox(args, 0, ctx.session) }),
   async run(ctx, { name }) {
     const folder = folderOf(ctx, name);
-    await ctx.session.untagged(`QUOTAROOT ${formatSessionMailboxName(ctx.enabled, folder.name)} "${rootName}"`);
+    await ctx.session.untagged(`QUOTAROOT ${formatMailboxName(folder.name, ctx.session).toString('utf8')} "${rootName}"`);
     await ctx.session.untagged(quotaLine(ctx, mailboxOf(ctx)));
     return ok('GETQUOTAROOT completed');
   },

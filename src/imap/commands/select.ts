@@ -16,7 +16,7 @@ export const select = defineCommand({
   names: ['SELECT', 'EXAMINE'],
   states: authenticated,
   usesSequenceNumbers: false,
-  parseArgs: (args) => (expectArgCount(args, 1, 2), { name: getMailbox(args, 0), params: parseSelectParams(args[1]) }),
+  parseArgs: (args, ctx) => (expectArgCount(args, 1, 2), { name: getMailbox(args, 0, ctx.session), params: parseSelectParams(args[1]) }),
   async run(ctx, { name, params }) {
     const s = ctx.session;
     // RFC 7162 §3.2.11: the client must know when the updates of the old folder stop.
@@ -34,7 +34,7 @@ export const select = defineCommand({
     await s.untagged(`${view.exists} EXISTS`);
     if (isRev2(ctx.enabled)) {
       // RFC 9051 §6.3.2: a LIST response instead of RECENT and the UNSEEN code (both gone from IMAP4rev2).
-      await s.untagged(listLine(mailboxOf(ctx), folder.name, ctx.enabled));
+      await s.untagged(listLine(mailboxOf(ctx), folder.name, s));
     } else {
       await s.untagged(`${view.recent.size} RECENT`);
       const firstUnseen = view.entries().find((e) => !e.placement.flags.has('\\Seen'));

@@ -1,6 +1,6 @@
 import { normalizeFolderName } from '../../store/mailbox.js';
 import { bad, no } from '../imap-error.js';
-import { decodeMailboxName } from './mailbox-name.js';
+import { decodeMailboxName, isUtf8Names, type NameSpelling } from './mailbox-name.js';
 import { parseSequenceSet, type SequenceSet } from './sequence-set.js';
 import { ImapSyntaxError, type Token } from './tokenizer.js';
 
@@ -30,8 +30,11 @@ export function astringBytes(t: Token, what = 'argument'): Buffer {
     case 'atom':
       if (t.section) throw bad(`Bad ${what}`);
       return Buffer.from(t.value, 'utf8');
-    case 'string':
     case 'literal':
+      // RFC 3516 §4.3: a literal8 is APPEND's message data, never an astring.
+      if (t.isBinary) throw bad(`Bad ${what}: a literal8 (~{n}) is only allowed for APPEND message data`);
+      return t.value;
+    case 'string':
       return t.value;
     case 'nil':
       return Buffer.from('NIL');
@@ -52,14 +55,14 @@ export function toKeyword(t: Token, what = 'keyword'): string {
 }
 
 /**
- * A mailbox name, modified-UTF-7 decoded (RFC 3501 §5.1.3), with `INBOX` case-folded. Clients that send UTF-8
- * (RFC 6855 style) are accepted too: decoding only touches `&...-` runs. A name that is not valid modified UTF-7
- * is NO with `invalidCode` (NONEXISTENT when looking a folder up, CANNOT when making one).
+ * A mailbox name, modified-UTF-7 decoded (RFC 3501 §5.1.3) or, in a session that enabled UTF8=ACCEPT, read as
+ * UTF-8 (RFC 6855 §3), with `INBOX` case-folded. A name that is not valid in the session's spelling is NO with
+ * `invalidCode` (NONEXISTENT when looking a folder up, CANNOT when making one).
  */
-export function getMailbox(args: readonly Token[], i: number, invalidCode: 'NONEXISTENT' | 'CANNOT' = 'NONEXISTENT'): string {
+export function getMailbox(args: readonly Token[], i: number, session: NameSpelling, invalidCode: 'NONEXISTENT' | 'CANNOT' = 'NONEXISTENT'): string {
   const wire = getAstring(args, i, 'mailbox name');
   try {
-    return normalizeFolderName(decodeMailboxName(wire));
+    return normalizeFolderName(decodeMailboxName(wire, isUtf8Names(session)));
   } catch (err) {
     // Still a well-formed astring, so not BAD: it just names no folder there is (or could be, for CREATE), as in
     // Dovecot.

@@ -1,5 +1,5 @@
 import { atom, formatImapValue, type ImapValue } from '../../mime/imap-value.js';
-import { encodeMailboxName } from './mailbox-name.js';
+import { encodeMailboxName, isUtf8Names, type NameSpelling } from './mailbox-name.js';
 
 /**
  * Response building blocks. Strings are always quoted or sent as literals by `formatImapValue` (the one string
@@ -7,9 +7,13 @@ import { encodeMailboxName } from './mailbox-name.js';
  */
 export { atom, formatImapValue, type ImapValue };
 
-/** A folder name on the wire: modified UTF-7, then quoted (a name may contain spaces or quotes). */
-export function formatMailboxName(name: string): Buffer {
-  return formatImapValue(encodeMailboxName(name));
+/**
+ * A folder name on the wire, quoted (a name may contain spaces or quotes): modified UTF-7, or for a UTF-8 session
+ * (RFC 6855 §3: quoted strings may then hold UTF-8) the name itself; a literal only for a control character.
+ */
+export function formatMailboxName(name: string, session: NameSpelling): Buffer {
+  if (!isUtf8Names(session) || /[\x00-\x1f\x7f]/.test(name)) return formatImapValue(encodeMailboxName(name, isUtf8Names(session)));
+  return Buffer.from(`"${name.replace(/[\\"]/g, '\\$&')}"`, 'utf8');
 }
 
 export function formatFlags(flags: Iterable<string>, isRecent = false): string {

@@ -1,9 +1,11 @@
 /**
  * Splits the client's byte stream into IMAP command frames: text segments separated by literals
- * (RFC 3501 §4.3, RFC 7888 LITERAL+). The only code that counts bytes.
+ * (RFC 3501 §4.3, RFC 7888 LITERAL+, RFC 3516 literal8). The only code that counts bytes.
  *
  * A frame is `segments[0] {n} literals[0] segments[1] ... segments[k]`: every segment but the last ends with its
- * literal marker (`{n}` or `{n+}`), so the tokenizer sees exactly what the client wrote, minus CRLFs.
+ * literal marker (`{n}`, `{n+}`, or `~{n}`/`~{n+}` for a literal8), so the tokenizer sees exactly what the client
+ * wrote, minus CRLFs. Literal8s are counted and limited exactly as literals are; which bytes they may hold (NUL) is
+ * the tokenizer's business.
  *
  * Parsing is lazy: bytes are only examined when `next()` is called, so a literal announcement is judged in the
  * session state that holds after every earlier command has completed (a pipelined LOGIN + APPEND works).
@@ -20,13 +22,13 @@ export type FramerEvent =
   /** A complete command. */
   | { kind: 'frame'; frame: Frame }
   /** A literal was announced: the caller must call `acceptLiteral()` or `rejectLiteral()` before `next()`. */
-  | { kind: 'literal'; size: number; isNonSync: boolean; head: Buffer }
+  | { kind: 'literal'; size: number; isNonSync: boolean; isBinary: boolean; head: Buffer }
   /** A command line over the limit; it was discarded up to its end. `head` is its start, for the tag. */
   | { kind: 'too-long'; head: Buffer };
 
 /** How much of a discarded line is kept, to find the tag for the BAD answer. */
 const headBytes = 128;
-const literalMarker = /\{(\d{1,20})(\+?)\}$/;
+const literalMarker = /(~?)\{(\d{1,20})(\+?)\}$/;
 
 export class ImapFramer {
   readonly #queue: Buffer[] = [];
@@ -143,7 +145,7 @@ export class ImapFramer {
     const m = literalMarker.exec(tail);
     if (m) {
       this.#state = 'decide';
-      return { kind: 'literal', size: Number(m[1]), isNonSync: m[2] === '+', head: this.#segments[0] };
+      return { kind: 'literal', size: Number(m[2]), isNonSync: m[3] === '+', isBinary: m[1] === '~', head: this.#segments[0] };
     }
     const frame: Frame = { segments: this.#segments, literals: this.#literals };
     this.#resetCommand();

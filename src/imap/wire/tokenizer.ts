@@ -10,7 +10,8 @@ import type { Frame } from './framer.js';
 export type Token =
   | { type: 'atom'; value: string; section?: Token[]; partial?: string }
   | { type: 'string'; value: Buffer }
-  | { type: 'literal'; value: Buffer }
+  /** `isBinary`: a literal8 (`~{n}`, RFC 3516), the one kind of string that may hold NUL; only APPEND takes it. */
+  | { type: 'literal'; value: Buffer; isBinary?: true }
   | { type: 'nil' }
   | { type: 'list'; items: Token[] };
 
@@ -77,7 +78,7 @@ function readToken(c: Cursor, depth: number): Token {
   const b = c.peek();
   if (b === 0x28) return readList(c, depth);
   if (b === 0x22) return { type: 'string', value: readQuoted(c) };
-  if (b === 0x7b) return { type: 'literal', value: readLiteral(c) };
+  if (b === 0x7b || (b === 0x7e && c.text[c.pos + 1] === 0x7b)) return readLiteral(c);
   if (b === -1) throw new ImapSyntaxError('Literal marker in the middle of a line');
   return readAtom(c, depth);
 }
@@ -98,6 +99,8 @@ function readQuoted(c: Cursor): Buffer {
   for (;;) {
     const b = c.peek();
     if (b === -1) throw new ImapSyntaxError('Unterminated quoted string');
+    // QUOTED-CHAR excludes NUL (RFC 3501 §9): only a literal8 may carry one.
+    if (b === 0) throw new ImapSyntaxError('A quoted string may not carry a NUL octet');
     c.pos++;
     if (b === 0x22) return Buffer.from(bytes);
     if (b === 0x5c) {
@@ -110,13 +113,16 @@ function readQuoted(c: Cursor): Buffer {
   }
 }
 
-function readLiteral(c: Cursor): Buffer {
+function readLiteral(c: Cursor): Token {
   const rest = c.text.subarray(c.pos).toString('latin1');
-  if (!/^\{\d+\+?\}$/.test(rest) || c.seg >= c.frame.literals.length) throw new ImapSyntaxError('Bad literal');
+  if (!/^~?\{\d+\+?\}$/.test(rest) || c.seg >= c.frame.literals.length) throw new ImapSyntaxError('Bad literal');
   const value = c.frame.literals[c.seg];
   c.seg++;
   c.pos = 0;
-  return value;
+  if (rest.startsWith('~')) return { type: 'literal', value, isBinary: true };
+  // RFC 3501 §4.3 / RFC 9051 §4.3: a literal is CHAR8, no NUL; only a literal8 may carry one (RFC 3516 §4.3).
+  if (value.includes(0)) throw new ImapSyntaxError('A literal may not carry a NUL octet (RFC 3501 section 4.3); only a literal8 ~{n} may');
+  return { type: 'literal', value };
 }
 
 function readAtom(c: Cursor, depth: number): Token {

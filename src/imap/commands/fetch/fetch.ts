@@ -4,6 +4,7 @@ import { envelopeOf } from '../../../mime/envelope.js';
 import { findPart, partialBytes, sectionBytes } from '../../../mime/section.js';
 import { decodeQuotedPrintable, transferDecode } from '../../../mime/searchable-text.js';
 import type { MimeNode } from '../../../mime/mime-tree.js';
+import { binaryEntity } from '../../../mime/binary-parts.js';
 import type { Placement } from '../../../store/types.js';
 import { bad, no } from '../../imap-error.js';
 import { enableCondstore, isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier } from '../../condstore.js';
@@ -115,7 +116,8 @@ function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: Mes
       return [item.label, literal(item.partial ? partialBytes(bytes, item.partial.start, item.partial.count) : bytes)];
     }
     case 'binary': {
-      const bytes = item.part.length === 0 ? raw : binaryContent(raw, findPart(mime.treeOf(p.message), item.part));
+      const tree = mime.treeOf(p.message);
+      const bytes = item.part.length === 0 ? binaryEntity(raw, tree, true, (leaf) => binaryContent(raw, leaf)) : binaryContent(raw, findPart(tree, item.part));
       if (item.sizeOnly) return [item.label, Buffer.from(String(bytes.length))];
       const out = item.partial ? partialBytes(bytes, item.partial.start, item.partial.count) : bytes;
       // RFC 3516 §4.2: literal8 (`~{n}`) only where the content has a NUL, which a plain literal may not carry.
@@ -127,13 +129,13 @@ function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: Mes
 const identityEncodings = new Set(['7bit', '8bit', 'binary']);
 
 /**
- * A part's content with its Content-Transfer-Encoding undone (RFC 3516 §4.2). Multipart and message parts are
- * returned as they are; an encoding we can't decode is `NO [UNKNOWN-CTE]`; a part that doesn't exist is empty.
+ * A part's content with its Content-Transfer-Encoding undone (RFC 3516 §4.2); in a multipart or message part, each
+ * part inside it (binaryEntity). An encoding we can't decode is `NO [UNKNOWN-CTE]`; a part that doesn't exist is empty.
  */
 function binaryContent(raw: Buffer, node: MimeNode | null): Buffer {
   if (!node) return Buffer.alloc(0);
   const body = raw.subarray(node.bodyStart, node.end);
-  if (node.children.length > 0 || node.message) return body;
+  if (node.children.length > 0 || node.message) return binaryEntity(raw, node, false, (leaf) => binaryContent(raw, leaf));
   const encoding = node.encoding;
   if (encoding === null || identityEncodings.has(encoding)) return body;
   if (encoding === 'quoted-printable') return decodeQuotedPrintableLines(body);

@@ -64,6 +64,9 @@ export function parseWithReturn(args: readonly Token[], ctx: CommandContext): { 
   try {
     const taken = takeReturnOptions(args);
     options = taken.options;
+    // RFC 6855 §3: after ENABLE UTF8=ACCEPT strings are UTF-8, so a CHARSET label conflicts with it.
+    const first = taken.rest[0];
+    if (ctx.session.enabled.has('UTF8=ACCEPT') && first?.type === 'atom' && first.value.toUpperCase() === 'CHARSET') throw bad('No CHARSET after ENABLE UTF8=ACCEPT (RFC 6855 section 3)');
     const key = parseSearch(taken.rest);
     if (isRev2(ctx.enabled) && usesRev1OnlyKey(key)) throw bad('NEW, OLD and RECENT are not search keys in IMAP4rev2');
     return { key, options };
