@@ -2,10 +2,11 @@ import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
+import type { MessageStoreModel, StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from '../store-change.js';
 import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
 import { BodyCache } from './body-cache.js';
+import { Checkpointer } from './checkpointer.js';
 import { layoutVersion, migrate, createLayout } from './layout.js';
 import { maxVanishedPerFolder, type VanishedLog } from '../modseq.js';
 
@@ -28,7 +29,22 @@ export interface SqliteOptions {
   bodyCacheBytes?: number;
 }
 
-/** Why the data directory can't be opened: the CLI prints the message and exits 1. */
+/** A change written in the open transaction, waiting for its commit. */
+interface PendingWrite {
+  change: StoreChange;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+type AttachedModel = MessageStoreModel;
+
+/**
+ * A group commit ends early (before the next write) past this many changes or body bytes: a synchronous loop of
+ * writes (import, preload) then commits in steps instead of one huge transaction.
+ */
+const maxBatchChanges = 2000;
+const maxBatchBytes = 16 * 1024 * 1024;
+
 /**
  * A subscribed name whose folder was deleted (the model's `Mailbox.lostSubscriptions`) is a `meta` row keyed by this
  * prefix and JSON `[mailbox, name]`: additive, no new table or layout step.
@@ -36,6 +52,7 @@ export interface SqliteOptions {
 const lostSubscriptionPrefix = 'subscription:';
 const lostSubscriptionKey = (mailbox: string, name: string): string => lostSubscriptionPrefix + JSON.stringify([mailbox, name]);
 
+/** Why the data directory can't be opened: the CLI prints the message and exits 1. */
 export class DataDirError extends Error {
   constructor(message: string) {
     super(message);
@@ -54,9 +71,10 @@ function loadDriver(): typeof BetterSqlite3 {
 }
 
 /**
- * The durable store (issue #12): SQLite in `--data-dir`. Every change record is one transaction, committed before
- * `write()` returns, so everything acknowledged (after the write) survives kill -9. Bodies live in their own table and
- * are read back through a bounded cache; the rest of the model is rebuilt from the tables at start.
+ * The durable store (issue #12): SQLite in `--data-dir`. The change records of one event-loop turn (every session's)
+ * share one transaction (group commit); each `write()` promise resolves at that commit, and the protocols acknowledge
+ * only after it (`MessageStore.durable()`), so everything acknowledged survives kill -9. Bodies live in their own
+ * table and are read back through a bounded cache; the rest of the model is rebuilt from the tables at start.
  */
 export class SqliteBackend implements StoreBackend {
   readonly location: StoreLocation;
@@ -67,6 +85,12 @@ export class SqliteBackend implements StoreBackend {
   readonly #apply: (change: StoreChange) => void;
   #deletesSinceVacuum = 0;
   #closed = false;
+  /** Writes in the open transaction, settled at its commit. */
+  #batch: PendingWrite[] = [];
+  #batchBytes = 0;
+  #flushQueued = false;
+  #model: AttachedModel | null = null;
+  readonly #checkpointer: Checkpointer | null;
 
   private constructor(dir: string, db: Database, lock: Database, options: SqliteOptions) {
     this.location = { kind: 'sqlite', path: dir };
@@ -75,6 +99,7 @@ export class SqliteBackend implements StoreBackend {
     this.#cache = new BodyCache(options.bodyCacheBytes ?? 64 * 1024 * 1024);
     this.#statements = prepare(db);
     this.#apply = db.transaction((change: StoreChange) => this.#write(change));
+    this.#checkpointer = new Checkpointer(require.resolve('better-sqlite3'), join(dir, databaseFile));
   }
 
   /**
@@ -103,6 +128,10 @@ export class SqliteBackend implements StoreBackend {
         throw new DataDirError(`${file} is not a readable mailsandbox database (${(err as Error).message}). Move it away to start empty, or restore a backup.`);
       }
       db.pragma(`synchronous = ${options.fsync === 'full' ? 'FULL' : 'NORMAL'}`);
+      // The checkpoints run in a worker (checkpointer.ts); this connection's own is only the backstop should the WAL
+      // reach 64 MiB, and a WAL file left larger than 64 MiB is cut back once reset.
+      db.pragma('wal_autocheckpoint = 16384');
+      db.pragma('journal_size_limit = 67108864');
       try {
         const found = db.pragma('user_version', { simple: true }) as number;
         if (isNew || (found === 0 && !hasTables(db))) createLayout(db);
@@ -124,19 +153,111 @@ export class SqliteBackend implements StoreBackend {
     }
   }
 
-  write(change: StoreChange): void {
+  /**
+   * Group commit: the change runs in a savepoint of the transaction this event-loop turn shares (a change that fails
+   * is rolled back alone, and the model does not apply it), and the returned promise resolves once that transaction
+   * is committed (`setImmediate`, or before the next write once the batch is large). `MessageStore.durable()` waits
+   * for it, so nothing is acknowledged before its commit.
+   */
+  write(change: StoreChange): Promise<void> {
     if (this.#closed) throw new StoreError('FULL', 'The store is closed');
+    if (this.#batch.length >= maxBatchChanges || this.#batchBytes >= maxBatchBytes) this.#flush();
+    if (!this.#db.inTransaction) {
+      this.#statements.begin.run();
+      this.#scheduleFlush();
+    }
     try {
       this.#apply(change);
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
-        throw new StoreError('FULL', `The data directory ${this.location.path} is full or failing (${code}); nothing was stored`);
-      }
-      throw err;
+      // SQLITE_FULL/IOERR can roll the whole transaction back: the changes before this one are written again alone.
+      if (!this.#db.inTransaction && this.#batch.length > 0) this.#replay(this.#batch.splice(0));
+      throw this.#storeError(err);
     }
-    if (change.kind === 'deliver') this.#cache.set(change.message.id, change.message.raw);
-    this.#maybeVacuum(change);
+    if (change.kind === 'deliver') {
+      this.#cache.set(change.message.id, change.message.raw);
+      this.#batchBytes += change.message.raw.length;
+    }
+    return new Promise<void>((resolve, reject) => this.#batch.push({ change, resolve, reject }));
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  /** Commits the open transaction and settles its writes; a failed commit writes them again one by one. */
+  #flush(): void {
+    const batch = this.#batch.splice(0);
+    this.#batchBytes = 0;
+    if (!this.#db.inTransaction) {
+      if (batch.length > 0) this.#replay(batch);
+      return;
+    }
+    try {
+      this.#statements.commit.run();
+    } catch (err) {
+      if (this.#db.inTransaction) {
+        try {
+          this.#statements.rollback.run();
+        } catch {
+          // Already rolled back by SQLite.
+        }
+      }
+      this.#replay(batch);
+      return;
+    }
+    for (const w of batch) w.resolve();
+    for (const w of batch) this.#maybeVacuum(w.change);
+  }
+
+  /**
+   * After a transaction that did not commit (a full disk): each change again in its own transaction. Those that
+   * still fail are refused to their callers (who have not acknowledged them) and undone in the model where possible.
+   */
+  #replay(batch: PendingWrite[]): void {
+    for (const w of batch) {
+      try {
+        this.#apply(w.change);
+        w.resolve();
+      } catch (err) {
+        this.#undo(w.change);
+        w.reject(this.#storeError(err));
+      }
+    }
+  }
+
+  #undo(change: StoreChange): void {
+    const model = this.#model;
+    try {
+      if (change.kind === 'deliver') {
+        this.#cache.delete(change.message.id);
+        model?.applyChange({ kind: 'deleteMessage', id: change.message.id, reason: 'deleted' });
+      } else if (change.kind === 'createMailbox') {
+        const mb = model?.getMailbox(change.address);
+        if (mb && [...mb.folders.values()].every((f) => f.placements.length === 0)) model?.applyChange({ kind: 'deleteMailbox', address: change.address });
+      }
+      // Other changes (flags, expunges, folders) stay in the model until restart: they are small, and a disk that
+      // refuses them has refused the deliveries around them first.
+    } catch {
+      // Best effort.
+    }
+  }
+
+  /** The model this backend serves, to undo a change whose transaction could not be committed. */
+  attachModel(model: AttachedModel): void {
+    this.#model = model;
+  }
+
+  #storeError(err: unknown): unknown {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
+      return new StoreError('FULL', `The data directory ${this.location.path} is full or failing (${code}); nothing was stored`);
+    }
+    return err;
   }
 
   readRaw(id: string): Buffer {
@@ -237,6 +358,7 @@ export class SqliteBackend implements StoreBackend {
 
   /** Gives back free pages now (the store also does it by itself after deletions). Returns the bytes reclaimed. */
   vacuum(): number {
+    this.#flush();
     const pageSize = this.#db.pragma('page_size', { simple: true }) as number;
     const before = this.#db.pragma('freelist_count', { simple: true }) as number;
     this.#db.pragma('incremental_vacuum');
@@ -245,9 +367,11 @@ export class SqliteBackend implements StoreBackend {
     return (before - after) * pageSize;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
+    await this.#checkpointer?.stop();
     try {
       this.#db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
@@ -473,6 +597,9 @@ interface MessageRow {
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   return {
+    begin: q('BEGIN'),
+    commit: q('COMMIT'),
+    rollback: q('ROLLBACK'),
     allMeta: q('SELECT key, value FROM meta'),
     deleteMeta: q('DELETE FROM meta WHERE key = ?'),
     deleteMetaPrefix: q("DELETE FROM meta WHERE substr(key, 1, length(@prefix)) = @prefix"),
