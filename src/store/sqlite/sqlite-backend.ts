@@ -1,10 +1,10 @@
-import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { MessageStoreModel, StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from '../store-change.js';
-import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
+import { StoreError, type Address, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
 import { BodyCache } from './body-cache.js';
 import { Checkpointer } from './checkpointer.js';
 import { layoutVersion, migrate, createLayout } from './layout.js';
@@ -90,6 +90,8 @@ export class SqliteBackend implements StoreBackend {
   #batchBytes = 0;
   #flushQueued = false;
   #model: AttachedModel | null = null;
+  /** Read at open (a damaged file fails there, with a DataDirError); handed over once by `load()`. */
+  #snapshot: StoreSnapshot | null = null;
   readonly #checkpointer: Checkpointer | null;
 
   private constructor(dir: string, db: Database, lock: Database, options: SqliteOptions) {
@@ -119,6 +121,7 @@ export class SqliteBackend implements StoreBackend {
       const file = join(path, databaseFile);
       const isNew = !existsSync(file) || statSync(file).size === 0;
       let db: Database;
+      let snapshot: StoreSnapshot | null;
       try {
         db = new Driver(file);
         db.pragma('busy_timeout = 5000');
@@ -141,12 +144,15 @@ export class SqliteBackend implements StoreBackend {
           );
         } else if (found < layoutVersion) migrate(db, found);
         checkIntegrity(db, file);
+        snapshot = readSnapshot(db);
       } catch (err) {
         db.close();
         if (err instanceof DataDirError) throw err;
         throw new DataDirError(`${file} is damaged or not a mailsandbox database (${(err as Error).message}). Nothing was changed; move it away to start empty, or restore a backup.`);
       }
-      return new SqliteBackend(path, db, lock, options);
+      const backend = new SqliteBackend(path, db, lock, options);
+      backend.#snapshot = snapshot;
+      return backend;
     } catch (err) {
       lock.close();
       throw err;
@@ -272,88 +278,9 @@ export class SqliteBackend implements StoreBackend {
   }
 
   load(): StoreSnapshot | null {
-    const s = this.#statements;
-    const meta = new Map((s.allMeta.all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
-    const folders = new Map<string, FolderSnapshot[]>();
-    const logs = new Map<string, VanishedLog>();
-    for (const f of s.allFolders.iterate() as IterableIterator<FolderRow>) {
-      const list = folders.get(f.mailbox) ?? [];
-      const vanished: VanishedLog = { uids: [], modseqs: [], floor: f.vanished_floor };
-      logs.set(`${f.mailbox}\0${f.name}`, vanished);
-      list.push({
-        name: f.name,
-        uidValidity: f.uid_validity,
-        uidNext: f.uid_next,
-        specialUse: (f.special_use ?? undefined) as SpecialUse | undefined,
-        subscribed: f.subscribed === 1,
-        highestModseq: f.highest_modseq,
-        vanished,
-      });
-      folders.set(f.mailbox, list);
-    }
-    for (const v of s.allVanished.iterate() as IterableIterator<{ mailbox: string; folder: string; uid: number; modseq: number }>) {
-      const log = logs.get(`${v.mailbox}\0${v.folder}`);
-      if (!log) continue;
-      log.uids.push(v.uid);
-      log.modseqs.push(v.modseq);
-    }
-    const lost = new Map<string, string[]>();
-    for (const key of meta.keys()) {
-      if (!key.startsWith(lostSubscriptionPrefix)) continue;
-      const [mailbox, name] = JSON.parse(key.slice(lostSubscriptionPrefix.length)) as [string, string];
-      lost.set(mailbox, [...(lost.get(mailbox) ?? []), name]);
-    }
-    const mailboxes = (s.allMailboxes.all() as Array<{ address: string; created_at: number }>).map((m) => ({
-      address: m.address,
-      createdAt: new Date(m.created_at),
-      folders: folders.get(m.address) ?? [],
-      lostSubscriptions: lost.get(m.address),
-    }));
-    const placements = new Map<string, PlacementSnapshot[]>();
-    const noFlags: string[] = [];
-    for (const p of s.allPlacements.iterate() as IterableIterator<PlacementRow>) {
-      const record: PlacementSnapshot = { mailbox: p.mailbox, folder: p.folder, uid: p.uid, flags: p.flags ? p.flags.split(' ') : noFlags, internalDate: new Date(p.internal_date), modseq: p.modseq };
-      const list = placements.get(p.message_id);
-      if (list) list.push(record);
-      else placements.set(p.message_id, [record]);
-    }
-    // Messages of one SMTP session share one connection object, as they do before a restart.
-    const shared = new Map<string, unknown>();
-    const parseShared = <T>(json: string): T => {
-      let v = shared.get(json);
-      if (v === undefined) {
-        v = JSON.parse(json);
-        if (shared.size < 100_000) shared.set(json, v);
-      }
-      return v as T;
-    };
-    const rows = s.allMessages.all() as MessageRow[];
-    const messages = rows.map((r) => {
-      const summary = JSON.parse(r.summary) as HeaderSummary & { date: string | null };
-      return {
-        message: {
-          id: r.id,
-          seq: r.seq,
-          size: r.size,
-          receivedAt: new Date(r.received_at),
-          envelope: parseShared<MessageRecord['envelope']>(r.envelope),
-          source: r.source as MessageRecord['source'],
-          connection: parseShared<MessageRecord['connection']>(r.connection),
-          summary: { ...summary, date: summary.date === null ? null : new Date(summary.date) },
-          transcript: r.transcript ?? undefined,
-          tags: r.tags === '[]' ? [] : (JSON.parse(r.tags) as string[]),
-        },
-        relays: r.relays === '[]' ? [] : (JSON.parse(r.relays) as RelayRecord[]),
-        placements: placements.get(r.id) ?? [],
-      };
-    });
-    if (mailboxes.length === 0 && messages.length === 0 && !meta.has('next_uid_validity')) return null;
-    return {
-      nextSeq: meta.get('next_seq') ?? 1,
-      nextUidValidity: meta.get('next_uid_validity') ?? 1,
-      mailboxes,
-      messages,
-    };
+    const snapshot = this.#snapshot;
+    this.#snapshot = null;
+    return snapshot;
   }
 
   /** Gives back free pages now (the store also does it by itself after deletions). Returns the bytes reclaimed. */
@@ -570,48 +497,18 @@ interface FolderRow {
   vanished_floor: number;
 }
 
-interface PlacementRow {
-  mailbox: string;
-  folder: string;
-  uid: number;
-  message_id: string;
-  flags: string;
-  internal_date: number;
-  modseq: number;
-}
-
-interface MessageRow {
-  id: string;
-  seq: number;
-  received_at: number;
-  size: number;
-  source: string;
-  envelope: string;
-  connection: string;
-  summary: string;
-  transcript: string | null;
-  tags: string;
-  relays: string;
-}
-
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   return {
     begin: q('BEGIN'),
     commit: q('COMMIT'),
     rollback: q('ROLLBACK'),
-    allMeta: q('SELECT key, value FROM meta'),
     deleteMeta: q('DELETE FROM meta WHERE key = ?'),
     deleteMetaPrefix: q("DELETE FROM meta WHERE substr(key, 1, length(@prefix)) = @prefix"),
     folderSubscribed: q('SELECT subscribed FROM folders WHERE mailbox = ? AND name = ?'),
     folderNames: q('SELECT name FROM folders WHERE mailbox = ?'),
     setMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     maxMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)'),
-    allMailboxes: q('SELECT address, created_at FROM mailboxes ORDER BY rowid'),
-    allFolders: q('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed, highest_modseq, vanished_floor FROM folders ORDER BY rowid'),
-    allPlacements: q('SELECT mailbox, folder, uid, message_id, flags, internal_date, modseq FROM placements'),
-    allVanished: q('SELECT mailbox, folder, uid, modseq FROM vanished ORDER BY rowid'),
-    allMessages: q('SELECT id, seq, received_at, size, source, envelope, connection, summary, transcript, tags, relays FROM messages ORDER BY seq'),
     body: q('SELECT raw FROM bodies WHERE id = ?'),
     insertMailbox: q('INSERT INTO mailboxes (address, created_at) VALUES (?, ?)'),
     deleteMailbox: q('DELETE FROM mailboxes WHERE address = ?'),
@@ -680,12 +577,201 @@ function hasTables(db: Database): boolean {
 
 /** A quick check at open: a truncated or overwritten file fails here with a clear message, never as an empty store. */
 function checkIntegrity(db: Database, file: string): void {
-  const result = db.pragma('quick_check', { simple: true }) as string;
-  if (result !== 'ok') throw new DataDirError(`${file} is damaged (${result}). Nothing was changed; move it away to start empty, or restore a backup.`);
   for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements', 'vanished']) {
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
     if (!exists) throw new DataDirError(`${file} is not a mailsandbox database (no ${table} table).`);
   }
+  // A whole-file quick_check reads every body (1.5 s per 100,000 messages): instead, a file cut short is caught by
+  // its header (the page count at the last checkpoint, which a checkpoint writes only after growing the file), and a
+  // damaged page of the tables the model is built from fails the read of the snapshot that follows. A damaged body
+  // page shows when that message is read.
+  if (walHasFrames(file)) return;
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  const pages = header.readUInt32BE(28);
+  const valid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  const size = statSync(file).size;
+  if (valid && pages * pageSize > size) {
+    throw new DataDirError(`${file} is damaged (truncated: ${size} bytes, its header says ${pages * pageSize}). Nothing was changed; move it away to start empty, or restore a backup.`);
+  }
+}
+
+function walHasFrames(file: string): boolean {
+  try {
+    return statSync(`${file}-wal`).size > 32;
+  } catch {
+    return false;
+  }
+}
+
+/** Reused across the load: the same value in many rows becomes one object (see readSnapshot). */
+class Interned<T> {
+  readonly #values = new Map<string, T>();
+  constructor(
+    readonly parse: (json: string) => T,
+    readonly capacity = 100_000,
+  ) {}
+  get(json: string): T {
+    let v = this.#values.get(json);
+    if (v === undefined) {
+      v = this.parse(json);
+      if (this.#values.size < this.capacity) this.#values.set(json, v);
+    }
+    return v;
+  }
+}
+
+/** The empty list every message without tags, relays or Cc shares (frozen: a push throws instead of leaking). */
+const none = Object.freeze([]) as unknown as never[];
+
+/**
+ * The whole state at open, read in one pass per table (messages with their placements in one ordered join). What
+ * repeats across messages is kept once: envelopes, connections, addresses, address lists, empty lists, and the
+ * INTERNALDATE when it equals the arrival time (as it does for everything delivered over SMTP).
+ */
+function readSnapshot(db: Database): StoreSnapshot | null {
+  const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
+  const folders = new Map<string, FolderSnapshot[]>();
+  const logs = new Map<string, VanishedLog>();
+  const allFolders = db.prepare('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed, highest_modseq, vanished_floor FROM folders ORDER BY rowid');
+  for (const f of allFolders.iterate() as IterableIterator<FolderRow>) {
+    const list = folders.get(f.mailbox) ?? [];
+    const vanished: VanishedLog = { uids: [], modseqs: [], floor: f.vanished_floor };
+    logs.set(`${f.mailbox}\0${f.name}`, vanished);
+    list.push({
+      name: f.name,
+      uidValidity: f.uid_validity,
+      uidNext: f.uid_next,
+      specialUse: (f.special_use ?? undefined) as SpecialUse | undefined,
+      subscribed: f.subscribed === 1,
+      highestModseq: f.highest_modseq,
+      vanished,
+    });
+    folders.set(f.mailbox, list);
+  }
+  const allVanished = db.prepare('SELECT mailbox, folder, uid, modseq FROM vanished ORDER BY rowid');
+  for (const v of allVanished.iterate() as IterableIterator<{ mailbox: string; folder: string; uid: number; modseq: number }>) {
+    const log = logs.get(`${v.mailbox}\0${v.folder}`);
+    if (!log) continue;
+    log.uids.push(v.uid);
+    log.modseqs.push(v.modseq);
+  }
+  const lost = new Map<string, string[]>();
+  for (const key of meta.keys()) {
+    if (!key.startsWith(lostSubscriptionPrefix)) continue;
+    const [mailbox, name] = JSON.parse(key.slice(lostSubscriptionPrefix.length)) as [string, string];
+    lost.set(mailbox, [...(lost.get(mailbox) ?? []), name]);
+  }
+  const mailboxes = (db.prepare('SELECT address, created_at FROM mailboxes ORDER BY rowid').all() as Array<{ address: string; created_at: number }>).map((m) => ({
+    address: m.address,
+    createdAt: new Date(m.created_at),
+    folders: folders.get(m.address) ?? [],
+    lostSubscriptions: lost.get(m.address),
+  }));
+
+  const strings = new Map<string, string>();
+  const str = (s: string): string => {
+    const known = strings.get(s);
+    if (known !== undefined) return known;
+    if (strings.size < 100_000) strings.set(s, s);
+    return s;
+  };
+  const addresses = new Interned<Address>((key) => {
+    const cut = key.indexOf('\0');
+    return { name: str(key.slice(0, cut)), address: str(key.slice(cut + 1)) };
+  });
+  const addressOf = (a: Address | null): Address | null => (a ? addresses.get(`${a.name}\0${a.address}`) : null);
+  const lists = new Map<string, Address[]>();
+  const listOf = (list: Address[]): Address[] => {
+    if (list.length === 0) return none;
+    const shared = list.map((a) => addressOf(a) as Address);
+    const key = shared.map((a) => `${a.name}\0${a.address}`).join('\n');
+    const known = lists.get(key);
+    if (known) return known;
+    if (lists.size < 100_000) lists.set(key, shared);
+    return shared;
+  };
+  const envelopes = new Interned((json) => JSON.parse(json) as MessageRecord['envelope']);
+  const connections = new Interned((json) => JSON.parse(json) as MessageRecord['connection']);
+  const flagLists = new Interned((flags) => (flags ? flags.split(' ') : none));
+  const tagLists = new Interned((json) => JSON.parse(json) as string[]);
+
+  type Entry = StoreSnapshot extends { messages: Iterable<infer E> } ? E : never;
+  // One row per placement (a message with none still gives one row, with NULLs): grouped by message, in seq order.
+  const rows = db
+    .prepare(
+      `SELECT m.id, m.seq, m.received_at, m.size, m.source, m.envelope, m.connection, m.summary, m.transcript, NULLIF(m.tags, '[]'), NULLIF(m.relays, '[]'),
+              p.mailbox, p.folder, p.uid, p.flags, p.internal_date, p.modseq
+       FROM messages m LEFT JOIN placements p ON p.message_id = m.id ORDER BY m.seq`,
+    )
+    .raw(true);
+  const hasMessages = db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined;
+  // Read while the model is built, one message at a time: nothing but the model outlives its row. A page that turns
+  // out damaged here fails the start with a DataDirError as at open.
+  function* messages(): Generator<Entry> {
+    let current: Entry | null = null;
+    try {
+      for (const r of rows.iterate() as IterableIterator<unknown[]>) {
+        const id = r[0] as string;
+        if (current === null || current.message.id !== id) {
+          if (current) yield current;
+          const receivedAt = new Date(r[2] as number);
+          const parsed = JSON.parse(r[7] as string) as HeaderSummary & { date: string | null };
+          const summary: HeaderSummary = {
+            messageId: parsed.messageId,
+            from: addressOf(parsed.from),
+            to: listOf(parsed.to),
+            cc: listOf(parsed.cc),
+            subject: parsed.subject,
+            date: parsed.date === null ? null : new Date(parsed.date),
+            hasAttachments: parsed.hasAttachments,
+          };
+          current = {
+            message: {
+              id,
+              seq: r[1] as number,
+              size: r[3] as number,
+              receivedAt,
+              envelope: envelopes.get(r[5] as string),
+              source: r[4] as MessageRecord['source'],
+              connection: connections.get(r[6] as string),
+              summary,
+              transcript: (r[8] as string | null) ?? undefined,
+              tags: r[9] === null ? none : tagLists.get(r[9] as string),
+            },
+            relays: r[10] === null ? none : (JSON.parse(r[10] as string) as RelayRecord[]),
+            placements: [],
+          };
+        }
+        if (r[11] === null) continue;
+        const internal = r[15] as number;
+        (current.placements as PlacementSnapshot[]).push({
+          mailbox: str(r[11] as string),
+          folder: str(r[12] as string),
+          uid: r[13] as number,
+          flags: flagLists.get(r[14] as string),
+          internalDate: internal === current.message.receivedAt.getTime() ? current.message.receivedAt : new Date(internal),
+          modseq: r[16] as number,
+        });
+      }
+    } catch (err) {
+      throw new DataDirError(`${db.name} is damaged (${(err as Error).message}). Nothing was changed; move it away to start empty, or restore a backup.`);
+    }
+    if (current) yield current;
+  }
+  if (mailboxes.length === 0 && !hasMessages && !meta.has('next_uid_validity')) return null;
+  return {
+    nextSeq: meta.get('next_seq') ?? 1,
+    nextUidValidity: meta.get('next_uid_validity') ?? 1,
+    mailboxes,
+    messages: messages(),
+  };
 }
 
 function takeLock(Driver: typeof BetterSqlite3, dir: string): Database {
