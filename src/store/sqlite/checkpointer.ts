@@ -38,6 +38,8 @@ export class Checkpointer {
   stop(): Promise<void> {
     return new Promise((resolve) => {
       this.#worker.once('exit', () => resolve());
+      // Referenced again while it stops: otherwise a process with nothing else to do would exit before the answer.
+      this.#worker.ref();
       this.#worker.postMessage('stop');
     });
   }
