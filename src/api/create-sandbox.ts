@@ -271,7 +271,8 @@ export class Sandbox<P extends AnyPorts = AnyPorts> {
 
   /** Replaces a message's tags (trimmed; case kept; duplicates compared case-insensitively). Undefined when no such message. */
   setTags(id: string, tags: string[]): MessageSummary | undefined {
-    // Synchronous (public API): memory and SQLite have written it when this returns; await `store.durable()` for others.
+    // Synchronous (public API): in memory it is kept when this returns; await `store.durable()` to know a durable store
+    // (SQLite, at the end of this event-loop turn; PostgreSQL) has committed it.
     if (this.store.setTags(id, tags) === undefined) return undefined;
     return toSummary(this.store, this.store.get(id)!);
   }

@@ -86,6 +86,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     this.#readRaw = backend.readRaw?.bind(backend);
     const snapshot = backend.load?.();
     if (snapshot) this.#restore(snapshot);
+    backend.attachModel?.(this);
   }
 
   /** Where the state lives (`GET /api/v1/info` → `store`). */
@@ -94,8 +95,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   }
 
   /**
-   * Resolves once every change made so far is persisted by the backend (at once for memory and SQLite, which write
-   * before the call returns); rejects with the first failed write. Protocols await it before acknowledging.
+   * Resolves once every change made so far is persisted by the backend (at once for memory; at the group commit that
+   * ends the current event-loop turn for SQLite); rejects with the first failed write. Protocols await it before acknowledging.
    */
   durable(): Promise<void> {
     return this.#pending ?? resolved;

@@ -121,6 +121,12 @@ export interface CompileOptions {
  * Compiles a filter (query string and structured fields) into a predicate. All terms must match.
  * Body text is only computed when a header term has not already decided the result.
  */
+/** True when `compileFilter(filter)` matches every message (no term, no field): a list can then stop at its page. */
+export function matchesAll(filter: MessageFilter): boolean {
+  const { query, from, to, subject, text, mailbox, tag } = filter;
+  return (!query || parseQuery(query).length === 0) && from === undefined && to === undefined && subject === undefined && text === undefined && !mailbox && tag === undefined;
+}
+
 export function compileFilter(filter: MessageFilter, options: CompileOptions = {}): Matcher {
   const lowerBody = options.lowerBodyText ?? ((m: StoredMessage) => bodyTextOf(m).toLowerCase());
   // Cheap checks first: decoding the body is the expensive part, done only when every header check passed.

@@ -15,11 +15,11 @@ export interface StoreLocation {
  * Where the store's state lives beyond the in-memory model (SPEC §11). The model (MessageStore) stays what the
  * protocols read synchronously; a backend sees every change record before the model applies it.
  *
- * - `write(change)` persists one change. A synchronous backend (memory, SQLite) writes before returning; when it
- *   throws, the model does not apply the change and the caller gets the error (SQLITE_FULL becomes StoreError FULL).
- *   An asynchronous backend (PostgreSQL) returns a promise: the model applies the change at once (the protocols read
- *   synchronously) and `MessageStore.durable()` resolves once every promise so far has resolved, or rejects with the
- *   first failure. Changes are handed over strictly in order; a backend must persist them in that order.
+ * - `write(change)` persists one change. When it throws, the model does not apply the change and the caller gets the
+ *   error (SQLITE_FULL becomes StoreError FULL). It may return a promise (PostgreSQL's commit; SQLite's group commit,
+ *   which runs the change at once in the open transaction and commits at the end of the event-loop turn): the model
+ *   applies the change at once (the protocols read synchronously) and `MessageStore.durable()` resolves once every
+ *   promise so far has resolved, or rejects with the first failure. Changes are handed over strictly in order; a backend must persist them in that order.
  * - `readRaw(id)`, when present, means bodies are not kept in memory: the model's messages read their bytes through
  *   it (the backend keeps its own bounded cache).
  * - `load()` returns the persisted state at open, or null for an empty store.
@@ -28,6 +28,8 @@ export interface StoreBackend {
   readonly location: StoreLocation;
   write(change: StoreChange): void | Promise<void>;
   readRaw?(id: string): Buffer;
+  /** Called once by the model the backend serves (a backend that batches writes undoes one it could not commit). */
+  attachModel?(model: MessageStoreModel): void;
   load?(): StoreSnapshot | null;
   close(): void | Promise<void>;
   /**
@@ -41,6 +43,12 @@ export interface StoreBackend {
   /** Whether the backend can take writes now (`/healthz` readiness); absent = always. */
   readonly ready?: boolean;
   readonly notReadyReason?: string | null;
+}
+
+/** What `attachModel` hands a backend: the model's replay entry and its mailboxes. */
+export interface MessageStoreModel {
+  applyChange(change: StoreChange): unknown;
+  getMailbox(address: string): { folders: Map<string, { placements: unknown[] }> } | undefined;
 }
 
 /** A folder as persisted, with its UIDNEXT and its CONDSTORE/QRESYNC state (modseq.ts), kept exactly. */

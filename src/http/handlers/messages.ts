@@ -3,7 +3,7 @@ import { toMessageDetails, toSummary } from '../../store/message-view.js';
 import { highlightElement } from '../../checks/html-highlight.js';
 import { parseMimeTree } from '../../mime/mime-tree.js';
 import { describeStructure } from '../../mime/structure-info.js';
-import { compileFilter } from '../../store/query.js';
+import { compileFilter, matchesAll } from '../../store/query.js';
 import { scanWithBodyTexts } from '../../shared/body-text-scan.js';
 import { offloadBytes } from '../../shared/parse-pool.js';
 import { decodeTranscript } from '../../store/transcript.js';
@@ -28,6 +28,19 @@ export const listMessages = (h: HttpContext): RequestHandler => async (req, res)
   const limit = intParam(req, 'limit', 0, maxLimit, defaultLimit);
   const offset = intParam(req, 'offset', 0, 1e9, 0);
   const { store } = h.ctx;
+  if (matchesAll(filter)) {
+    // No filter: the total is the store's size, and the walk stops at the end of the page (100,000 stored messages
+    // would otherwise all be visited for the count).
+    const messages = [];
+    let i = 0;
+    for (const m of store.newestFirst()) {
+      if (i++ < offset) continue;
+      if (messages.length >= limit) break;
+      messages.push(toSummary(store, m));
+    }
+    res.json({ total: store.size, messages });
+    return;
+  }
   const page = await scanWithBodyTexts(h.ctx, (lowerBodyText) => {
     const match = compileFilter(filter, { lowerBodyText });
     const messages = [];

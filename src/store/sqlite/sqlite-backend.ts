@@ -1,13 +1,14 @@
-import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { keepNativeObjects } from './native-objects.js';
-import type { StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
+import type { MessageStoreModel, StoreBackend, StoreLocation, StoreSnapshot, FolderSnapshot, PlacementSnapshot } from '../store-backend.js';
 import type { FaultRule } from '../fault-rule.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from '../store-change.js';
-import { StoreError, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
+import { StoreError, type Address, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
 import { BodyCache } from './body-cache.js';
+import { Checkpointer } from './checkpointer.js';
 import { layoutVersion, migrate, createLayout } from './layout.js';
 import { maxVanishedPerFolder, type VanishedLog } from '../modseq.js';
 
@@ -30,7 +31,22 @@ export interface SqliteOptions {
   bodyCacheBytes?: number;
 }
 
-/** Why the data directory can't be opened: the CLI prints the message and exits 1. */
+/** A change written in the open transaction, waiting for its commit. */
+interface PendingWrite {
+  change: StoreChange;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+type AttachedModel = MessageStoreModel;
+
+/**
+ * A group commit ends early (before the next write) past this many changes or body bytes: a synchronous loop of
+ * writes (import, preload) then commits in steps instead of one huge transaction.
+ */
+const maxBatchChanges = 2000;
+const maxBatchBytes = 16 * 1024 * 1024;
+
 /**
  * A subscribed name whose folder was deleted (the model's `Mailbox.lostSubscriptions`) is a `meta` row keyed by this
  * prefix and JSON `[mailbox, name]`: additive, no new table or layout step.
@@ -38,6 +54,7 @@ export interface SqliteOptions {
 const lostSubscriptionPrefix = 'subscription:';
 const lostSubscriptionKey = (mailbox: string, name: string): string => lostSubscriptionPrefix + JSON.stringify([mailbox, name]);
 
+/** Why the data directory can't be opened: the CLI prints the message and exits 1. */
 export class DataDirError extends Error {
   constructor(message: string) {
     super(message);
@@ -56,9 +73,10 @@ function loadDriver(): typeof BetterSqlite3 {
 }
 
 /**
- * The durable store (issue #12): SQLite in `--data-dir`. Every change record is one transaction, committed before
- * `write()` returns, so everything acknowledged (after the write) survives kill -9. Bodies live in their own table and
- * are read back through a bounded cache; the rest of the model is rebuilt from the tables at start.
+ * The durable store (issue #12): SQLite in `--data-dir`. The change records of one event-loop turn (every session's)
+ * share one transaction (group commit); each `write()` promise resolves at that commit, and the protocols acknowledge
+ * only after it (`MessageStore.durable()`), so everything acknowledged survives kill -9. Bodies live in their own
+ * table and are read back through a bounded cache; the rest of the model is rebuilt from the tables at start.
  */
 export class SqliteBackend implements StoreBackend {
   readonly location: StoreLocation;
@@ -69,6 +87,14 @@ export class SqliteBackend implements StoreBackend {
   readonly #apply: (change: StoreChange) => void;
   #deletesSinceVacuum = 0;
   #closed = false;
+  /** Writes in the open transaction, settled at its commit. */
+  #batch: PendingWrite[] = [];
+  #batchBytes = 0;
+  #flushQueued = false;
+  #model: AttachedModel | null = null;
+  /** Read at open (a damaged file fails there, with a DataDirError); handed over once by `load()`. */
+  #snapshot: StoreSnapshot | null = null;
+  readonly #checkpointer: Checkpointer | null;
 
   private constructor(dir: string, db: Database, lock: Database, options: SqliteOptions) {
     this.location = { kind: 'sqlite', path: dir };
@@ -77,6 +103,7 @@ export class SqliteBackend implements StoreBackend {
     this.#cache = new BodyCache(options.bodyCacheBytes ?? 64 * 1024 * 1024);
     this.#statements = prepare(db);
     this.#apply = db.transaction((change: StoreChange) => this.#write(change));
+    this.#checkpointer = new Checkpointer(require.resolve('better-sqlite3'), join(dir, databaseFile));
   }
 
   /**
@@ -96,6 +123,7 @@ export class SqliteBackend implements StoreBackend {
       const file = join(path, databaseFile);
       const isNew = !existsSync(file) || statSync(file).size === 0;
       let db: Database;
+      let snapshot: StoreSnapshot | null;
       try {
         db = new Driver(file);
         db.pragma('busy_timeout = 5000');
@@ -105,6 +133,10 @@ export class SqliteBackend implements StoreBackend {
         throw new DataDirError(`${file} is not a readable mailsandbox database (${(err as Error).message}). Move it away to start empty, or restore a backup.`);
       }
       db.pragma(`synchronous = ${options.fsync === 'full' ? 'FULL' : 'NORMAL'}`);
+      // The checkpoints run in a worker (checkpointer.ts); this connection's own is only the backstop should the WAL
+      // reach 64 MiB, and a WAL file left larger than 64 MiB is cut back once reset.
+      db.pragma('wal_autocheckpoint = 16384');
+      db.pragma('journal_size_limit = 67108864');
       try {
         const found = db.pragma('user_version', { simple: true }) as number;
         if (isNew || (found === 0 && !hasTables(db))) createLayout(db);
@@ -114,31 +146,126 @@ export class SqliteBackend implements StoreBackend {
           );
         } else if (found < layoutVersion) migrate(db, found);
         checkIntegrity(db, file);
+        snapshot = readSnapshot(db);
       } catch (err) {
         db.close();
         if (err instanceof DataDirError) throw err;
         throw new DataDirError(`${file} is damaged or not a mailsandbox database (${(err as Error).message}). Nothing was changed; move it away to start empty, or restore a backup.`);
       }
-      return new SqliteBackend(path, db, lock, options);
+      const backend = new SqliteBackend(path, db, lock, options);
+      backend.#snapshot = snapshot;
+      return backend;
     } catch (err) {
       lock.close();
       throw err;
     }
   }
 
-  write(change: StoreChange): void {
+  /**
+   * Group commit: the change runs in a savepoint of the transaction this event-loop turn shares (a change that fails
+   * is rolled back alone, and the model does not apply it), and the returned promise resolves once that transaction
+   * is committed (`setImmediate`, or before the next write once the batch is large). `MessageStore.durable()` waits
+   * for it, so nothing is acknowledged before its commit.
+   */
+  write(change: StoreChange): Promise<void> {
     if (this.#closed) throw new StoreError('FULL', 'The store is closed');
+    if (this.#batch.length >= maxBatchChanges || this.#batchBytes >= maxBatchBytes) this.#flush();
+    if (!this.#db.inTransaction) {
+      this.#statements.begin.run();
+      this.#scheduleFlush();
+    }
     try {
       this.#apply(change);
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
-        throw new StoreError('FULL', `The data directory ${this.location.path} is full or failing (${code}); nothing was stored`);
-      }
-      throw err;
+      // SQLITE_FULL/IOERR can roll the whole transaction back: the changes before this one are written again alone.
+      if (!this.#db.inTransaction && this.#batch.length > 0) this.#replay(this.#batch.splice(0));
+      throw this.#storeError(err);
     }
-    if (change.kind === 'deliver') this.#cache.set(change.message.id, change.message.raw);
-    this.#maybeVacuum(change);
+    if (change.kind === 'deliver') {
+      this.#cache.set(change.message.id, change.message.raw);
+      this.#batchBytes += change.message.raw.length;
+    }
+    return new Promise<void>((resolve, reject) => this.#batch.push({ change, resolve, reject }));
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  /** Commits the open transaction and settles its writes; a failed commit writes them again one by one. */
+  #flush(): void {
+    const batch = this.#batch.splice(0);
+    this.#batchBytes = 0;
+    if (!this.#db.inTransaction) {
+      if (batch.length > 0) this.#replay(batch);
+      return;
+    }
+    try {
+      this.#statements.commit.run();
+    } catch (err) {
+      if (this.#db.inTransaction) {
+        try {
+          this.#statements.rollback.run();
+        } catch {
+          // Already rolled back by SQLite.
+        }
+      }
+      this.#replay(batch);
+      return;
+    }
+    for (const w of batch) w.resolve();
+    for (const w of batch) this.#maybeVacuum(w.change);
+  }
+
+  /**
+   * After a transaction that did not commit (a full disk): each change again in its own transaction. Those that
+   * still fail are refused to their callers (who have not acknowledged them) and undone in the model where possible.
+   */
+  #replay(batch: PendingWrite[]): void {
+    for (const w of batch) {
+      try {
+        this.#apply(w.change);
+        w.resolve();
+      } catch (err) {
+        this.#undo(w.change);
+        w.reject(this.#storeError(err));
+      }
+    }
+  }
+
+  #undo(change: StoreChange): void {
+    const model = this.#model;
+    try {
+      if (change.kind === 'deliver') {
+        this.#cache.delete(change.message.id);
+        model?.applyChange({ kind: 'deleteMessage', id: change.message.id, reason: 'deleted' });
+      } else if (change.kind === 'createMailbox') {
+        const mb = model?.getMailbox(change.address);
+        if (mb && [...mb.folders.values()].every((f) => f.placements.length === 0)) model?.applyChange({ kind: 'deleteMailbox', address: change.address });
+      }
+      // Other changes (flags, expunges, folders) stay in the model until restart: they are small, and a disk that
+      // refuses them has refused the deliveries around them first.
+    } catch {
+      // Best effort.
+    }
+  }
+
+  /** The model this backend serves, to undo a change whose transaction could not be committed. */
+  attachModel(model: AttachedModel): void {
+    this.#model = model;
+  }
+
+  #storeError(err: unknown): unknown {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
+      return new StoreError('FULL', `The data directory ${this.location.path} is full or failing (${code}); nothing was stored`);
+    }
+    return err;
   }
 
   readRaw(id: string): Buffer {
@@ -153,97 +280,14 @@ export class SqliteBackend implements StoreBackend {
   }
 
   load(): StoreSnapshot | null {
-    const s = this.#statements;
-    const meta = new Map((s.allMeta.all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
-    const folders = new Map<string, FolderSnapshot[]>();
-    const logs = new Map<string, VanishedLog>();
-    for (const f of s.allFolders.iterate() as IterableIterator<FolderRow>) {
-      const list = folders.get(f.mailbox) ?? [];
-      const vanished: VanishedLog = { uids: [], modseqs: [], floor: f.vanished_floor };
-      logs.set(`${f.mailbox}\0${f.name}`, vanished);
-      list.push({
-        name: f.name,
-        uidValidity: f.uid_validity,
-        uidNext: f.uid_next,
-        specialUse: (f.special_use ?? undefined) as SpecialUse | undefined,
-        subscribed: f.subscribed === 1,
-        highestModseq: f.highest_modseq,
-        vanished,
-      });
-      folders.set(f.mailbox, list);
-    }
-    for (const v of s.allVanished.iterate() as IterableIterator<{ mailbox: string; folder: string; uid: number; modseq: number }>) {
-      const log = logs.get(`${v.mailbox}\0${v.folder}`);
-      if (!log) continue;
-      log.uids.push(v.uid);
-      log.modseqs.push(v.modseq);
-    }
-    const lost = new Map<string, string[]>();
-    for (const key of meta.keys()) {
-      if (!key.startsWith(lostSubscriptionPrefix)) continue;
-      const [mailbox, name] = JSON.parse(key.slice(lostSubscriptionPrefix.length)) as [string, string];
-      lost.set(mailbox, [...(lost.get(mailbox) ?? []), name]);
-    }
-    const mailboxes = (s.allMailboxes.all() as Array<{ address: string; created_at: number }>).map((m) => ({
-      address: m.address,
-      createdAt: new Date(m.created_at),
-      folders: folders.get(m.address) ?? [],
-      lostSubscriptions: lost.get(m.address),
-    }));
-    const placements = new Map<string, PlacementSnapshot[]>();
-    const noFlags: string[] = [];
-    for (const p of s.allPlacements.iterate() as IterableIterator<PlacementRow>) {
-      const record: PlacementSnapshot = { mailbox: p.mailbox, folder: p.folder, uid: p.uid, flags: p.flags ? p.flags.split(' ') : noFlags, internalDate: new Date(p.internal_date), modseq: p.modseq };
-      const list = placements.get(p.message_id);
-      if (list) list.push(record);
-      else placements.set(p.message_id, [record]);
-    }
-    // Messages of one SMTP session share one connection object, as they do before a restart.
-    const shared = new Map<string, unknown>();
-    const parseShared = <T>(json: string): T => {
-      let v = shared.get(json);
-      if (v === undefined) {
-        v = JSON.parse(json);
-        if (shared.size < 100_000) shared.set(json, v);
-      }
-      return v as T;
-    };
-    const rows = s.allMessages.all() as MessageRow[];
-    const messages = rows.map((r) => {
-      const summary = JSON.parse(r.summary) as HeaderSummary & { date: string | null };
-      return {
-        message: {
-          id: r.id,
-          seq: r.seq,
-          size: r.size,
-          receivedAt: new Date(r.received_at),
-          envelope: parseShared<MessageRecord['envelope']>(r.envelope),
-          source: r.source as MessageRecord['source'],
-          connection: parseShared<MessageRecord['connection']>(r.connection),
-          summary: { ...summary, date: summary.date === null ? null : new Date(summary.date) },
-          transcript: r.transcript ?? undefined,
-          tags: r.tags === '[]' ? [] : (JSON.parse(r.tags) as string[]),
-        },
-        relays: r.relays === '[]' ? [] : (JSON.parse(r.relays) as RelayRecord[]),
-        placements: placements.get(r.id) ?? [],
-      };
-    });
-    const faultRules = (s.allFaultRules.all() as Array<{ rule: string; hits: number }>).map(({ rule, hits }) => {
-      const r = JSON.parse(rule) as FaultRule;
-      return { ...r, hits, spent: r.times !== undefined && r.per === undefined && hits >= r.times };
-    });
-    if (mailboxes.length === 0 && messages.length === 0 && faultRules.length === 0 && !meta.has('next_uid_validity')) return null;
-    return {
-      nextSeq: meta.get('next_seq') ?? 1,
-      nextUidValidity: meta.get('next_uid_validity') ?? 1,
-      mailboxes,
-      messages,
-      faultRules,
-    };
+    const snapshot = this.#snapshot;
+    this.#snapshot = null;
+    return snapshot;
   }
 
   /** Gives back free pages now (the store also does it by itself after deletions). Returns the bytes reclaimed. */
   vacuum(): number {
+    this.#flush();
     const pageSize = this.#db.pragma('page_size', { simple: true }) as number;
     const before = this.#db.pragma('freelist_count', { simple: true }) as number;
     this.#db.pragma('incremental_vacuum');
@@ -252,9 +296,11 @@ export class SqliteBackend implements StoreBackend {
     return (before - after) * pageSize;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
+    await this.#checkpointer?.stop();
     try {
       this.#db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
@@ -464,45 +510,18 @@ interface FolderRow {
   vanished_floor: number;
 }
 
-interface PlacementRow {
-  mailbox: string;
-  folder: string;
-  uid: number;
-  message_id: string;
-  flags: string;
-  internal_date: number;
-  modseq: number;
-}
-
-interface MessageRow {
-  id: string;
-  seq: number;
-  received_at: number;
-  size: number;
-  source: string;
-  envelope: string;
-  connection: string;
-  summary: string;
-  transcript: string | null;
-  tags: string;
-  relays: string;
-}
-
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   return {
-    allMeta: q('SELECT key, value FROM meta'),
+    begin: q('BEGIN'),
+    commit: q('COMMIT'),
+    rollback: q('ROLLBACK'),
     deleteMeta: q('DELETE FROM meta WHERE key = ?'),
     deleteMetaPrefix: q("DELETE FROM meta WHERE substr(key, 1, length(@prefix)) = @prefix"),
     folderSubscribed: q('SELECT subscribed FROM folders WHERE mailbox = ? AND name = ?'),
     folderNames: q('SELECT name FROM folders WHERE mailbox = ?'),
     setMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     maxMeta: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)'),
-    allMailboxes: q('SELECT address, created_at FROM mailboxes ORDER BY rowid'),
-    allFolders: q('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed, highest_modseq, vanished_floor FROM folders ORDER BY rowid'),
-    allPlacements: q('SELECT mailbox, folder, uid, message_id, flags, internal_date, modseq FROM placements'),
-    allVanished: q('SELECT mailbox, folder, uid, modseq FROM vanished ORDER BY rowid'),
-    allMessages: q('SELECT id, seq, received_at, size, source, envelope, connection, summary, transcript, tags, relays FROM messages ORDER BY seq'),
     body: q('SELECT raw FROM bodies WHERE id = ?'),
     insertMailbox: q('INSERT INTO mailboxes (address, created_at) VALUES (?, ?)'),
     deleteMailbox: q('DELETE FROM mailboxes WHERE address = ?'),
@@ -561,7 +580,6 @@ function prepare(db: Database) {
     clearBodies: q('DELETE FROM bodies'),
     clearMessages: q('DELETE FROM messages'),
     setTags: q('UPDATE messages SET tags = ? WHERE id = ?'),
-    allFaultRules: q('SELECT rule, hits FROM fault_rules ORDER BY rowid'),
     insertFaultRule: q('INSERT OR IGNORE INTO fault_rules (id, rule, hits) VALUES (?, ?, 0)'),
     deleteFaultRule: q('DELETE FROM fault_rules WHERE id = ?'),
     faultHit: q('UPDATE fault_rules SET hits = hits + 1 WHERE id = ?'),
@@ -575,12 +593,206 @@ function hasTables(db: Database): boolean {
 
 /** A quick check at open: a truncated or overwritten file fails here with a clear message, never as an empty store. */
 function checkIntegrity(db: Database, file: string): void {
-  const result = db.pragma('quick_check', { simple: true }) as string;
-  if (result !== 'ok') throw new DataDirError(`${file} is damaged (${result}). Nothing was changed; move it away to start empty, or restore a backup.`);
   for (const table of ['meta', 'mailboxes', 'folders', 'messages', 'bodies', 'placements', 'vanished', 'fault_rules']) {
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
     if (!exists) throw new DataDirError(`${file} is not a mailsandbox database (no ${table} table).`);
   }
+  // A whole-file quick_check reads every body (1.5 s per 100,000 messages): instead, a file cut short is caught by
+  // its header (the page count at the last checkpoint, which a checkpoint writes only after growing the file), and a
+  // damaged page of the tables the model is built from fails the read of the snapshot that follows. A damaged body
+  // page shows when that message is read.
+  if (walHasFrames(file)) return;
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  const pages = header.readUInt32BE(28);
+  const valid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  const size = statSync(file).size;
+  if (valid && pages * pageSize > size) {
+    throw new DataDirError(`${file} is damaged (truncated: ${size} bytes, its header says ${pages * pageSize}). Nothing was changed; move it away to start empty, or restore a backup.`);
+  }
+}
+
+function walHasFrames(file: string): boolean {
+  try {
+    return statSync(`${file}-wal`).size > 32;
+  } catch {
+    return false;
+  }
+}
+
+/** Reused across the load: the same value in many rows becomes one object (see readSnapshot). */
+class Interned<T> {
+  readonly #values = new Map<string, T>();
+  constructor(
+    readonly parse: (json: string) => T,
+    readonly capacity = 100_000,
+  ) {}
+  get(json: string): T {
+    let v = this.#values.get(json);
+    if (v === undefined) {
+      v = this.parse(json);
+      if (this.#values.size < this.capacity) this.#values.set(json, v);
+    }
+    return v;
+  }
+}
+
+/** The empty list every message without tags, relays or Cc shares (frozen: a push throws instead of leaking). */
+const none = Object.freeze([]) as unknown as never[];
+
+/**
+ * The whole state at open, read in one pass per table (messages with their placements in one ordered join). What
+ * repeats across messages is kept once: envelopes, connections, addresses, address lists, empty lists, and the
+ * INTERNALDATE when it equals the arrival time (as it does for everything delivered over SMTP).
+ */
+function readSnapshot(db: Database): StoreSnapshot | null {
+  const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
+  const folders = new Map<string, FolderSnapshot[]>();
+  const logs = new Map<string, VanishedLog>();
+  const allFolders = db.prepare('SELECT mailbox, name, uid_validity, uid_next, special_use, subscribed, highest_modseq, vanished_floor FROM folders ORDER BY rowid');
+  for (const f of allFolders.iterate() as IterableIterator<FolderRow>) {
+    const list = folders.get(f.mailbox) ?? [];
+    const vanished: VanishedLog = { uids: [], modseqs: [], floor: f.vanished_floor };
+    logs.set(`${f.mailbox}\0${f.name}`, vanished);
+    list.push({
+      name: f.name,
+      uidValidity: f.uid_validity,
+      uidNext: f.uid_next,
+      specialUse: (f.special_use ?? undefined) as SpecialUse | undefined,
+      subscribed: f.subscribed === 1,
+      highestModseq: f.highest_modseq,
+      vanished,
+    });
+    folders.set(f.mailbox, list);
+  }
+  const allVanished = db.prepare('SELECT mailbox, folder, uid, modseq FROM vanished ORDER BY rowid');
+  for (const v of allVanished.iterate() as IterableIterator<{ mailbox: string; folder: string; uid: number; modseq: number }>) {
+    const log = logs.get(`${v.mailbox}\0${v.folder}`);
+    if (!log) continue;
+    log.uids.push(v.uid);
+    log.modseqs.push(v.modseq);
+  }
+  const lost = new Map<string, string[]>();
+  for (const key of meta.keys()) {
+    if (!key.startsWith(lostSubscriptionPrefix)) continue;
+    const [mailbox, name] = JSON.parse(key.slice(lostSubscriptionPrefix.length)) as [string, string];
+    lost.set(mailbox, [...(lost.get(mailbox) ?? []), name]);
+  }
+  const mailboxes = (db.prepare('SELECT address, created_at FROM mailboxes ORDER BY rowid').all() as Array<{ address: string; created_at: number }>).map((m) => ({
+    address: m.address,
+    createdAt: new Date(m.created_at),
+    folders: folders.get(m.address) ?? [],
+    lostSubscriptions: lost.get(m.address),
+  }));
+
+  const strings = new Map<string, string>();
+  const str = (s: string): string => {
+    const known = strings.get(s);
+    if (known !== undefined) return known;
+    if (strings.size < 100_000) strings.set(s, s);
+    return s;
+  };
+  const addresses = new Interned<Address>((key) => {
+    const cut = key.indexOf('\0');
+    return { name: str(key.slice(0, cut)), address: str(key.slice(cut + 1)) };
+  });
+  const addressOf = (a: Address | null): Address | null => (a ? addresses.get(`${a.name}\0${a.address}`) : null);
+  const lists = new Map<string, Address[]>();
+  const listOf = (list: Address[]): Address[] => {
+    if (list.length === 0) return none;
+    const shared = list.map((a) => addressOf(a) as Address);
+    const key = shared.map((a) => `${a.name}\0${a.address}`).join('\n');
+    const known = lists.get(key);
+    if (known) return known;
+    if (lists.size < 100_000) lists.set(key, shared);
+    return shared;
+  };
+  const envelopes = new Interned((json) => JSON.parse(json) as MessageRecord['envelope']);
+  const connections = new Interned((json) => JSON.parse(json) as MessageRecord['connection']);
+  const flagLists = new Interned((flags) => (flags ? flags.split(' ') : none));
+  const tagLists = new Interned((json) => JSON.parse(json) as string[]);
+
+  type Entry = StoreSnapshot extends { messages: Iterable<infer E> } ? E : never;
+  // One row per placement (a message with none still gives one row, with NULLs): grouped by message, in seq order.
+  const rows = db
+    .prepare(
+      `SELECT m.id, m.seq, m.received_at, m.size, m.source, m.envelope, m.connection, m.summary, m.transcript, NULLIF(m.tags, '[]'), NULLIF(m.relays, '[]'),
+              p.mailbox, p.folder, p.uid, p.flags, p.internal_date, p.modseq
+       FROM messages m LEFT JOIN placements p ON p.message_id = m.id ORDER BY m.seq`,
+    )
+    .raw(true);
+  const hasMessages = db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined;
+  // Read while the model is built, one message at a time: nothing but the model outlives its row. A page that turns
+  // out damaged here fails the start with a DataDirError as at open.
+  function* messages(): Generator<Entry> {
+    let current: Entry | null = null;
+    try {
+      for (const r of rows.iterate() as IterableIterator<unknown[]>) {
+        const id = r[0] as string;
+        if (current === null || current.message.id !== id) {
+          if (current) yield current;
+          const receivedAt = new Date(r[2] as number);
+          const parsed = JSON.parse(r[7] as string) as HeaderSummary & { date: string | null };
+          const summary: HeaderSummary = {
+            messageId: parsed.messageId,
+            from: addressOf(parsed.from),
+            to: listOf(parsed.to),
+            cc: listOf(parsed.cc),
+            subject: parsed.subject,
+            date: parsed.date === null ? null : new Date(parsed.date),
+            hasAttachments: parsed.hasAttachments,
+          };
+          current = {
+            message: {
+              id,
+              seq: r[1] as number,
+              size: r[3] as number,
+              receivedAt,
+              envelope: envelopes.get(r[5] as string),
+              source: r[4] as MessageRecord['source'],
+              connection: connections.get(r[6] as string),
+              summary,
+              transcript: (r[8] as string | null) ?? undefined,
+              tags: r[9] === null ? none : tagLists.get(r[9] as string),
+            },
+            relays: r[10] === null ? none : (JSON.parse(r[10] as string) as RelayRecord[]),
+            placements: [],
+          };
+        }
+        if (r[11] === null) continue;
+        const internal = r[15] as number;
+        (current.placements as PlacementSnapshot[]).push({
+          mailbox: str(r[11] as string),
+          folder: str(r[12] as string),
+          uid: r[13] as number,
+          flags: flagLists.get(r[14] as string),
+          internalDate: internal === current.message.receivedAt.getTime() ? current.message.receivedAt : new Date(internal),
+          modseq: r[16] as number,
+        });
+      }
+    } catch (err) {
+      throw new DataDirError(`${db.name} is damaged (${(err as Error).message}). Nothing was changed; move it away to start empty, or restore a backup.`);
+    }
+    if (current) yield current;
+  }
+  const faultRules = (db.prepare('SELECT rule, hits FROM fault_rules ORDER BY rowid').all() as Array<{ rule: string; hits: number }>).map(({ rule, hits }) => {
+    const r = JSON.parse(rule) as FaultRule;
+    return { ...r, hits, spent: r.times !== undefined && r.per === undefined && hits >= r.times };
+  });
+  if (mailboxes.length === 0 && !hasMessages && faultRules.length === 0 && !meta.has('next_uid_validity')) return null;
+  return {
+    nextSeq: meta.get('next_seq') ?? 1,
+    nextUidValidity: meta.get('next_uid_validity') ?? 1,
+    mailboxes,
+    messages: messages(),
+    faultRules,
+  };
 }
 
 function takeLock(Driver: typeof BetterSqlite3, dir: string): Database {
