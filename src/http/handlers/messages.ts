@@ -3,7 +3,7 @@ import { toMessageDetails, toSummary } from '../../store/message-view.js';
 import { highlightElement } from '../../checks/html-highlight.js';
 import { parseMimeTree } from '../../mime/mime-tree.js';
 import { describeStructure } from '../../mime/structure-info.js';
-import { compileFilter } from '../../store/query.js';
+import { compileFilter, type MessageFilter } from '../../store/query.js';
 import { scanWithBodyTexts } from '../../shared/body-text-scan.js';
 import { offloadBytes } from '../../shared/parse-pool.js';
 import { decodeTranscript } from '../../store/transcript.js';
@@ -23,11 +23,29 @@ function messageOf(h: HttpContext, req: Request): StoredMessage {
 }
 
 /** `GET /api/v1/messages`: newest first, `{ total, messages }`; total counts every match, not just the page. */
+/** A filter with no criterion: every message matches (as compileFilter would find, one by one). */
+function matchesAll(f: MessageFilter): boolean {
+  return !f.query && !f.mailbox && f.from === undefined && f.to === undefined && f.subject === undefined && f.text === undefined && f.tag === undefined;
+}
+
 export const listMessages = (h: HttpContext): RequestHandler => async (req, res) => {
   const filter = filterParams(req);
   const limit = intParam(req, 'limit', 0, maxLimit, defaultLimit);
   const offset = intParam(req, 'offset', 0, 1e9, 0);
   const { store } = h.ctx;
+  if (matchesAll(filter)) {
+    // No filter (the UI's first page): the page is the newest `offset + limit` messages, the total the store's size;
+    // nothing else of a large store is walked.
+    const messages = [];
+    let i = 0;
+    for (const m of store.newestFirst()) {
+      if (i++ < offset) continue;
+      if (messages.length >= limit) break;
+      messages.push(toSummary(store, m));
+    }
+    res.json({ total: store.size, messages });
+    return;
+  }
   const page = await scanWithBodyTexts(h.ctx, (lowerBodyText) => {
     const match = compileFilter(filter, { lowerBodyText });
     const messages = [];

@@ -346,6 +346,7 @@ export class PostgresBackend implements StoreBackend {
     if (this.#closed) return;
     await this.#chain.catch(() => undefined);
     await this.#flushed.catch(() => undefined);
+    await this.#compacting?.catch(() => undefined);
     this.#closed = true;
     if (this.#poll) clearInterval(this.#poll);
     const clients = [this.#writer, this.#listener, this.#locks, this.#flusher];
