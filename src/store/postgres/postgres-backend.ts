@@ -28,8 +28,10 @@ export interface PostgresStoreOptions {
 const channel = 'mailsandbox_log';
 /** Rows read per catch-up query; a node far behind reads in pages. */
 const pageSize = 1000;
-/** Rows per INSERT statement. */
+/** Rows per INSERT statement of a large batch (6 parameters each, well under PostgreSQL's 65,535). */
 const insertChunk = 500;
+/** Up to this many rows, a commit sends its rows as literals with the COMMIT in one statement (one round trip). */
+const literalRows = 64;
 /** The safety net for a lost notification: every node reads the log's head this often. */
 const pollMs = 1000;
 /** How long an open section keeps taking new calls (bounds how long one node holds the tenant's write lock). */
@@ -421,21 +423,43 @@ export class PostgresBackend implements StoreBackend {
   async #commit(client: pg.Client, b: Batch, head: number): Promise<void> {
     const n = b.records.length;
     try {
-      const tenant = client.escapeLiteral(this.tenant);
-      const node = client.escapeLiteral(this.node);
-      for (let i = 0; i < n; i += insertChunk) {
-        const rows = b.records.slice(i, i + insertChunk).map((change, j) => {
+      if (n === 0) {
+        // A section whose calls changed nothing still ends its transaction (and frees the lock).
+        await client.query('COMMIT');
+      } else if (n <= literalRows) {
+        // A group commit's few rows, the NOTIFY (delivered at commit) and the COMMIT in one round trip under the lock:
+        // a multi-statement query takes no parameters, so the values go as literals.
+        const tenant = client.escapeLiteral(this.tenant);
+        const node = client.escapeLiteral(this.node);
+        const rows = b.records.map((change, j) => {
           const e = encodeChange(change);
           const raw = e.raw ? `decode('${e.raw.toString('hex')}', 'hex')` : 'NULL';
-          return `(${tenant}, ${head + i + j + 1}, ${client.escapeLiteral(e.kind)}, ${client.escapeLiteral(e.json)}, ${raw}, ${node})`;
+          return `(${tenant}, ${head + j + 1}, ${client.escapeLiteral(e.kind)}, ${client.escapeLiteral(e.json)}, ${raw}, ${node})`;
         });
-        const insert = `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`;
-        // The last chunk goes with the NOTIFY (delivered at commit) and the COMMIT: one round trip under the lock.
-        if (i + insertChunk >= n) await client.query(`${insert}; SELECT pg_notify('${channel}', ${client.escapeLiteral(`${this.tenant} ${head + n}`)}); COMMIT`);
-        else await client.query(insert);
+        await client.query(
+          `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}; SELECT pg_notify('${channel}', ${client.escapeLiteral(`${this.tenant} ${head + n}`)}); COMMIT`,
+        );
+      } else {
+        // A large batch (a bulk load): binary parameters, 500 rows a statement; the last one carries the NOTIFY.
+        for (let i = 0; i < n; i += insertChunk) {
+          const values: unknown[] = [];
+          const rows = b.records.slice(i, i + insertChunk).map((change, j) => {
+            const e = encodeChange(change);
+            const p = values.length;
+            values.push(this.tenant, head + i + j + 1, e.kind, e.json, e.raw, this.node);
+            return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`;
+          });
+          const insert = `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`;
+          if (i + insertChunk >= n) {
+            const p = values.length;
+            values.push(channel, `${this.tenant} ${head + n}`);
+            await client.query(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify($${p + 1}, $${p + 2}) FROM (SELECT count(*) FROM ins) c`, values);
+          } else {
+            await client.query(insert, values);
+          }
+        }
+        await client.query('COMMIT');
       }
-      // A section whose calls changed nothing still ends its transaction (and frees the lock).
-      if (n === 0) await client.query('COMMIT');
     } catch (err) {
       this.#brokenWriter(err);
       await client.query('ROLLBACK').catch(() => undefined);
