@@ -36,8 +36,9 @@ const literalRows = 64;
 const pollMs = 1000;
 /** How long an open section keeps taking new calls (bounds how long one node holds the tenant's write lock). */
 const joinOpenMs = 50;
-/** Snapshot parts per INSERT and per page when loading. */
+/** Snapshot parts per INSERT, and per page when loading. */
 const snapshotChunk = 500;
+const snapshotPage = 2000;
 /** How often a node records its position in `mailsandbox_node` when it writes nothing (compaction keeps its rows). */
 const heartbeatMs = 10_000;
 /** A node silent this long no longer holds back compaction (it reloads from the snapshot when it comes back). */
@@ -226,6 +227,11 @@ export class PostgresBackend implements StoreBackend {
   async open(): Promise<void> {
     const client = await this.#client();
     await migrate(client);
+    // Registered at position 0 until the first heartbeat: a compaction meanwhile keeps the rows this node will read.
+    await client.query(`INSERT INTO mailsandbox_node (tenant, node, seq, seen_at) VALUES ($1, $2, 0, now()) ON CONFLICT (tenant, node) DO UPDATE SET seq = 0, seen_at = now()`, [
+      this.tenant,
+      this.node,
+    ]);
     // The snapshot and the log after it, as of one moment (a compaction by another node cannot fall in between).
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     this.#loading = true;
@@ -234,13 +240,13 @@ export class PostgresBackend implements StoreBackend {
     for (;;) {
       const { rows } = await client.query<{ part: string; seq: string; state: string; raw: Buffer | null }>(
         'SELECT part, seq, state, raw FROM mailsandbox_snapshot WHERE tenant = $1 AND part >= $2 ORDER BY part LIMIT $3',
-        [this.tenant, parts.length, snapshotChunk],
+        [this.tenant, parts.length, snapshotPage],
       );
       for (const r of rows) {
         parts.push({ state: r.state, raw: r.raw });
         seq = Number(r.seq);
       }
-      if (rows.length < snapshotChunk) break;
+      if (rows.length < snapshotPage) break;
     }
     if (parts.length > 0) {
       this.#loaded = readSnapshot(parts);
