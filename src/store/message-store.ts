@@ -211,6 +211,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.#nextSeq - 1;
   }
 
+  /** The next UIDVALIDITY (greater than any handed out, deleted folders included): what a snapshot must keep. */
+  get nextUidValidity(): number {
+    return this.#nextUidValidity;
+  }
+
   /** Removes a message from every mailbox. Returns false when no such message. */
   deleteMessage(id: string, origin?: unknown, reason: DeleteReason = 'deleted'): boolean {
     if (!this.#byId.has(id)) return false;

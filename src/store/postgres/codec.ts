@@ -27,6 +27,15 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** JSON with Dates and Buffers tagged, as in log rows (snapshots use it too). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, replacer);
+}
+
+export function fromJson<T>(json: string): T {
+  return JSON.parse(json, reviver) as T;
+}
+
 export function encodeChange(change: StoreChange): EncodedChange {
   if (change.kind === 'deliver') {
     const { raw, ...message } = change.message;

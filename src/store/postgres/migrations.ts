@@ -22,10 +22,34 @@ export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- One row per node and tenant: the log seq this node has applied and made durable (written by its WAL flush
+      -- and every ten seconds), and when. Compaction keeps the log rows that a live node has not applied yet.
+      CREATE TABLE mailsandbox_node (
+        tenant  text        NOT NULL,
+        node    text        NOT NULL,
+        seq     bigint      NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant, node)
+      );
+      -- A tenant's state as of log seq "seq" (log compaction): part 0 is the header (folders, counters), parts 1..n
+      -- one message each (its record, placements and relays as JSON, its bytes in raw). The log keeps rows after seq.
+      CREATE TABLE mailsandbox_snapshot (
+        tenant text   NOT NULL,
+        part   bigint NOT NULL,
+        seq    bigint NOT NULL,
+        state  text   NOT NULL,
+        raw    bytea,
+        PRIMARY KEY (tenant, part)
+      );
+    `,
+  },
 ];
 
 /** Advisory-lock namespaces (the two-int form): 'mlsb' + a small number. */
-export const lockSpace = { migrate: 0x6d6c7300, tenant: 0x6d6c7301, maildrop: 0x6d6c7302 } as const;
+export const lockSpace = { migrate: 0x6d6c7300, tenant: 0x6d6c7301, maildrop: 0x6d6c7302, compact: 0x6d6c7303 } as const;
 
 /** Brings the schema to the newest version; safe to run from several nodes at once. Returns the versions applied. */
 export async function migrate(client: pg.Client): Promise<number[]> {

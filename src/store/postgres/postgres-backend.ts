@@ -6,6 +6,8 @@ import { isFaultChange, type FaultChange, type StoreChange } from '../store-chan
 import { StoreError, type StoreOptions } from '../types.js';
 import { decodeChange, encodeChange } from './codec.js';
 import { lockSpace, migrate } from './migrations.js';
+import { readSnapshot, takeSnapshot, type SnapshotPart } from './snapshot.js';
+import type { StoreSnapshot } from '../store-backend.js';
 
 /** Where the log lives and whose it is. */
 export interface PostgresStoreOptions {
@@ -15,19 +17,45 @@ export interface PostgresStoreOptions {
   tenant?: string;
   /** A name for this node in the log's `node` column (default: a random id). */
   node?: string;
+  /**
+   * Log compaction: once the log holds this many rows past the tenant's snapshot, a node writes a new snapshot and
+   * deletes the rows before it (those every live node has applied). Default 50,000; 0 turns it off.
+   */
+  compactAfter?: number;
   logger?: { warn(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
 }
 
 const channel = 'mailsandbox_log';
 /** Rows read per catch-up query; a node far behind reads in pages. */
 const pageSize = 1000;
-/** Rows per INSERT (6 parameters each, well under PostgreSQL's 65,535). */
+/** Rows per INSERT statement of a large batch (6 parameters each, well under PostgreSQL's 65,535). */
 const insertChunk = 500;
+/** Up to this many rows, a commit sends its rows as literals with the COMMIT in one statement (one round trip). */
+const literalRows = 64;
 /** The safety net for a lost notification: every node reads the log's head this often. */
 const pollMs = 1000;
 /** How long an open section keeps taking new calls (bounds how long one node holds the tenant's write lock). */
 const joinOpenMs = 50;
+/** Snapshot parts per INSERT, and per page when loading. */
+const snapshotChunk = 500;
+const snapshotPage = 2000;
+/** How often a node records its position in `mailsandbox_node` when it writes nothing (compaction keeps its rows). */
+const heartbeatMs = 10_000;
+/** A node silent this long no longer holds back compaction (it reloads from the snapshot when it comes back). */
+const liveWindow = '1 minute';
 const reconnectMs = [100, 250, 500, 1000, 2000];
+/** Opens a log transaction whose commit does not wait for the disk (#flushLoop makes it durable before any ack). */
+const beginAsync = 'BEGIN; SET LOCAL synchronous_commit = off;';
+
+/** What one compaction did. */
+export interface CompactResult {
+  /** The log seq the snapshot covers. */
+  seq: number;
+  /** Messages in the snapshot. */
+  messages: number;
+  /** Log rows deleted. */
+  deletedRows: number;
+}
 
 /** One row of the log as read back. */
 interface LogRow {
@@ -142,6 +170,22 @@ export class PostgresBackend implements StoreBackend {
   #faults: Batch | null = null;
   /** Every unit of work on the writer connection, in order. */
   #chain: Promise<void> = Promise.resolve();
+  /** Committed batches waiting for the WAL flush that makes them durable (then they are acknowledged). */
+  #flushWaiting: Batch[] = [];
+  #flushing = false;
+  #flushed: Promise<void> = Promise.resolve();
+  #flusher: pg.Client | null = null;
+  /** The log seq the tenant's snapshot covers (rows up to it may be gone from the log). */
+  #compactedTo = 0;
+  readonly #compactAfter: number;
+  #compacting: Promise<CompactResult | null> | null = null;
+  /** The snapshot read at open, handed to the model by load(). */
+  #loaded: StoreSnapshot | null = null;
+  /** Open's REPEATABLE READ transaction: the snapshot and the log tail are read as of one moment. */
+  #loading = false;
+  #lastHeartbeat = 0;
+  /** A catch-up found rows missing at this node's position (compacted away, or not yet visible). */
+  #gap = false;
   #catchUpQueued = false;
   #writer: pg.Client | null = null;
   #writerBroken = false;
@@ -159,6 +203,7 @@ export class PostgresBackend implements StoreBackend {
     this.tenant = options.tenant ?? 'default';
     this.node = options.node ?? randomUUID().slice(0, 8);
     this.#logger = options.logger;
+    this.#compactAfter = options.compactAfter ?? 50_000;
     this.location = { kind: 'postgres', path: `${redactUrl(options.url)}#tenant=${this.tenant}` };
   }
 
@@ -184,14 +229,54 @@ export class PostgresBackend implements StoreBackend {
   async open(): Promise<void> {
     const client = await this.#client();
     await migrate(client);
+    // Registered at position 0 until the first heartbeat: a compaction meanwhile keeps the rows this node will read.
+    await client.query(`INSERT INTO mailsandbox_node (tenant, node, seq, seen_at) VALUES ($1, $2, 0, now()) ON CONFLICT (tenant, node) DO UPDATE SET seq = 0, seen_at = now()`, [
+      this.tenant,
+      this.node,
+    ]);
+    // The snapshot and the log after it, as of one moment (a compaction by another node cannot fall in between).
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    this.#loading = true;
+    const parts: SnapshotPart[] = [];
+    let seq = 0;
+    for (;;) {
+      const { rows } = await client.query<{ part: string; seq: string; state: string; raw: Buffer | null }>(
+        'SELECT part, seq, state, raw FROM mailsandbox_snapshot WHERE tenant = $1 AND part >= $2 ORDER BY part LIMIT $3',
+        [this.tenant, parts.length, snapshotPage],
+      );
+      for (const r of rows) {
+        parts.push({ state: r.state, raw: r.raw });
+        seq = Number(r.seq);
+      }
+      if (rows.length < snapshotPage) break;
+    }
+    if (parts.length > 0) {
+      this.#loaded = readSnapshot(parts);
+      this.#applied = this.#compactedTo = seq;
+    }
   }
 
-  /** Replays the tenant's log into the new store, then starts listening. */
+  /** The snapshot read at open (the model restores it, then the log's tail replays on top). */
+  load(): StoreSnapshot | null {
+    const snapshot = this.#loaded;
+    this.#loaded = null;
+    return snapshot;
+  }
+
+  /** Replays the tenant's log (past the snapshot) into the new store, then starts listening. */
   async attach(store: MessageStore): Promise<void> {
     this.#store = store;
-    await this.#catchUp(await this.#client());
+    const client = await this.#client();
+    await this.#catchUp(client);
+    if (this.#loading) {
+      this.#loading = false;
+      await client.query('COMMIT');
+    }
     await this.#connectListener();
-    this.#poll = setInterval(() => this.#scheduleCatchUp(), pollMs);
+    this.#poll = setInterval(() => {
+      this.#scheduleCatchUp();
+      if (!this.#flushing && Date.now() - this.#lastHeartbeat > heartbeatMs) this.#flushed = this.#flushLoop(true);
+    }, pollMs);
     this.#poll.unref();
   }
 
@@ -293,10 +378,12 @@ export class PostgresBackend implements StoreBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.#chain.catch(() => undefined);
+    await this.#flushed.catch(() => undefined);
+    await this.#compacting?.catch(() => undefined);
     this.#closed = true;
     if (this.#poll) clearInterval(this.#poll);
-    const clients = [this.#writer, this.#listener, this.#locks];
-    this.#writer = this.#listener = this.#locks = null;
+    const clients = [this.#writer, this.#listener, this.#locks, this.#flusher];
+    this.#writer = this.#listener = this.#locks = this.#flusher = null;
     await Promise.all(clients.map((c) => c?.end().catch(() => undefined)));
   }
 
@@ -317,8 +404,8 @@ export class PostgresBackend implements StoreBackend {
       // critical section only reads what was committed while waiting for it. Nothing of ours is pending here.
       if (this.#knownHead > this.#applied && this.#pendingOwn === 0) await this.#catchUp(client);
       // One round trip: begin, take the tenant lock, read the first page past our position.
-      const results = (await client.query(`BEGIN; ${this.#lockSql(client)}; ${this.#pageSql(client)}`)) as unknown as pg.QueryResult<LogRow>[];
-      if (this.#applyRows(results[2]?.rows ?? [])) await this.#catchUp(client);
+      const results = (await client.query(`${beginAsync} ${this.#lockSql(client)}; ${this.#pageSql(client)}`)) as unknown as pg.QueryResult<LogRow>[];
+      if (this.#applyRows(results[3]?.rows ?? [])) await this.#catchUp(client);
     } catch (err) {
       this.#brokenWriter(err);
       if (this.#writer) await this.#writer.query('ROLLBACK').catch(() => undefined);
@@ -348,9 +435,9 @@ export class PostgresBackend implements StoreBackend {
     try {
       client = await this.#client();
       const results = (await client.query(
-        `BEGIN; ${this.#lockSql(client)}; SELECT max(seq) AS head FROM mailsandbox_log WHERE tenant = ${client.escapeLiteral(this.tenant)}`,
+        `${beginAsync} ${this.#lockSql(client)}; SELECT max(seq) AS head FROM mailsandbox_log WHERE tenant = ${client.escapeLiteral(this.tenant)}`,
       )) as unknown as pg.QueryResult<{ head: string | null }>[];
-      const head = Number(results[2]?.rows[0]?.head ?? 0);
+      const head = Math.max(Number(results[3]?.rows[0]?.head ?? 0), this.#compactedTo);
       if (head !== b.basedOn) {
         await client.query('ROLLBACK');
         this.#refuse(b, new StoreError('UNAVAILABLE', `another node changed the store first (log at ${head}, this change was decided at ${b.basedOn}); nothing was stored`));
@@ -370,27 +457,43 @@ export class PostgresBackend implements StoreBackend {
   async #commit(client: pg.Client, b: Batch, head: number): Promise<void> {
     const n = b.records.length;
     try {
-      for (let i = 0; i < n; i += insertChunk) {
-        const chunk = b.records.slice(i, i + insertChunk);
-        const values: unknown[] = [];
-        const rows: string[] = [];
-        chunk.forEach((change, j) => {
+      if (n === 0) {
+        // A section whose calls changed nothing still ends its transaction (and frees the lock).
+        await client.query('COMMIT');
+      } else if (n <= literalRows) {
+        // A group commit's few rows, the NOTIFY (delivered at commit) and the COMMIT in one round trip under the lock:
+        // a multi-statement query takes no parameters, so the values go as literals.
+        const tenant = client.escapeLiteral(this.tenant);
+        const node = client.escapeLiteral(this.node);
+        const rows = b.records.map((change, j) => {
           const e = encodeChange(change);
-          const p = values.length;
-          rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`);
-          values.push(this.tenant, head + i + j + 1, e.kind, e.json, e.raw, this.node);
+          const raw = e.raw ? `decode('${e.raw.toString('hex')}', 'hex')` : 'NULL';
+          return `(${tenant}, ${head + j + 1}, ${client.escapeLiteral(e.kind)}, ${client.escapeLiteral(e.json)}, ${raw}, ${node})`;
         });
-        const insert = `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`;
-        if (i + insertChunk >= n) {
-          // The last chunk carries the NOTIFY in the same statement (delivered at commit): one round trip fewer.
-          const p = values.length;
-          values.push(channel, `${this.tenant} ${head + n}`);
-          await client.query(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify($${p + 1}, $${p + 2}) FROM (SELECT count(*) FROM ins) c`, values);
-        } else {
-          await client.query(insert, values);
+        await client.query(
+          `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}; SELECT pg_notify('${channel}', ${client.escapeLiteral(`${this.tenant} ${head + n}`)}); COMMIT`,
+        );
+      } else {
+        // A large batch (a bulk load): binary parameters, 500 rows a statement; the last one carries the NOTIFY.
+        for (let i = 0; i < n; i += insertChunk) {
+          const values: unknown[] = [];
+          const rows = b.records.slice(i, i + insertChunk).map((change, j) => {
+            const e = encodeChange(change);
+            const p = values.length;
+            values.push(this.tenant, head + i + j + 1, e.kind, e.json, e.raw, this.node);
+            return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`;
+          });
+          const insert = `INSERT INTO mailsandbox_log (tenant, seq, kind, change, raw, node) VALUES ${rows.join(', ')}`;
+          if (i + insertChunk >= n) {
+            const p = values.length;
+            values.push(channel, `${this.tenant} ${head + n}`);
+            await client.query(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify($${p + 1}, $${p + 2}) FROM (SELECT count(*) FROM ins) c`, values);
+          } else {
+            await client.query(insert, values);
+          }
         }
+        await client.query('COMMIT');
       }
-      await client.query('COMMIT');
     } catch (err) {
       this.#brokenWriter(err);
       await client.query('ROLLBACK').catch(() => undefined);
@@ -401,7 +504,115 @@ export class PostgresBackend implements StoreBackend {
     this.#applied = head + n;
     this.#pendingOwn -= n;
     b.phase = 'done';
-    b.resolveCommitted();
+    // Committed and visible, and the lock is free for the next writer; acknowledged once the WAL is flushed.
+    this.#flushWaiting.push(b);
+    if (!this.#flushing) this.#flushed = this.#flushLoop();
+    if (this.#compactAfter > 0 && !this.#compacting && this.#applied - this.#compactedTo >= this.#compactAfter) {
+      this.compact().catch((err: unknown) => this.#logger?.warn('postgres: log compaction failed', { err: (err as Error).message }));
+    }
+  }
+
+  /**
+   * Log compaction: writes the tenant's state as of this node's position as the new snapshot and deletes the log rows
+   * before it that every live node has applied (a node silent for over a minute reloads from the snapshot). Runs on
+   * its own connection, outside the tenant's write lock: writers go on meanwhile. Null when there was nothing to do
+   * (another node's snapshot is as new, or this node had changes of its own in flight: the next commit retries).
+   */
+  compact(): Promise<CompactResult | null> {
+    this.#compacting ??= this.#compact().finally(() => {
+      this.#compacting = null;
+    });
+    return this.#compacting;
+  }
+
+  async #compact(): Promise<CompactResult | null> {
+    if (this.#closed || !this.#store) return null;
+    const client = this.#newClient();
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const existing = async () => {
+        const { rows } = await client.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM mailsandbox_snapshot WHERE tenant = $1', [this.tenant]);
+        return Number(rows[0]?.seq ?? 0);
+      };
+      const before = await existing();
+      if (before > this.#compactedTo) this.#compactedTo = before;
+      // The model is the log up to #applied exactly when nothing of ours is pending; capture it then, in one go.
+      const captured = await new Promise<{ seq: number; parts: SnapshotPart[] } | null>((resolve) =>
+        this.#enqueue(async () => {
+          const store = this.#store;
+          resolve(store && this.#pendingOwn === 0 && !this.#closed && this.#applied > this.#compactedTo ? { seq: this.#applied, parts: takeSnapshot(store) } : null);
+        }),
+      );
+      if (!captured) return null;
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lockSpace.compact, this.tenant]);
+      if ((await existing()) >= captured.seq) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      await client.query('DELETE FROM mailsandbox_snapshot WHERE tenant = $1', [this.tenant]);
+      for (let i = 0; i < captured.parts.length; i += snapshotChunk) {
+        const values: unknown[] = [];
+        const rows = captured.parts.slice(i, i + snapshotChunk).map((part, j) => {
+          const p = values.length;
+          values.push(this.tenant, i + j, captured.seq, part.state, part.raw);
+          return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5})`;
+        });
+        await client.query(`INSERT INTO mailsandbox_snapshot (tenant, part, seq, state, raw) VALUES ${rows.join(', ')}`, values);
+      }
+      const deleted = await client.query(
+        `DELETE FROM mailsandbox_log WHERE tenant = $1 AND seq <= least($2::bigint,
+           (SELECT min(seq) FROM mailsandbox_node WHERE tenant = $1 AND node <> $3 AND seen_at > now() - interval '${liveWindow}'))`,
+        [this.tenant, captured.seq, this.node],
+      );
+      await client.query('COMMIT');
+      this.#compactedTo = captured.seq;
+      return { seq: captured.seq, messages: captured.parts.length - 1, deletedRows: deleted.rowCount ?? 0 };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Makes every commit so far durable, then resolves their batches. The log's transactions commit with
+   * `synchronous_commit = off` (the tenant lock is released without waiting for the disk); this statement commits
+   * synchronously on its own connection, and the WAL is one sequence: its flush covers every commit before it. The
+   * flushes of several nodes (and several batches of one node) share the server's fsyncs.
+   */
+  async #flushLoop(heartbeat = false): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#flushWaiting.length > 0 || heartbeat) {
+        heartbeat = false;
+        this.#lastHeartbeat = Date.now();
+        const batches = this.#flushWaiting.splice(0);
+        const seq = this.#applied;
+        try {
+          const client = await this.#flushClient();
+          await client.query({
+            name: 'mailsandbox_flush',
+            text: `INSERT INTO mailsandbox_node (tenant, node, seq, seen_at) VALUES ($1, $2, $3, now())
+                   ON CONFLICT (tenant, node) DO UPDATE SET seq = excluded.seq, seen_at = excluded.seen_at`,
+            values: [this.tenant, this.node, seq],
+          });
+          for (const b of batches) b.resolveCommitted();
+        } catch (err) {
+          // The rows are committed (the model keeps them); whether they reached the disk is unknown: the client is
+          // told the store is unavailable (SMTP 451: it retries; at worst a duplicate, never a lost 250). A crash
+          // that lost them shows at reconnect as a log head behind this node (see #checkHead).
+          const f = this.#flusher;
+          this.#flusher = null;
+          f?.end().catch(() => undefined);
+          for (const b of batches) b.rejectCommitted(unavailable(err));
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   /** A batch that did not commit: its changes are undone in the model where that is possible, and callers told. */
@@ -451,7 +662,10 @@ export class PostgresBackend implements StoreBackend {
     if (!store) return false;
     for (const row of rows) {
       const seq = Number(row.seq);
-      if (seq !== this.#applied + 1) return false;
+      if (seq !== this.#applied + 1) {
+        this.#gap = true;
+        return false;
+      }
       try {
         store.applyChange(decodeChange(row.change, row.raw));
       } catch (err) {
@@ -472,7 +686,17 @@ export class PostgresBackend implements StoreBackend {
         text: 'SELECT seq, change, raw FROM mailsandbox_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3',
         values: [this.tenant, this.#applied, pageSize],
       });
-      if (!this.#applyRows(rows)) return;
+      if (!this.#applyRows(rows)) break;
+    }
+    if (this.#gap) {
+      this.#gap = false;
+      // Rows missing at this node's position: compacted away while it was away (its model cannot take a snapshot
+      // live), or a commit not yet visible (the next read gets it).
+      const { rows } = await client.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM mailsandbox_snapshot WHERE tenant = $1', [this.tenant]);
+      if (Number(rows[0]?.seq ?? 0) > this.#applied) {
+        this.#diverged ??= `the log rows after ${this.#applied} were compacted into a snapshot while this node was behind; restart this node`;
+        this.#logger?.error('postgres: this node is behind a log compaction', { applied: this.#applied });
+      }
     }
   }
 
@@ -512,8 +736,26 @@ export class PostgresBackend implements StoreBackend {
       this.#writerBroken = true;
       throw err;
     }
+    if (this.#store && this.#applied > 0) await this.#checkHead(client);
     this.#writer = client;
     return client;
+  }
+
+  /**
+   * After a reconnect: the log must still reach this node's position. Log rows are visible to other nodes a moment
+   * before they are on disk (see #flushLoop), so a database crash (not a clean restart) can lose rows a node already
+   * applied; such a node is out of step with the log and says so (`/healthz` 503, restart it).
+   */
+  async #checkHead(client: pg.Client): Promise<void> {
+    const { rows } = await client.query<{ head: string | null }>(
+      `SELECT greatest((SELECT max(seq) FROM mailsandbox_log WHERE tenant = $1), (SELECT max(seq) FROM mailsandbox_snapshot WHERE tenant = $1)) AS head`,
+      [this.tenant],
+    );
+    const head = Number(rows[0]?.head ?? 0);
+    if (head < this.#applied) {
+      this.#diverged ??= `the log ends at ${head} but this node applied up to ${this.#applied} (the database lost its last commits in a crash); restart this node`;
+      this.#logger?.error('postgres: the log is behind this node after a reconnect', { head, applied: this.#applied });
+    }
   }
 
   #brokenWriter(err: unknown): void {
@@ -526,6 +768,17 @@ export class PostgresBackend implements StoreBackend {
       this.#writer = null;
       w.end().catch(() => undefined);
     }
+  }
+
+  async #flushClient(): Promise<pg.Client> {
+    if (this.#flusher) return this.#flusher;
+    const client = this.#newClient();
+    client.on('error', () => {
+      if (this.#flusher === client) this.#flusher = null;
+    });
+    await client.connect();
+    this.#flusher = client;
+    return client;
   }
 
   async #lockClient(): Promise<pg.Client> {
@@ -584,13 +837,21 @@ export class PostgresBackend implements StoreBackend {
   }
 }
 
-/** Opens a store on PostgreSQL: connect, migrate, replay the tenant's log, listen. */
+const backends = new WeakMap<MessageStore, PostgresBackend>();
+
+/** The PostgreSQL backend under a store opened by openPostgresStore (for compaction by an operator or a test). */
+export function postgresBackendOf(store: MessageStore): PostgresBackend | undefined {
+  return backends.get(store);
+}
+
+/** Opens a store on PostgreSQL: connect, migrate, load the tenant's snapshot, replay the log after it, listen. */
 export async function openPostgresStore(storeOptions: StoreOptions, options: PostgresStoreOptions): Promise<MessageStore> {
   const backend = new PostgresBackend(options);
   try {
     await backend.open();
     const store = new MessageStore(storeOptions, backend);
     await backend.attach(store);
+    backends.set(store, backend);
     return store;
   } catch (err) {
     await backend.close();
