@@ -77,6 +77,14 @@ export function parseMimeTree(raw: Buffer): MimeNode {
   return parseEntity(ctx, 0, raw.length, '', 0, false);
 }
 
+/**
+ * The top-level header fields only, as `parseMimeTree(raw).headers` gives them, without parsing the body: SEARCH
+ * FROM/SUBJECT/HEADER need no MIME tree.
+ */
+export function parseTopHeaders(raw: Buffer): MimeHeaderField[] {
+  return parseHeaderBlock(raw, 0, findHeaderEnd(raw, 0, raw.length));
+}
+
 /** The first value of a header field, or null. */
 export function headerValue(node: MimeNode, name: string): string | null {
   const lower = name.toLowerCase();

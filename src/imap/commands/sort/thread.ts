@@ -2,7 +2,7 @@ import { bad } from '../../imap-error.js';
 import type { ViewEntry } from '../../mailbox-view.js';
 import { getKeyword } from '../../wire/args.js';
 import { defineCommand, ok, selected } from '../define.js';
-import { searchEntries, selectedView } from '../search/search.js';
+import { isStable, searchEntries, selectedView } from '../search/search.js';
 import { compareKeys } from './base-subject.js';
 import type { SortFactsCache } from './sort-facts.js';
 import { parseCharsetAndKeys } from './sort.js';
@@ -27,10 +27,14 @@ export const thread = defineCommand({
   },
   async run(ctx, { algorithm, key }) {
     const view = selectedView(ctx);
-    const entries = searchEntries(view, ctx, key);
-    const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.cache.sortFacts) : threadBySubject(entries, ctx.session.cache.sortFacts);
-    const number = (e: ViewEntry): number => (ctx.isUid ? e.placement.uid : e.seq);
-    await ctx.session.untagged(`THREAD ${roots.map((r) => `(${formatNode(r, number)})`).join('')}`.trimEnd());
+    const make = (): string => {
+      const entries = searchEntries(view, ctx, key);
+      const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.cache.sortFacts) : threadBySubject(entries, ctx.session.cache.sortFacts);
+      const number = (e: ViewEntry): number => (ctx.isUid ? e.placement.uid : e.seq);
+      return `THREAD ${roots.map((r) => `(${formatNode(r, number)})`).join('')}`.trimEnd();
+    };
+    // The answer is kept by the view until its list changes, when the search part does not read flags or the like.
+    await ctx.session.untagged(isStable(key) ? view.cached(`thread ${algorithm} ${ctx.isUid} ${JSON.stringify(key)}`, make) : make());
     return ok(`${ctx.name} completed`);
   },
 });
