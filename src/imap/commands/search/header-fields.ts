@@ -1,14 +1,18 @@
-import { parseAddresses, type ParsedMailbox } from '../../../mime/address-list.js';
+import { parseAddresses, type ParsedAddress, type ParsedMailbox } from '../../../mime/address-list.js';
 import { decodeWords } from '../../../mime/header-params.js';
-import { parseTopHeaders, type MimeHeaderField } from '../../../mime/mime-tree.js';
+import { parseTopHeaders } from '../../../mime/mime-tree.js';
 import type { StoredMessage } from '../../../store/types.js';
 
-/** One message's searched header fields, lower-cased and decoded, by field name (only fields searched so far). */
-interface HeaderRecord {
-  values: Map<string, string[]>;
-  /** Address fields: each mailbox as `name <local@domain>` (or `local@domain`), a group as its name and members. */
-  forms: Map<string, string[]>;
+/** One searched field of one message: its values decoded and lower-cased, and for address fields their forms. */
+interface FieldEntry {
+  values: string[];
+  /** Raw values, kept until the address forms are made from them. */
+  raw: string[] | null;
+  forms: string[] | null;
 }
+
+/** One message's searched header fields, by field name (only fields searched so far). */
+type HeaderRecord = Map<string, FieldEntry>;
 
 /**
  * Per-server cache of the header fields SEARCH reads (FROM, TO, SUBJECT, HEADER x, SENT*), so a header search does
@@ -21,13 +25,7 @@ export class HeaderFieldsCache {
 
   /** Every value of `field` (lower-case name), RFC 2047 words decoded, lower-cased; `[]` when absent. */
   values(message: StoredMessage, field: string): readonly string[] {
-    const record = this.#record(message);
-    let values = record.values.get(field);
-    if (!values) {
-      values = fieldsOf(message, field).map((f) => decodeWords(f.value).toLowerCase());
-      record.values.set(field, values);
-    }
-    return values;
+    return this.#field(message, field).values;
   }
 
   /**
@@ -36,34 +34,56 @@ export class HeaderFieldsCache {
    * quotes to a display name.
    */
   addressForms(message: StoredMessage, field: string): readonly string[] {
-    const record = this.#record(message);
-    let forms = record.forms.get(field);
-    if (!forms) {
-      forms = [];
-      for (const header of fieldsOf(message, field)) {
-        for (const a of parseAddresses(header.value)) {
+    const entry = this.#field(message, field);
+    if (!entry.forms) {
+      const forms: string[] = [];
+      for (const value of entry.raw ?? []) {
+        for (const a of parseAddressesFast(value)) {
           if (a.kind === 'group') forms.push(a.name.toLowerCase(), ...a.members.map(mailboxForm));
           else forms.push(mailboxForm(a));
         }
       }
-      record.forms.set(field, forms);
+      entry.forms = forms;
+      entry.raw = null;
     }
-    return forms;
+    return entry.forms;
   }
 
-  #record(message: StoredMessage): HeaderRecord {
+  /** One read of the header block per field asked for; the raw values are kept only until forms are made. */
+  #field(message: StoredMessage, field: string): FieldEntry {
     let record = this.#records.get(message);
     if (!record) {
-      record = { values: new Map(), forms: new Map() };
+      record = new Map();
       this.#records.set(message, record);
     }
-    return record;
+    let entry = record.get(field);
+    if (!entry) {
+      const raw = parseTopHeaders(message.raw)
+        .filter((f) => f.name === field)
+        .map((f) => f.value);
+      entry = { values: raw.map((v) => decodeWords(v).toLowerCase()), raw: addressFields.has(field) ? raw : null, forms: addressFields.has(field) ? null : [] };
+      record.set(field, entry);
+    }
+    return entry;
   }
 }
 
-function fieldsOf(message: StoredMessage, field: string): MimeHeaderField[] {
-  return parseTopHeaders(message.raw).filter((f) => f.name === field);
+const addressFields = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
+
+/**
+ * `local@domain` or `Plain Name <local@domain>`, the shape of nearly all test mail, read without the tokenizer;
+ * anything else (quotes, comments, encoded words, groups, several addresses) goes through parseAddresses.
+ * Gives what parseAddresses gives for these shapes (test/unit/imap-header-fields.test.ts compares the two).
+ */
+const simpleAddress = /^[ \t]*(?:([A-Za-z0-9_'+-]+(?:[ \t]+[A-Za-z0-9_'+-]+)*)[ \t]*)?<([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*$|^[ \t]*([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)[ \t]*$/;
+
+export function parseAddressesFast(value: string): ParsedAddress[] {
+  const m = simpleAddress.exec(value);
+  if (!m) return parseAddresses(value);
+  if (m[2] !== undefined) return [{ kind: 'mailbox', name: m[1] === undefined ? null : m[1].split(/[ \t]+/).join(' '), route: null, mailbox: m[2], host: m[3] }];
+  return [{ kind: 'mailbox', name: null, route: null, mailbox: m[4], host: m[5] }];
 }
+
 
 function mailboxForm(m: ParsedMailbox): string {
   const address = m.host === null ? m.mailbox : `${m.mailbox}@${m.host}`;

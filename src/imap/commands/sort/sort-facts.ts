@@ -1,6 +1,6 @@
 import { findBodyStart } from '../../../mime/header-summary.js';
 import type { StoredMessage } from '../../../store/types.js';
-import { parseAddresses } from '../../../mime/address-list.js';
+import { parseAddressesFast } from '../search/header-fields.js';
 import { decodeWords } from '../../../mime/header-params.js';
 import { baseSubject, casemap, type BaseSubject } from './base-subject.js';
 
@@ -76,7 +76,7 @@ function derive(message: StoredMessage): SortFacts {
 }
 
 function addrMailbox(value: string): string {
-  const first = parseAddresses(value)[0];
+  const first = parseAddressesFast(value)[0];
   if (!first) return '';
   return casemap(first.kind === 'group' ? decodeWords(first.name) : first.mailbox);
 }
