@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseTopHeaderField, parseTopHeaders } from '../../src/mime/mime-tree.js';
 import { parseAddresses } from '../../src/mime/address-list.js';
 import { parseAddressesFast } from '../../src/imap/commands/search/header-fields.js';
 
@@ -35,5 +38,24 @@ const inputs = [
 describe('parseAddressesFast', () => {
   it.each(inputs)('reads %j as parseAddresses does', (input) => {
     expect(parseAddressesFast(input)).toEqual(parseAddresses(input));
+  });
+});
+
+const fixtures = join(import.meta.dirname, '../../fixtures/messages');
+
+describe('parseTopHeaderField', () => {
+  const crafted = [
+    'From: a@b\r\nTo: c@d\r\n\r\nbody',
+    'FROM  : folded\r\n  over\r\n\tthree lines\r\nfrom: second\r\nX-From: not this\r\n\r\n',
+    'Subject: x\r\nfrom:no-space\nTo: bare LF\n\nFrom: in the body\n',
+    'Received: from x\r\n by y\r\nFrom: =?utf-8?q?J=C3=B6rg?= <j@x>\r\n\r\n',
+    'From: caf\xc3\xa9 <c@x>\r\nCc: latin \xe9 <l@x>\r\n\r\n',
+    'from: only a header, no body',
+    'Subject: no from at all\r\n\r\nFrom: body line\r\n',
+    'From: a@b   \t\r\nTo:\r\n\r\n',
+  ].map((s) => Buffer.from(s, 'latin1'));
+  const files = readdirSync(fixtures).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(fixtures, f)));
+  it.each(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'references', 'x-from'])('finds every %s field as the full header parse does', (name) => {
+    for (const raw of [...crafted, ...files]) expect(parseTopHeaderField(raw, name)).toEqual(parseTopHeaders(raw).filter((f) => f.name === name));
   });
 });

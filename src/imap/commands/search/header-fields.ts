@@ -1,6 +1,6 @@
 import { parseAddresses, type ParsedAddress, type ParsedMailbox } from '../../../mime/address-list.js';
 import { decodeWords } from '../../../mime/header-params.js';
-import { parseTopHeaders } from '../../../mime/mime-tree.js';
+import { parseTopHeaderField } from '../../../mime/mime-tree.js';
 import type { StoredMessage } from '../../../store/types.js';
 
 /** One searched field of one message: its values decoded and lower-cased, and for address fields their forms. */
@@ -58,9 +58,7 @@ export class HeaderFieldsCache {
     }
     let entry = record.get(field);
     if (!entry) {
-      const raw = parseTopHeaders(message.raw)
-        .filter((f) => f.name === field)
-        .map((f) => f.value);
+      const raw = parseTopHeaderField(message.raw, field).map((f) => f.value);
       entry = { values: raw.map((v) => decodeWords(v).toLowerCase()), raw: addressFields.has(field) ? raw : null, forms: addressFields.has(field) ? null : [] };
       record.set(field, entry);
     }
