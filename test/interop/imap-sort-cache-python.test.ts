@@ -83,7 +83,12 @@ describe.skipIf(!python)('kept SORT/THREAD/SEARCH answers with Python imaplib', 
   it('gives the new order after an SMTP delivery, a REST delete, a STORE and an EXPUNGE', async () => {
     sandbox = await imapSandbox({ smtp: { port: 0 }, http: { port: 0 } });
     const ids: string[] = [];
-    for (const [subject, id] of [['Delta', 'd'], ['Bravo', 'b'], ['Charlie', 'c']]) ids.push((await sandbox.deliver(raw(subject, id), { to: user })).id);
+    // Arrival an hour apart, in the past: ARRIVAL has no ties, and the SMTP message below arrives last.
+    const base = Date.now() - 10 * 3600_000;
+    for (const [n, [subject, id]] of [['Delta', 'd'], ['Bravo', 'b'], ['Charlie', 'c']].entries()) {
+      const stored = sandbox.store.deliver({ raw: raw(subject, id), envelope: { mailFrom: '', rcptTo: [user] }, source: 'api', targets: [{ mailbox: user, internalDate: new Date(base + n * 3600_000) }] });
+      ids.push(stored.id);
+    }
     const py = await imaplibSession();
     expect(await py.step('sort', '(SUBJECT)', 'ALL')).toBe('2 3 1');
     expect(await py.step('sort', '(SUBJECT)', 'ALL')).toBe('2 3 1');

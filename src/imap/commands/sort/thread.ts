@@ -73,7 +73,7 @@ const byDate = (a: ThreadNode, b: ThreadNode): number => a.date - b.date || a.se
  * rest its children; groups ordered by their first message's sent date.
  */
 export function threadBySubject(entries: readonly ViewEntry[], facts: SortFactsCache): ThreadNode[] {
-  const rows = entries.map((e) => ({ node: leaf(e), key: facts.of(e.placement.message).subject.key }));
+  const rows = entries.map((e) => ({ node: leaf(e), key: facts.subject(e.placement.message).key }));
   rows.sort((a, b) => compareKeys(a.key, b.key) || byDate(a.node, b.node));
   const roots: ThreadNode[] = [];
   let current: { key: string; node: ThreadNode } | null = null;
@@ -220,7 +220,7 @@ function prune(roots: readonly ThreadNode[]): ThreadNode[] {
 
 function subjectOf(node: ThreadNode, facts: SortFactsCache): { key: string; isReplyOrForward: boolean } {
   const first = firstMessage(node);
-  return first.entry ? facts.of(first.entry.placement.message).subject : { key: '', isReplyOrForward: false };
+  return first.entry ? facts.subject(first.entry.placement.message) : { key: '', isReplyOrForward: false };
 }
 
 function mergeBySubject(roots: ThreadNode[], facts: SortFactsCache): ThreadNode[] {
