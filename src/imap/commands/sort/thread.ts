@@ -3,7 +3,6 @@ import type { ViewEntry } from '../../mailbox-view.js';
 import { getKeyword } from '../../wire/args.js';
 import { defineCommand, ok, selected } from '../define.js';
 import { isStable, searchEntries, selectedView } from '../search/search.js';
-import { compareKeys } from './base-subject.js';
 import type { SortFactsCache } from './sort-facts.js';
 import { parseCharsetAndKeys } from './sort.js';
 import { sentDate } from './sort-keys.js';
@@ -73,18 +72,20 @@ const byDate = (a: ThreadNode, b: ThreadNode): number => a.date - b.date || a.se
  * rest its children; groups ordered by their first message's sent date.
  */
 export function threadBySubject(entries: readonly ViewEntry[], facts: SortFactsCache): ThreadNode[] {
-  const rows = entries.map((e) => ({ node: leaf(e), key: facts.subject(e.placement.message).key }));
-  rows.sort((a, b) => compareKeys(a.key, b.key) || byDate(a.node, b.node));
+  // Grouped by key in one pass (no sort of every message by its subject string), then each group by date.
+  const groups = new Map<string, ThreadNode[]>();
+  for (const e of entries) {
+    const key = facts.subject(e.placement.message).key;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(leaf(e));
+  }
   const roots: ThreadNode[] = [];
-  let current: { key: string; node: ThreadNode } | null = null;
-  for (const row of rows) {
-    if (current && current.key === row.key) {
-      row.node.parent = current.node;
-      current.node.children.push(row.node);
-    } else {
-      current = { key: row.key, node: row.node };
-      roots.push(row.node);
-    }
+  for (const group of groups.values()) {
+    group.sort(byDate);
+    const root = group[0];
+    for (let i = 1; i < group.length; i++) link(root, group[i]);
+    roots.push(root);
   }
   return roots.sort(byDate);
 }
