@@ -2,6 +2,7 @@ import { parseAddresses, type ParsedAddress, type ParsedMailbox } from '../../..
 import { decodeWords } from '../../../mime/header-params.js';
 import { parseTopHeaderField } from '../../../mime/mime-tree.js';
 import type { StoredMessage } from '../../../store/types.js';
+import { detach } from '../../../shared/detach.js';
 
 /** One searched field of one message: its values decoded and lower-cased, and for address fields their forms. */
 interface FieldEntry {
@@ -39,7 +40,7 @@ export class HeaderFieldsCache {
       const forms: string[] = [];
       for (const value of entry.raw ?? []) {
         for (const a of parseAddressesFast(value)) {
-          if (a.kind === 'group') forms.push(a.name.toLowerCase(), ...a.members.map(mailboxForm));
+          if (a.kind === 'group') forms.push(detach(a.name.toLowerCase()), ...a.members.map(mailboxForm));
           else forms.push(mailboxForm(a));
         }
       }
@@ -59,7 +60,8 @@ export class HeaderFieldsCache {
     let entry = record.get(field);
     if (!entry) {
       const raw = parseTopHeaderField(message.raw, field).map((f) => f.value);
-      entry = { values: raw.map((v) => decodeWords(v).toLowerCase()), raw: addressFields.has(field) ? raw : null, forms: addressFields.has(field) ? null : [] };
+      // Copies, not slices: a slice would keep the message's whole header text alive in the cache.
+      entry = { values: raw.map((v) => detach(decodeWords(v).toLowerCase())), raw: addressFields.has(field) ? raw : null, forms: addressFields.has(field) ? null : [] };
       record.set(field, entry);
     }
     return entry;
@@ -85,5 +87,5 @@ export function parseAddressesFast(value: string): ParsedAddress[] {
 
 function mailboxForm(m: ParsedMailbox): string {
   const address = m.host === null ? m.mailbox : `${m.mailbox}@${m.host}`;
-  return (m.name ? `${decodeWords(m.name)} <${address}>` : address).toLowerCase();
+  return detach((m.name ? `${decodeWords(m.name)} <${address}>` : address).toLowerCase());
 }
