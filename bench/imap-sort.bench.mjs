@@ -14,6 +14,8 @@ const MESSAGES = 10_000;
 const USER = 'sort@example.test';
 const RUNS = 7;
 const WARMUP = 3;
+/** The last bytes kept to spot a tagged completion: a LOGIN OK with its CAPABILITY list is longer than 300. */
+const tailChars = 4096;
 
 /** Threads of 1-20 messages: every message after a thread's first references its predecessors. */
 function makeMessage(i) {
@@ -44,7 +46,7 @@ async function fetchAll(port, compressed) {
   let inflate = null;
   const onText = (chunk) => {
     data += chunk.length;
-    text = (text + chunk.toString('latin1', Math.max(0, chunk.length - 300))).slice(-300);
+    text = (text + chunk.toString('latin1', Math.max(0, chunk.length - tailChars))).slice(-tailChars);
     if (waiter && waiter.pattern.test(text)) {
       const w = waiter;
       waiter = null;
@@ -95,7 +97,7 @@ function client(port) {
   let tail = '';
   let waiter = null;
   socket.on('data', (chunk) => {
-    tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - 300))).slice(-300);
+    tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - tailChars))).slice(-tailChars);
     if (waiter && waiter.pattern.test(tail)) {
       const w = waiter;
       waiter = null;
@@ -147,12 +149,15 @@ export default async function run() {
     let baseline = 0;
     for (const [label, command, target] of commands) {
       const times = [];
+      // After a new SELECT the view keeps no answers yet (per-message sort keys and thread facts stay cached).
+      await c.run('S', 'SELECT INBOX');
+      const fresh = await c.run('F', command);
       // Warm-up runs (JIT, caches) are not counted: the table is the steady state; the cold THREAD is given above.
       for (let r = 0; r < WARMUP; r++) await c.run(`W${r}`, command);
       for (let r = 0; r < RUNS; r++) times.push(await c.run(`R${r}`, command));
       const median = percentile(times, 50);
       if (!target && label.includes('baseline')) baseline = median;
-      rows.push([label, fmt(median, 1), fmt(Math.min(...times), 1), baseline ? `${fmt(median / baseline, 2)}×` : '—', target ? `≤ ${target} ms: ${median <= target ? 'met' : 'MISSED'}` : '—']);
+      rows.push([label, fmt(fresh, 1), fmt(median, 1), fmt(Math.min(...times), 1), baseline ? `${fmt(median / baseline, 2)}×` : '—', target ? `≤ ${target} ms: ${median <= target ? 'met' : 'MISSED'}` : '—']);
     }
     c.close();
     const plain = await fetchAll(sandbox.ports.imap, false);
@@ -169,10 +174,11 @@ export default async function run() {
       '## IMAP SORT / THREAD / ESEARCH',
       '',
       `One client over loopback, folder of ${fmt(MESSAGES)} messages in reply threads of up to 20 (References up to 10 ids).`,
-      `Median and best of ${RUNS} runs after ${WARMUP} warm-up runs; "vs baseline" is the median over \`FETCH 1:* (UID FLAGS)\` in the same run.`,
+      `Median and best of ${RUNS} runs after ${WARMUP} warm-up runs (repeats: the view's kept answer); "vs baseline" is the median over \`FETCH 1:* (UID FLAGS)\` in the same run.`,
+      'The "after a new SELECT" column is one run right after re-selecting the folder: the answer is computed again from the per-message sort keys and thread facts.',
       `First THREAD REFERENCES (parses every header block): ${fmt(coldThread, 1)} ms.`,
       '',
-      markdownTable(['command', 'median ms', 'best ms', 'vs baseline', 'target'], rows),
+      markdownTable(['command', 'after a new SELECT ms', 'median ms', 'best ms', 'vs baseline', 'target'], rows),
       '',
       `\`UID FETCH 1:* BODY.PEEK[]\` of the same ${fmt(MESSAGES)} messages (text bodies), one run each, MB/s of response data:`,
       '',

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side by side in one run: mailsandbox (this checkout's dist/cli.js, in memory) and Dovecot 2.3 (Debian package,
 # maildir in a temp dir, its index cache on), the same imap_bench.py against each; a copy of
-# ../shared/tools/imap-vs-dovecot/ with the issue 18 commands added (SORT, THREAD, ESEARCH, ESORT).
+# ../shared/tools/imap-vs-dovecot/ with the issue 18 commands added (SORT, THREAD, ESEARCH, ESORT, CHANGEDSINCE).
 # usage: from the project root, after a build:  bash bench/imap-vs-dovecot/run.sh [N=10000]
 # Needs root for apt (dovecot-imapd) and to run Dovecot's mail processes as `nobody`. Leaves nothing running.
 set -euo pipefail

@@ -5,6 +5,9 @@ import { isRev2 } from './rev2.js';
 import { formatFlags } from './wire/encoder.js';
 import { formatSequenceSet, highestNumber, isSavedResult, resolveSequenceSet, type SequenceSet } from './wire/sequence-set.js';
 
+/** SORT/THREAD/SEARCH answers kept per view (each up to one number per message). */
+const maxCachedResults = 8;
+
 const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 /** One message as the client knows it: its sequence number (1-based) and placement. */
@@ -41,6 +44,14 @@ export class MailboxView {
    * (an expunged message simply drops out); a new SELECT starts with an empty one, as the RFC says.
    */
   savedUids: readonly number[] = [];
+  /**
+   * Results of SORT, THREAD and SEARCH whose answer depends only on the messages and their sequence numbers (not on
+   * flags, MODSEQ, time or `$`), by command: a client repeating `SORT (REVERSE ARRIVAL)` or `THREAD REFERENCES`
+   * gets the answer without sorting again. Dropped whenever the list changes (an EXISTS or EXPUNGE revealed):
+   * that is the only way such an answer can change, since messages are immutable. Bounded: a handful of entries.
+   */
+  readonly #results = new Map<string, unknown>();
+  #entries: ViewEntry[] | null = null;
 
   constructor(
     readonly store: MessageStore,
@@ -107,9 +118,27 @@ export class MailboxView {
     return this.#gone.has(p);
   }
 
-  /** Every message the client knows of, in sequence order. */
-  entries(): ViewEntry[] {
-    return this.#list.map((placement, i) => ({ seq: i + 1, placement }));
+  /** Every message the client knows of, in sequence order (one array until the list changes: do not modify it). */
+  entries(): readonly ViewEntry[] {
+    return (this.#entries ??= this.#list.map((placement, i) => ({ seq: i + 1, placement })));
+  }
+
+  /**
+   * `make()`'s answer for `key`, kept until the sequence list changes (see `#results`). Only for answers that depend
+   * on nothing but the messages (immutable) and their sequence numbers.
+   */
+  cached<T>(key: string, make: () => T): T {
+    if (this.#results.has(key)) return this.#results.get(key) as T;
+    const value = make();
+    if (this.#results.size >= maxCachedResults) this.#results.delete(this.#results.keys().next().value as string);
+    this.#results.set(key, value);
+    return value;
+  }
+
+  /** The sequence list changed: cached answers and entries are stale. */
+  #listChanged(): void {
+    this.#results.clear();
+    this.#entries = null;
   }
 
   seqOf(p: Placement): number {
@@ -159,6 +188,7 @@ export class MailboxView {
       this.#added = [];
       this.#addedGone.clear();
       for (const p of added) this.#list.push(p);
+      this.#listChanged();
       lines.push(`${this.#list.length} EXISTS`);
       if (!isRev2(this.enabled)) {
         if (!this.isReadOnly) for (const p of this.store.claimRecent(this.folder)) this.recent.add(p);
@@ -196,6 +226,7 @@ export class MailboxView {
       } else list[kept++] = p;
     }
     list.length = kept;
+    this.#listChanged();
     this.#gone.clear();
     if (vanished?.length) lines.push(`VANISHED ${formatSequenceSet(vanished)}`);
   }

@@ -1,5 +1,6 @@
 import { MimeCache } from '../mime/mime-cache.js';
 import { SortFactsCache } from './commands/sort/sort-facts.js';
+import { HeaderFieldsCache } from './commands/search/header-fields.js';
 import type { StoredMessage } from '../store/types.js';
 
 export type FormattedItem = 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE';
@@ -13,6 +14,8 @@ export class MessageCache {
   readonly mime = new MimeCache();
   /** Base subject, Message-ID and references for SORT and THREAD. */
   readonly sortFacts = new SortFactsCache();
+  /** Searched header fields, decoded and lower-cased (SEARCH FROM/SUBJECT/HEADER without a MIME parse). */
+  readonly headers = new HeaderFieldsCache();
   readonly #formatted = new WeakMap<StoredMessage, Partial<Record<FormattedItem, Buffer>>>();
 
   formatted(message: StoredMessage, item: FormattedItem, make: () => Buffer): Buffer {

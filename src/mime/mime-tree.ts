@@ -77,6 +77,39 @@ export function parseMimeTree(raw: Buffer): MimeNode {
   return parseEntity(ctx, 0, raw.length, '', 0, false);
 }
 
+/**
+ * The top-level header fields only, as `parseMimeTree(raw).headers` gives them, without parsing the body: SEARCH
+ * FROM/SUBJECT/HEADER need no MIME tree.
+ */
+export function parseTopHeaders(raw: Buffer): MimeHeaderField[] {
+  return parseHeaderBlock(raw, 0, findHeaderEnd(raw, 0, raw.length));
+}
+
+/**
+ * The top-level fields named `name` (lower-case letters, digits and `-`), exactly as `parseTopHeaders(raw)` has them,
+ * found by a scan for that name at line starts instead of building every field (SEARCH FROM over 10,000 messages).
+ */
+export function parseTopHeaderField(raw: Buffer, name: string): MimeHeaderField[] {
+  const stop = findHeaderEnd(raw, 0, raw.length);
+  // Past this size the field-count limit could matter: the full parse applies it.
+  if (stop >= 3 * mimeLimits.maxHeaderFields || !/^[a-z0-9-]+$/.test(name)) return parseTopHeaders(raw).filter((f) => f.name === name);
+  const text = raw.toString('latin1', 0, stop);
+  const fields: MimeHeaderField[] = [];
+  // A line that starts with the name, blanks (anything `trim()` drops) and its first colon; continuations follow.
+  for (const m of text.matchAll(new RegExp(`(?:^|\\n)${name}[^\\S\\n]*:`, 'gi'))) {
+    const start = m.index + (m[0].charCodeAt(0) === LF ? 1 : 0);
+    const valueStart = m.index + m[0].length;
+    let lf = text.indexOf('\n', valueStart);
+    let end = lf < 0 ? text.length : lf + 1;
+    while (end < text.length && (text.charCodeAt(end) === 0x20 || text.charCodeAt(end) === 0x09)) {
+      lf = text.indexOf('\n', end);
+      end = lf < 0 ? text.length : lf + 1;
+    }
+    fields.push(finishField(text, { name, valueStart, start, end }, 0));
+  }
+  return fields;
+}
+
 /** The first value of a header field, or null. */
 export function headerValue(node: MimeNode, name: string): string | null {
   const lower = name.toLowerCase();

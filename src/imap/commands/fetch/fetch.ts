@@ -13,6 +13,7 @@ import { expectArgCount, getSequenceSet, toKeyword } from '../../wire/args.js';
 import type { Token } from '../../wire/tokenizer.js';
 import { formatFlags, formatImapValue, formatInternalDate } from '../../wire/encoder.js';
 import { defineCommand, ok, selected } from '../define.js';
+import type { ImapSession } from '../../session.js';
 import { parseFetchItems, setsSeen, type FetchItem } from './fetch-items.js';
 
 /**
@@ -45,6 +46,10 @@ export const fetch = defineCommand({
     }
     // With CONDSTORE on, a FETCH that sets \Seen reports the new MODSEQ with the new FLAGS (RFC 7162 §3.1.4).
     const withModseq = isCondstoreOn(ctx.session) && !items.some((i) => i.kind === 'MODSEQ') ? [...items, { kind: 'MODSEQ' } as FetchItem] : items;
+    const hasFlags = items.some((i) => i.kind === 'FLAGS');
+    // UID/FLAGS/INTERNALDATE/RFC822.SIZE/MODSEQ only (a flag sync): each response is one short line of text.
+    const isTextOnly = items.every((i) => textItems.has(i.kind));
+    const out = new FetchBatch(ctx.session);
     for (const entry of view.resolve(set, ctx.isUid)) {
       // A client that hung up mid-FETCH must not make the server render the rest of the folder.
       if (ctx.session.isClosed) break;
@@ -52,15 +57,110 @@ export const fetch = defineCommand({
       if (changedSince !== null && p.modseq <= changedSince) continue;
       // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
       const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
-      if (isNewlySeen || items.some((i) => i.kind === 'FLAGS')) {
-        for (const line of view.announceKeywords(p.flags)) await ctx.session.untagged(line);
+      if (isNewlySeen || hasFlags) {
+        for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
       }
-      const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
-      await ctx.session.send(bytes, ctx.session.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+      if (isTextOnly && !isNewlySeen) out.line(renderTextFetch(entry, items, view));
+      else {
+        const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
+        out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+      }
+      if (out.isDue) await out.flush();
     }
+    await out.flush();
     return ok(`${ctx.name} completed`);
   },
 });
+
+const textItems = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
+
+/** Text gathered before it is turned into bytes (one Buffer per batch, not several per message). */
+const batchChars = 32 * 1024;
+
+/**
+ * FETCH responses gathered in batches: short text lines are concatenated and become one Buffer, message bytes
+ * are queued as they are, and the transcript gets one call per batch (splitting it into lines as before).
+ * A 10,000-message `FETCH 1:* (FLAGS)` was 10,000 sends with several small Buffers and a transcript call each.
+ */
+class FetchBatch {
+  #text = '';
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #transcript: string[] = [];
+  /** Read once per batch: once the transcript is full, lines are only counted (their text is not kept). */
+  isTranscriptFull: boolean;
+
+  constructor(readonly session: ImapSession) {
+    this.isTranscriptFull = session.isTranscriptFull;
+  }
+
+  /** A whole response line (CRLF included), shown in the transcript as it is. */
+  line(text: string): void {
+    this.#text += text;
+    this.#transcript.push(this.isTranscriptFull ? '*' : text.slice(0, -2));
+  }
+
+  /** A response built as Buffers (literals, cached ENVELOPE/BODYSTRUCTURE); `shown` is its transcript form. */
+  buffers(bytes: readonly Buffer[], shown: string): void {
+    this.#endText();
+    for (const b of bytes) {
+      this.#chunks.push(b);
+      this.#bytes += b.length;
+    }
+    this.#transcript.push(shown);
+  }
+
+  get isDue(): boolean {
+    return this.#text.length >= batchChars || this.#bytes >= batchChars;
+  }
+
+  async flush(): Promise<void> {
+    this.#endText();
+    if (this.#chunks.length === 0) return;
+    const chunks = this.#chunks;
+    const transcript = this.#transcript.join('\n');
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#transcript = [];
+    await this.session.send(chunks, transcript);
+    this.isTranscriptFull = this.session.isTranscriptFull;
+  }
+
+  #endText(): void {
+    if (this.#text === '') return;
+    const b = Buffer.from(this.#text, 'utf8');
+    this.#chunks.push(b);
+    this.#bytes += b.length;
+    this.#text = '';
+  }
+}
+
+/** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items: no Buffers per item. */
+function renderTextFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView): string {
+  const p = entry.placement;
+  let s = `* ${entry.seq} FETCH (`;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) s += ' ';
+    switch (items[i].kind) {
+      case 'UID':
+        s += `UID ${p.uid}`;
+        break;
+      case 'FLAGS':
+        s += `FLAGS ${formatFlags(p.flags, view.recent.has(p))}`;
+        break;
+      case 'INTERNALDATE':
+        s += `INTERNALDATE ${formatInternalDate(p.internalDate)}`;
+        break;
+      case 'RFC822.SIZE':
+        s += `RFC822.SIZE ${p.message.raw.length}`;
+        break;
+      case 'MODSEQ':
+        s += `MODSEQ (${p.modseq})`;
+        break;
+    }
+  }
+  return s + ')\r\n';
+}
 
 /** `* seq FETCH (...)\r\n` as bytes, plus its transcript form (literal contents omitted), built only if asked for. */
 export function renderFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView, cache: MessageCache, addFlags: boolean): { bytes: Buffer[]; summary: () => string } {

@@ -1,16 +1,16 @@
-import { parseAddresses, type ParsedMailbox } from '../../../mime/address-list.js';
-import { decodeWords } from '../../../mime/header-params.js';
 import { headerValues, type MimeNode } from '../../../mime/mime-tree.js';
 import type { MimeCache } from '../../../mime/mime-cache.js';
 import type { Placement } from '../../../store/types.js';
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
 import { isSavedResult, resolveSequenceSet } from '../../wire/sequence-set.js';
 import type { SearchKey } from './search-key.js';
+import type { HeaderFieldsCache } from './header-fields.js';
 
 /** What a search needs per folder: sequence/UID ranges are resolved once, `*` against the current view. */
 export interface SearchScope {
   view: MailboxView;
   mime: MimeCache;
+  headers: HeaderFieldsCache;
   /** Highest sequence number and UID, for `*`. */
   maxSeq: number;
   maxUid: number;
@@ -39,17 +39,15 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
     case 'new':
       return scope.view.recent.has(p) && !p.flags.has('\\Seen');
     case 'header':
-      return headerMatches(scope.mime.treeOf(p.message), key.field, key.value);
-    case 'address': {
-      const tree = scope.mime.treeOf(p.message);
-      return headerMatches(tree, key.field, key.value) || addressMatches(tree, key.field, key.value);
-    }
+      return headerMatches(scope.headers.values(p.message, key.field), key.value);
+    case 'address':
+      return headerMatches(scope.headers.values(p.message, key.field), key.value) || addressMatches(scope.headers.addressForms(p.message, key.field), key.value);
     case 'body':
       return includes(scope.mime.bodyTextOf(p.message), key.value);
     case 'text':
       return includes(headerText(scope.mime.treeOf(p.message)), key.value) || includes(scope.mime.bodyTextOf(p.message), key.value);
     case 'date':
-      return compareDay(key.of === 'internal' ? utcDay(p.internalDate) : sentDay(scope.mime.treeOf(p.message), p.message.summary.date), key.date, key.cmp);
+      return compareDay(key.of === 'internal' ? utcDay(p.internalDate) : sentDay(scope.headers.values(p.message, 'date')[0], p.message.summary.date), key.date, key.cmp);
     case 'size':
       return key.cmp === 'larger' ? p.message.size > key.size : p.message.size < key.size;
     case 'seq':
@@ -80,31 +78,21 @@ function includes(haystack: string, needle: string): boolean {
   return needle === '' || haystack.toLowerCase().includes(needle.toLowerCase());
 }
 
-/** `HEADER name ""` matches every message that has the field (RFC 3501 §6.4.4). */
-function headerMatches(tree: MimeNode, field: string, value: string): boolean {
-  const values = headerValues(tree, field);
-  return values.length > 0 && values.some((v) => includes(v, value));
+/** `HEADER name ""` matches every message that has the field (RFC 3501 §6.4.4). `values` are lower-cased. */
+function headerMatches(values: readonly string[], value: string): boolean {
+  if (values.length === 0) return false;
+  const needle = value.toLowerCase();
+  return values.some((v) => v.includes(needle));
 }
 
 /**
- * The addresses as parsed: `<user (comment)@ (comment) domain.org>` is `user@domain.org`, which its header text
- * doesn't contain. Each mailbox reads as `name <local@domain>` (or `local@domain`), a group as its name, so a
- * string matching across such a form (`Ann <ann@x`) matches as it does in Dovecot.
+ * The addresses as parsed (lower-cased forms from HeaderFieldsCache): each mailbox reads as `name <local@domain>`
+ * (or `local@domain`), a group as its name, so a string matching across such a form (`Ann <ann@x`) matches as it
+ * does in Dovecot.
  */
-function addressMatches(tree: MimeNode, field: string, value: string): boolean {
-  // Parsed from the raw text: decoding encoded words first could add commas and quotes to a display name.
-  for (const header of tree.headers.filter((h) => h.name === field)) {
-    for (const a of parseAddresses(header.value)) {
-      const forms = a.kind === 'group' ? [a.name, ...a.members.map(mailboxForm)] : [mailboxForm(a)];
-      if (forms.some((f) => includes(f, value))) return true;
-    }
-  }
-  return false;
-}
-
-function mailboxForm(m: ParsedMailbox): string {
-  const address = m.host === null ? m.mailbox : `${m.mailbox}@${m.host}`;
-  return m.name ? `${decodeWords(m.name)} <${address}>` : address;
+function addressMatches(forms: readonly string[], value: string): boolean {
+  const needle = value.toLowerCase();
+  return forms.some((f) => f.includes(needle));
 }
 
 function headerText(tree: MimeNode): string {
@@ -131,8 +119,8 @@ const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
  * not on 2 January UTC. Two- and three-digit years are read as RFC 5322 §4.3 says; an unreadable header falls
  * back to the parsed date.
  */
-function sentDay(tree: MimeNode, parsed: Date | null): number | null {
-  const m = /\b(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\s+(\d{2,4})\b/.exec(headerValues(tree, 'date')[0] ?? '');
+function sentDay(header: string | undefined, parsed: Date | null): number | null {
+  const m = /\b(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\s+(\d{2,4})\b/.exec(header ?? '');
   const month = m ? months.indexOf(m[2].toLowerCase()) : -1;
   if (m && month >= 0 && Number(m[1]) >= 1 && Number(m[1]) <= 31) {
     const y = Number(m[3]);

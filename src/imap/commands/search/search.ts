@@ -6,6 +6,7 @@ import { defineCommand, ok, selected, type CommandContext } from '../define.js';
 import { matches, type SearchScope } from './evaluate.js';
 import { parseSearch, usesModseq, type SearchKey } from './search-key.js';
 import { enableCondstore } from '../../condstore.js';
+import { isSavedResult } from '../../wire/sequence-set.js';
 import { formatEsearch, savedPart, takeReturnOptions, type ReturnOptions } from './search-return.js';
 
 /**
@@ -98,19 +99,49 @@ export function selectedView(ctx: CommandContext): MailboxView {
   return view;
 }
 
-/** The messages matching `key`, in sequence order. */
-export function searchEntries(view: MailboxView, ctx: CommandContext, key: SearchKey): ViewEntry[] {
+/** The messages matching `key`, in sequence order (kept by the view when the answer can only change with the list). */
+export function searchEntries(view: MailboxView, ctx: CommandContext, key: SearchKey): readonly ViewEntry[] {
   const entries = view.entries();
-  const last = entries[entries.length - 1];
-  const scope: SearchScope = {
-    view,
-    mime: ctx.session.mime,
-    maxSeq: entries.length,
-    maxUid: last ? last.placement.uid : 0,
-    saved: new Set(view.savedUids),
-    now: Date.now(),
-  };
   // `ALL` (SORT/THREAD ALL, ESEARCH COUNT ALL) needs no evaluation per message.
   if (key.op === 'all') return entries;
-  return entries.filter((e) => matches(key, e, scope));
+  const run = (): ViewEntry[] => {
+    const last = entries[entries.length - 1];
+    const scope: SearchScope = {
+      view,
+      mime: ctx.session.mime,
+      headers: ctx.session.cache.headers,
+      maxSeq: entries.length,
+      maxUid: last ? last.placement.uid : 0,
+      saved: new Set(view.savedUids),
+      now: Date.now(),
+    };
+    return entries.filter((e) => matches(key, e, scope));
+  };
+  return isStable(key) ? view.cached(`search ${JSON.stringify(key)}`, run) : run();
+}
+
+/**
+ * True when the answer depends only on the messages (immutable) and their sequence numbers/UIDs: no flags,
+ * \Recent, MODSEQ, `$` or time (WITHIN). Such an answer can be kept until the view's list changes.
+ */
+export function isStable(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'and':
+      return key.keys.every(isStable);
+    case 'or':
+      return isStable(key.left) && isStable(key.right);
+    case 'not':
+      return isStable(key.key);
+    case 'flag':
+    case 'recent':
+    case 'new':
+    case 'modseq':
+    case 'age':
+      return false;
+    case 'seq':
+    case 'uid':
+      return !isSavedResult(key.set);
+    default:
+      return true;
+  }
 }

@@ -1,6 +1,6 @@
 import { findBodyStart } from '../../../mime/header-summary.js';
 import type { StoredMessage } from '../../../store/types.js';
-import { parseAddresses } from '../../../mime/address-list.js';
+import { parseAddressesFast } from '../search/header-fields.js';
 import { decodeWords } from '../../../mime/header-params.js';
 import { baseSubject, casemap, type BaseSubject } from './base-subject.js';
 
@@ -14,6 +14,8 @@ export interface SortFacts {
   /** The first From/To/Cc field as written; its SORT key is derived on first use (THREAD never needs it). */
   addressFields: Record<AddressField, string | null>;
   addressKeys: Partial<Record<AddressField, string>>;
+  /** False while only `subject` is known (the fields above are then not read yet). */
+  hasHeaders: boolean;
 }
 
 export type AddressField = 'from' | 'to' | 'cc';
@@ -34,23 +36,37 @@ function ids(value: string | undefined): string[] {
 export class SortFactsCache {
   readonly #facts = new WeakMap<StoredMessage, SortFacts>();
 
-  /** SORT FROM/TO/CC: the addr-mailbox of the first address (a group's name for a group, as in ENVELOPE). */
+  /** SORT FROM/TO/CC: the addr-mailbox of the first address (a group's name for a group), as in ENVELOPE. */
   addressKey(message: StoredMessage, field: AddressField): string {
     const facts = this.of(message);
     return (facts.addressKeys[field] ??= addrMailbox(facts.addressFields[field] ?? ''));
   }
 
+  /**
+   * The base subject alone: it comes from the stored header summary, so SORT (SUBJECT) and THREAD ORDEREDSUBJECT
+   * read no header block at all. The same record later gets the header facts if THREAD REFERENCES asks.
+   */
+  subject(message: StoredMessage): BaseSubject {
+    let facts = this.#facts.get(message);
+    if (!facts) {
+      facts = { subject: baseSubject(message.summary.subject), messageId: null, references: [], addressFields: { from: null, to: null, cc: null }, addressKeys: {}, hasHeaders: false };
+      this.#facts.set(message, facts);
+    }
+    return facts.subject;
+  }
+
   of(message: StoredMessage): SortFacts {
     let facts = this.#facts.get(message);
     if (!facts) {
-      facts = derive(message);
-      this.#facts.set(message, facts);
+      this.subject(message);
+      facts = this.#facts.get(message)!;
     }
+    if (!facts.hasHeaders) readHeaders(message, facts);
     return facts;
   }
 }
 
-function derive(message: StoredMessage): SortFacts {
+function readHeaders(message: StoredMessage, facts: SortFacts): void {
   const raw = message.raw;
   const header = raw.subarray(0, Math.min(findBodyStart(raw), maxHeaderBytes)).toString('utf8');
   let messageId: string | null = null;
@@ -66,17 +82,14 @@ function derive(message: StoredMessage): SortFacts {
     else if (name === 'references') references = [...(references ?? []), ...ids(value)];
     else if (name === 'in-reply-to' && inReplyTo === null) inReplyTo = ids(value).slice(0, 1);
   }
-  return {
-    subject: baseSubject(message.summary.subject),
-    messageId,
-    references: references?.length ? references : (inReplyTo ?? []),
-    addressFields: addr,
-    addressKeys: {},
-  };
+  facts.messageId = messageId;
+  facts.references = references?.length ? references : (inReplyTo ?? []);
+  facts.addressFields = addr;
+  facts.hasHeaders = true;
 }
 
 function addrMailbox(value: string): string {
-  const first = parseAddresses(value)[0];
+  const first = parseAddressesFast(value)[0];
   if (!first) return '';
   return casemap(first.kind === 'group' ? decodeWords(first.name) : first.mailbox);
 }

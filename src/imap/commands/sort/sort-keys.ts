@@ -16,7 +16,7 @@ export function sortValue(p: Placement, key: SortKey, facts: SortFactsCache): nu
     case 'SIZE':
       return m.raw.length;
     case 'SUBJECT':
-      return facts.of(m).subject.key;
+      return facts.subject(m).key;
     case 'FROM':
     case 'TO':
     case 'CC':

@@ -5,7 +5,7 @@ import type { Token } from '../../wire/tokenizer.js';
 import { defineCommand, ok, selected } from '../define.js';
 import { parseSearch, type SearchKey } from '../search/search-key.js';
 import { formatEsearch, savedPart, takeReturnOptions, type ReturnOptions } from '../search/search-return.js';
-import { searchEntries, selectedView } from '../search/search.js';
+import { isStable, searchEntries, selectedView } from '../search/search.js';
 import { compareKeys } from './base-subject.js';
 import type { SortFactsCache } from './sort-facts.js';
 import { sortKeys, sortValue, type SortKey } from './sort-keys.js';
@@ -31,7 +31,9 @@ export const sort = defineCommand({
   },
   async run(ctx, { options, criteria, key }) {
     const view = selectedView(ctx);
-    const sorted = sortEntries(searchEntries(view, ctx, key), criteria, ctx.session.cache.sortFacts);
+    const make = (): ViewEntry[] => sortEntries(searchEntries(view, ctx, key), criteria, ctx.session.cache.sortFacts);
+    // Kept by the view until its list changes, when the search part does not read flags or the like.
+    const sorted = isStable(key) ? view.cached(`sort ${JSON.stringify(criteria)} ${JSON.stringify(key)}`, make) : make();
     const numbers = sorted.map((e) => (ctx.isUid ? e.placement.uid : e.seq));
     if (!options) {
       await ctx.session.untagged(numbers.length ? `SORT ${numbers.join(' ')}` : 'SORT');

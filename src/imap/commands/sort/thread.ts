@@ -2,8 +2,7 @@ import { bad } from '../../imap-error.js';
 import type { ViewEntry } from '../../mailbox-view.js';
 import { getKeyword } from '../../wire/args.js';
 import { defineCommand, ok, selected } from '../define.js';
-import { searchEntries, selectedView } from '../search/search.js';
-import { compareKeys } from './base-subject.js';
+import { isStable, searchEntries, selectedView } from '../search/search.js';
 import type { SortFactsCache } from './sort-facts.js';
 import { parseCharsetAndKeys } from './sort.js';
 import { sentDate } from './sort-keys.js';
@@ -27,10 +26,14 @@ export const thread = defineCommand({
   },
   async run(ctx, { algorithm, key }) {
     const view = selectedView(ctx);
-    const entries = searchEntries(view, ctx, key);
-    const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.cache.sortFacts) : threadBySubject(entries, ctx.session.cache.sortFacts);
-    const number = (e: ViewEntry): number => (ctx.isUid ? e.placement.uid : e.seq);
-    await ctx.session.untagged(`THREAD ${roots.map((r) => `(${formatNode(r, number)})`).join('')}`.trimEnd());
+    const make = (): string => {
+      const entries = searchEntries(view, ctx, key);
+      const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.cache.sortFacts) : threadBySubject(entries, ctx.session.cache.sortFacts);
+      const number = (e: ViewEntry): number => (ctx.isUid ? e.placement.uid : e.seq);
+      return `THREAD ${roots.map((r) => `(${formatNode(r, number)})`).join('')}`.trimEnd();
+    };
+    // The answer is kept by the view until its list changes, when the search part does not read flags or the like.
+    await ctx.session.untagged(isStable(key) ? view.cached(`thread ${algorithm} ${ctx.isUid} ${JSON.stringify(key)}`, make) : make());
     return ok(`${ctx.name} completed`);
   },
 });
@@ -69,18 +72,20 @@ const byDate = (a: ThreadNode, b: ThreadNode): number => a.date - b.date || a.se
  * rest its children; groups ordered by their first message's sent date.
  */
 export function threadBySubject(entries: readonly ViewEntry[], facts: SortFactsCache): ThreadNode[] {
-  const rows = entries.map((e) => ({ node: leaf(e), key: facts.of(e.placement.message).subject.key }));
-  rows.sort((a, b) => compareKeys(a.key, b.key) || byDate(a.node, b.node));
+  // Grouped by key in one pass (no sort of every message by its subject string), then each group by date.
+  const groups = new Map<string, ThreadNode[]>();
+  for (const e of entries) {
+    const key = facts.subject(e.placement.message).key;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(leaf(e));
+  }
   const roots: ThreadNode[] = [];
-  let current: { key: string; node: ThreadNode } | null = null;
-  for (const row of rows) {
-    if (current && current.key === row.key) {
-      row.node.parent = current.node;
-      current.node.children.push(row.node);
-    } else {
-      current = { key: row.key, node: row.node };
-      roots.push(row.node);
-    }
+  for (const group of groups.values()) {
+    group.sort(byDate);
+    const root = group[0];
+    for (let i = 1; i < group.length; i++) link(root, group[i]);
+    roots.push(root);
   }
   return roots.sort(byDate);
 }
@@ -216,7 +221,7 @@ function prune(roots: readonly ThreadNode[]): ThreadNode[] {
 
 function subjectOf(node: ThreadNode, facts: SortFactsCache): { key: string; isReplyOrForward: boolean } {
   const first = firstMessage(node);
-  return first.entry ? facts.of(first.entry.placement.message).subject : { key: '', isReplyOrForward: false };
+  return first.entry ? facts.subject(first.entry.placement.message) : { key: '', isReplyOrForward: false };
 }
 
 function mergeBySubject(roots: ThreadNode[], facts: SortFactsCache): ThreadNode[] {
