@@ -1,5 +1,12 @@
-import { authenticate } from 'mailauth';
-import './mailauth-fast-paths.js'; // DKIM body hashing without mailauth's per-byte loops where a chunk needs no rewriting
+/**
+ * mailauth (with our DKIM body fast paths) is loaded on the first check, not at start: it is about a quarter of a
+ * second of module loading that a sandbox which never authenticates a message should not pay at every start.
+ */
+let mailauth: Promise<typeof import('mailauth')> | undefined;
+function loadMailauth(): Promise<typeof import('mailauth')> {
+  mailauth ??= import('./mailauth-fast-paths.js').then(() => import('mailauth'));
+  return mailauth;
+}
 
 /**
  * mailauth's resolver shape (its `DNSResolver`), spelled out so the published declarations don't need mailauth's
@@ -25,6 +32,7 @@ export interface AuthCheckResult {
  * DNS: the client IP the sandbox saw, the HELO name, and MAIL FROM are what SPF sees.
  */
 export async function checkAuth(m: StoredMessage, resolver: DnsResolver): Promise<AuthCheckResult> {
+  const { authenticate } = await loadMailauth();
   const r = await authenticate(m.raw, {
     ip: normalizeIp(m.connection.remoteAddress ?? '127.0.0.1'),
     helo: m.connection.heloName ?? 'unknown',

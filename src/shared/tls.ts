@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   key: string;
@@ -37,6 +36,8 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
   if (host && host !== 'localhost') altNames.push({ type: 2, value: host });
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 2);
+  // Loaded here, not at start: its certificate libraries take ~0.2 s to load, which --tls-cert users never need.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
