@@ -18,8 +18,30 @@ export function checkFault(
   const faults = ctx.store.faults;
   if (!faults.has(protocol)) return null;
   const rule = faults.check(protocol, names, session.id, facts?.());
-  if (rule) session.mark(`[fault ${rule.id}] ${describeFault(rule)}`);
+  if (rule) {
+    session.mark(`[fault ${rule.id}] ${describeFault(rule)}`);
+    // The hit is a store change: a durable store (SQLite's group commit) may still be writing it. The fault acts
+    // only once it is persisted, so a refusal a client saw is counted after a crash (whenHitKept).
+    const pending = ctx.store.pendingWrite;
+    if (pending) hitsBeingKept.set(rule, pending.catch(() => undefined));
+  }
   return rule;
+}
+
+const hitsBeingKept = new WeakMap<FaultRule, Promise<void>>();
+
+/** The write of the rule's last hit while it is still being persisted, else undefined (taken once). */
+function takeHitBeingKept(rule: FaultRule): Promise<void> | undefined {
+  const pending = hitsBeingKept.get(rule);
+  hitsBeingKept.delete(rule);
+  return pending;
+}
+
+/** Runs `act` once the rule's last hit is persisted: at once when nothing is pending (the in-memory store). */
+export function whenHitKept(rule: FaultRule, act: () => void): void {
+  const pending = takeHitBeingKept(rule);
+  if (!pending) return act();
+  void pending.then(act);
 }
 
 /** One line for the transcript: what the fault does. */
@@ -57,6 +79,8 @@ export interface StreamFaultControl {
  * delay, or the command's responses trickled at `bytesPerSecond`.
  */
 export async function actOutFault(rule: FaultRule, c: StreamFaultControl): Promise<void> {
+  const kept = takeHitBeingKept(rule);
+  if (kept) await kept;
   if (rule.delayMs) await sleep(rule.delayMs);
   switch (rule.action) {
     case 'delay':

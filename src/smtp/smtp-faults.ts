@@ -1,6 +1,6 @@
 import type { FaultRule } from '../store/fault-rule.js';
 import type { FaultFacts } from '../store/fault-rules.js';
-import { checkFault } from '../shared/fault-check.js';
+import { checkFault, whenHitKept } from '../shared/fault-check.js';
 import { throttleStream } from '../shared/fault-output.js';
 import type { ServerContext } from '../shared/server-context.js';
 import type { SandboxSmtpConnection } from './sandbox-connection.js';
@@ -52,7 +52,9 @@ export function runSmtpFault(connection: SandboxSmtpConnection, stage: string, r
         return stageControl.proceed();
     }
   };
-  if (rule.delayMs && rule.action !== 'delay') setTimeout(act, rule.delayMs);
-  else if (rule.action === 'delay') setTimeout(act, rule.delayMs ?? 0);
-  else act();
+  whenHitKept(rule, () => {
+    if (rule.delayMs && rule.action !== 'delay') setTimeout(act, rule.delayMs);
+    else if (rule.action === 'delay') setTimeout(act, rule.delayMs ?? 0);
+    else act();
+  });
 }

@@ -102,6 +102,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.#pending ?? resolved;
   }
 
+  /** A write not yet persisted, or null when everything is (always null for memory): what `durable()` would wait for. */
+  get pendingWrite(): Promise<void> | null {
+    return this.#pending;
+  }
+
   /**
    * Runs `fn`, which makes changes, where they are decided on the newest shared state: a backend shared by several
    * processes (PostgreSQL) takes its write lock and catches up first; others run `fn` at once (synchronously).
