@@ -1,63 +1,16 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import type { FaultRule } from '../../src/index.js';
+import { durableCli, type RunningCli } from './durable-cli.js';
 
 /**
  * Fault rules kept by the durable store (issue #14): the CLI with `--data-dir`, rules added over REST, stopped with
  * SIGTERM or killed with SIGKILL, started again: the rules are there with their hits, and still fire on SMTP.
  */
-const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const ports = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
-const children: ChildProcessWithoutNullStreams[] = [];
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mailsandbox-durable-faults-'));
-  dirs.push(dir);
-  return dir;
-}
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  smtp: number;
-  url: string;
-}
-
-/** Starts the CLI on `dir` (free ports) and resolves once its JSON ready line is out. */
-function startCli(dir: string, extra: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [cliPath, ...ports, '--data-dir', dir, '--log-level', 'warn', ...extra], { env: { ...process.env } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        const ready = JSON.parse(line) as { ports: Record<string, number>; ui: string };
-        resolve({ child, smtp: ready.ports.smtp, url: ready.ui.replace(/\/$/, '') });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready: ${out} ${err}`)));
-  });
-}
-
-async function stop(r: Running, signal: NodeJS.Signals): Promise<void> {
-  const exited = new Promise((resolve) => r.child.once('exit', resolve));
-  r.child.kill(signal);
-  await exited;
-}
+const { tempDir, startCli, stop } = durableCli('mailsandbox-durable-faults-');
+type Running = RunningCli;
 
 async function addRule(r: Running, rule: object): Promise<FaultRule> {
   const res = await fetch(`${r.url}/api/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
@@ -71,7 +24,7 @@ async function listRules(r: Running): Promise<FaultRule[]> {
 
 /** Sends one message with nodemailer; resolves with the SMTP reply code (250, or the refusal's). */
 async function send(r: Running, to: string): Promise<number> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: r.smtp, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: r.ports.smtp, secure: false, ignoreTLS: true });
   try {
     const info = await transport.sendMail({ from: 'app@example.test', to, subject: 'durable faults', text: 'x' });
     return Number(info.response.slice(0, 3));

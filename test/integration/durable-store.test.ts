@@ -1,10 +1,9 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
@@ -12,58 +11,13 @@ import Pop3Command from 'node-pop3';
 import { createSandbox } from '../../src/index.js';
 import { ConfigError } from '../../src/config.js';
 import { layoutVersion } from '../../src/store/sqlite/layout.js';
+import { allZero, cliPath, durableCli, type RunningCli } from './durable-cli.js';
 
-const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../fixtures/durable/layout-1.db', import.meta.url));
 const fixture2 = fileURLToPath(new URL('../../fixtures/durable/layout-2.db', import.meta.url));
 const fixture3 = fileURLToPath(new URL('../../fixtures/durable/layout-3.db', import.meta.url));
-const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
-const children: ChildProcessWithoutNullStreams[] = [];
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mailsandbox-durable-'));
-  dirs.push(dir);
-  return dir;
-}
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  ports: Record<string, number>;
-  url: string;
-  stderr: () => string;
-}
-
-/** Starts the CLI on `dir` (free ports) and resolves once its JSON ready line is out. */
-function startCli(dir: string, extra: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [cliPath, ...allZero, '--data-dir', dir, '--log-level', 'warn', ...extra], { env: { ...process.env } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        const ready = JSON.parse(line) as { ports: Record<string, number>; ui: string };
-        resolve({ child, ports: ready.ports, url: ready.ui, stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready: ${out} ${err}`)));
-  });
-}
-
-async function stop(r: Running, signal: NodeJS.Signals): Promise<void> {
-  const exited = new Promise((resolve) => r.child.once('exit', resolve));
-  r.child.kill(signal);
-  await exited;
-}
+const { tempDir, startCli, stop } = durableCli('mailsandbox-durable-');
+type Running = RunningCli;
 
 function imap(r: Running, user: string): ImapFlow {
   return new ImapFlow({ host: '127.0.0.1', port: r.ports.imap, secure: false, auth: { user, pass: 'x' }, logger: false, tls: { rejectUnauthorized: false } });
