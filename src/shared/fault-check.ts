@@ -30,16 +30,17 @@ export function checkFault(
 
 const hitsBeingKept = new WeakMap<FaultRule, Promise<void>>();
 
-/** The write of the rule's last hit while it is still being persisted, else undefined (taken once). */
-function takeHitBeingKept(rule: FaultRule): Promise<void> | undefined {
-  const pending = hitsBeingKept.get(rule);
-  hitsBeingKept.delete(rule);
-  return pending;
+/**
+ * The write of the rule's latest hit (settled once persisted), else undefined. Not taken out: two hits of one rule
+ * in one event-loop turn both wait for the later write, which commits with or after the earlier one.
+ */
+function hitBeingKept(rule: FaultRule): Promise<void> | undefined {
+  return hitsBeingKept.get(rule);
 }
 
 /** Runs `act` once the rule's last hit is persisted: at once when nothing is pending (the in-memory store). */
 export function whenHitKept(rule: FaultRule, act: () => void): void {
-  const pending = takeHitBeingKept(rule);
+  const pending = hitBeingKept(rule);
   if (!pending) return act();
   void pending.then(act);
 }
@@ -79,7 +80,7 @@ export interface StreamFaultControl {
  * delay, or the command's responses trickled at `bytesPerSecond`.
  */
 export async function actOutFault(rule: FaultRule, c: StreamFaultControl): Promise<void> {
-  const kept = takeHitBeingKept(rule);
+  const kept = hitBeingKept(rule);
   if (kept) await kept;
   if (rule.delayMs) await sleep(rule.delayMs);
   switch (rule.action) {
