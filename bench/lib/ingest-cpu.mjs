@@ -11,7 +11,8 @@ import { makeDataPayload, runReused } from './smtp-client.mjs';
 const rounds = Number(process.argv[2] ?? 5);
 const messages = Number(process.argv[3] ?? 10_000);
 const options = { smtp: { port: 0 }, smtps: { port: false }, pop3: { port: false }, pop3s: { port: false }, imap: { port: false }, imaps: { port: false }, http: { port: false }, maxMessages: 0 };
-const kinds = ['bare', ...(process.env.MAILSANDBOX_BENCH_BEFORE ? ['before'] : []), 'sandbox'];
+const befores = process.env.MAILSANDBOX_BENCH_BEFORE ? process.env.MAILSANDBOX_BENCH_BEFORE.split(',') : [];
+const kinds = ['bare', ...befores.map((_, i) => (i === 0 ? 'before' : `before${i + 1}`)), 'sandbox'];
 
 ensureBuilt();
 const payload = makeDataPayload(1024, 'ingest cpu');

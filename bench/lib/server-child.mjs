@@ -19,9 +19,11 @@ const handlers = {
       bare = await startBareSmtpServer();
       return { ports: { smtp: bare.port } };
     }
-    // `before`: another build of the sandbox (MAILSANDBOX_BENCH_BEFORE=/path/to/dist), to compare two versions in one run.
-    const { createSandbox } =
-      kind === 'before' ? await import(pathToFileURL(join(process.env.MAILSANDBOX_BENCH_BEFORE ?? '', 'index.js')).href) : await importDist('index.js');
+    // `before`, `before2`, ...: other builds of the sandbox (MAILSANDBOX_BENCH_BEFORE=/path/to/dist[,/path/to/dist2...]),
+    // to compare versions in one run.
+    const other = /^before(\d*)$/.exec(kind);
+    const otherDist = other ? (process.env.MAILSANDBOX_BENCH_BEFORE ?? '').split(',')[Number(other[1] || 1) - 1] : null;
+    const { createSandbox } = otherDist ? await import(pathToFileURL(join(otherDist, 'index.js')).href) : await importDist('index.js');
     sandbox = await createSandbox({ logLevel: 'silent', ...options });
     return { ports: sandbox.ports, url: sandbox.url };
   },
