@@ -24,6 +24,7 @@ for (const kind of kinds) {
 }
 const cpu = Object.fromEntries(kinds.map((k) => [k, []]));
 const rate = Object.fromEntries(kinds.map((k) => [k, []]));
+const sys = Object.fromEntries(kinds.map((k) => [k, []]));
 for (let round = 0; round < rounds; round++) {
   for (const kind of kinds) {
     const server = servers[kind];
@@ -32,6 +33,7 @@ for (let round = 0; round < rounds; round++) {
     const after = await server.call('rss');
     await server.call('clear');
     cpu[kind].push((after.cpuMicros - before.cpuMicros) / messages);
+    sys[kind].push((after.systemMicros - before.systemMicros) / messages);
     rate[kind].push(r.rate);
   }
 }
@@ -41,6 +43,6 @@ console.log(`1 KB × ${messages} over 8 connections, ${rounds} alternating round
 for (const kind of kinds) {
   const c = median(cpu[kind]);
   console.log(
-    `${kind.padEnd(8)} ${c.toFixed(1).padStart(6)} µs CPU/msg  ${Math.round(median(rate[kind])).toString().padStart(5)} msg/s  CPU ratio bare/${kind} ${(median(cpu.bare) / c).toFixed(2)}×  (rounds: ${cpu[kind].map((x) => x.toFixed(0)).join(' ')})`,
+    `${kind.padEnd(8)} ${c.toFixed(1).padStart(6)} µs CPU/msg  ${Math.round(median(rate[kind])).toString().padStart(5)} msg/s  CPU ratio bare/${kind} ${(median(cpu.bare) / c).toFixed(2)}×, of which system ${median(sys[kind]).toFixed(1)} µs  (rounds: ${cpu[kind].map((x) => x.toFixed(0)).join(' ')})`,
   );
 }

@@ -32,7 +32,7 @@ const handlers = {
     globalThis.gc?.();
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
-    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, cpuMicros: cpu.user + cpu.system, stored: sandbox ? sandbox.store.size : (sink ?? bare).messages() };
+    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, stored: sandbox ? sandbox.store.size : (sink ?? bare).messages() };
   },
   /** Stores `count` messages of about `size` bytes straight into the store (to measure ingest with a full store). */
   preload({ count, size }) {
