@@ -60,7 +60,7 @@ export const fetch = defineCommand({
       if (isNewlySeen || hasFlags) {
         for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
       }
-      if (isTextOnly && !isNewlySeen) out.line(renderTextFetch(entry, items, view));
+      if (isTextOnly && !isNewlySeen) renderTextFetch(entry, items, view, out);
       else {
         const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
         out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
@@ -76,6 +76,8 @@ const textItems = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'R
 
 /** Text gathered before it is turned into bytes (one Buffer per batch, not several per message). */
 const batchChars = 32 * 1024;
+/** Room for a batch of text lines and the line that crosses batchChars. */
+const textBufferBytes = batchChars + 4 * 1024;
 
 /**
  * FETCH responses gathered in batches: short text lines are concatenated and become one Buffer, message bytes
@@ -83,7 +85,11 @@ const batchChars = 32 * 1024;
  * A 10,000-message `FETCH 1:* (FLAGS)` was 10,000 sends with several small Buffers and a transcript call each.
  */
 class FetchBatch {
-  #text = '';
+  /** Short text lines are written straight into this Buffer (no string concatenation, no second copy). */
+  #buf = Buffer.allocUnsafe(textBufferBytes);
+  #pos = 0;
+  /** Where the line being written started (== #pos between lines). */
+  #lineStart = 0;
   #chunks: Buffer[] = [];
   #bytes = 0;
   #transcript: string[] = [];
@@ -96,8 +102,70 @@ class FetchBatch {
 
   /** A whole response line (CRLF included), shown in the transcript as it is. */
   line(text: string): void {
-    this.#text += text;
+    // At most 3 bytes per UTF-16 unit.
+    this.#room(text.length * 3);
+    this.#pos += this.#buf.write(text, this.#pos, 'utf8');
+    this.#lineStart = this.#pos;
     this.#transcript.push(this.isTranscriptFull ? '*' : text.slice(0, -2));
+  }
+
+  /**
+   * Pieces of one text line, written into the Buffer as they come (ASCII by char code, a number by its digits, other
+   * text as UTF-8): a 10,000-message flag sync allocates no string per message, so it causes no extra scavenges.
+   * `endLine()` closes the line (its CRLF already written) and records it for the transcript.
+   */
+  ascii(s: string): void {
+    this.#room(s.length);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+    this.#pos = pos;
+  }
+
+  number(n: number): void {
+    this.#room(16);
+    const buf = this.#buf;
+    if (n === 0) {
+      buf[this.#pos++] = 0x30;
+      return;
+    }
+    let digits = 0;
+    for (let m = n; m >= 1; m = Math.floor(m / 10)) digits++;
+    let pos = this.#pos + digits;
+    this.#pos = pos;
+    for (let m = n; m >= 1; m = Math.floor(m / 10)) buf[--pos] = 0x30 + (m % 10);
+  }
+
+  /** A flag or other text that may not be ASCII. */
+  text(s: string): void {
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        this.#room(s.length * 3);
+        this.#pos += this.#buf.write(s, this.#pos, 'utf8');
+        return;
+      }
+    }
+    this.ascii(s);
+  }
+
+  endLine(): void {
+    this.#transcript.push(this.isTranscriptFull ? '*' : this.#buf.toString('utf8', this.#lineStart, this.#pos - 2));
+    this.#lineStart = this.#pos;
+  }
+
+  /** Room for `n` more bytes of the current line: a line never spans two Buffers (it moves to a new, larger one). */
+  #room(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    if (this.#lineStart > 0) {
+      this.#takeDone();
+      if (this.#pos + n <= this.#buf.length) return;
+    }
+    const line = this.#buf.subarray(0, this.#pos);
+    const bigger = Buffer.allocUnsafe(Math.max(textBufferBytes, 2 * (line.length + n)));
+    line.copy(bigger, 0);
+    this.#buf = bigger;
+    this.#pos = line.length;
+    this.#lineStart = 0;
   }
 
   /** A response built as Buffers (literals, cached ENVELOPE/BODYSTRUCTURE); `shown` is its transcript form. */
@@ -111,7 +179,7 @@ class FetchBatch {
   }
 
   get isDue(): boolean {
-    return this.#text.length >= batchChars || this.#bytes >= batchChars;
+    return this.#pos >= batchChars || this.#bytes >= batchChars;
   }
 
   async flush(): Promise<void> {
@@ -126,40 +194,69 @@ class FetchBatch {
     this.isTranscriptFull = this.session.isTranscriptFull;
   }
 
+  /** The text written so far becomes a chunk; later lines go into a fresh Buffer (the chunk is not reused). */
   #endText(): void {
-    if (this.#text === '') return;
-    const b = Buffer.from(this.#text, 'utf8');
+    if (this.#pos === 0) return;
+    this.#takeDone();
+  }
+
+  /** The whole lines written so far become a chunk; a line being written moves to the start of a fresh Buffer. */
+  #takeDone(): void {
+    const done = this.#lineStart;
+    const b = this.#buf.subarray(0, done);
     this.#chunks.push(b);
     this.#bytes += b.length;
-    this.#text = '';
+    const fresh = Buffer.allocUnsafe(textBufferBytes);
+    const partial = this.#pos - done;
+    if (partial > 0) this.#buf.copy(fresh, 0, done, this.#pos);
+    this.#buf = fresh;
+    this.#pos = partial;
+    this.#lineStart = 0;
   }
 }
 
-/** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items: no Buffers per item. */
-function renderTextFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView): string {
+/** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items, written straight into the batch: no strings per message. */
+function renderTextFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView, out: FetchBatch): void {
   const p = entry.placement;
-  let s = `* ${entry.seq} FETCH (`;
+  out.ascii('* ');
+  out.number(entry.seq);
+  out.ascii(' FETCH (');
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) s += ' ';
+    if (i > 0) out.ascii(' ');
     switch (items[i].kind) {
       case 'UID':
-        s += `UID ${p.uid}`;
+        out.ascii('UID ');
+        out.number(p.uid);
         break;
-      case 'FLAGS':
-        s += `FLAGS ${formatFlags(p.flags, view.recent.has(p))}`;
+      case 'FLAGS': {
+        out.ascii('FLAGS (');
+        let first = true;
+        for (const f of p.flags) {
+          if (!first) out.ascii(' ');
+          out.text(f);
+          first = false;
+        }
+        if (view.recent.has(p)) out.ascii(first ? '\\Recent' : ' \\Recent');
+        out.ascii(')');
         break;
+      }
       case 'INTERNALDATE':
-        s += `INTERNALDATE ${formatInternalDate(p.internalDate)}`;
+        out.ascii('INTERNALDATE ');
+        out.text(formatInternalDate(p.internalDate));
         break;
       case 'RFC822.SIZE':
-        s += `RFC822.SIZE ${p.message.raw.length}`;
+        out.ascii('RFC822.SIZE ');
+        out.number(p.message.raw.length);
         break;
       case 'MODSEQ':
-        s += `MODSEQ (${p.modseq})`;
+        out.ascii('MODSEQ (');
+        out.number(p.modseq);
+        out.ascii(')');
         break;
     }
   }
-  return s + ')\r\n';
+  out.ascii(')\r\n');
+  out.endLine();
 }
 
 /** `* seq FETCH (...)\r\n` as bytes, plus its transcript form (literal contents omitted), built only if asked for. */
