@@ -44,7 +44,8 @@ export class HeaderFieldsCache {
           else forms.push(mailboxForm(a));
         }
       }
-      entry.forms = forms;
+      // Nearly always (`Ann Lee <ann@x.test>`, `ann@x.test`) the forms are the values themselves: keep one array.
+      entry.forms = sameStrings(forms, entry.values) ? entry.values : forms;
       entry.raw = null;
     }
     return entry.forms;
@@ -59,13 +60,20 @@ export class HeaderFieldsCache {
     }
     let entry = record.get(field);
     if (!entry) {
+      // parseTopHeaderField's values are cut from their own field's text (or copied), never from the whole header
+      // block, so keeping them (or a lower-cased form of them) keeps no more than the field alive.
       const raw = parseTopHeaderField(message.raw, field).map((f) => f.value);
-      // Copies, not slices: a slice would keep the message's whole header text alive in the cache.
-      entry = { values: raw.map((v) => detach(decodeWords(v).toLowerCase())), raw: addressFields.has(field) ? raw : null, forms: addressFields.has(field) ? null : [] };
+      entry = { values: raw.map((v) => decodeWords(v).toLowerCase()), raw: addressFields.has(field) ? raw : null, forms: addressFields.has(field) ? null : [] };
       record.set(field, entry);
     }
     return entry;
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const addressFields = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
