@@ -183,6 +183,39 @@ export class MailboxView {
   }
 
   /**
+   * The same messages as `resolve()`, as ascending inclusive ranges of list indices (sequence number - 1), for a
+   * caller that walks them with `placementAt()` without an object per message (FETCH of flags over 10,000).
+   */
+  resolveRanges(set: SequenceSet, isUid: boolean): Array<[number, number]> {
+    const list = this.#list;
+    if (list.length === 0) return [];
+    if (isSavedResult(set)) {
+      const out: Array<[number, number]> = [];
+      for (const uid of this.savedUids) {
+        const i = indexOfUid(list, uid);
+        if (i >= 0) out.push([i, i]);
+      }
+      return out;
+    }
+    if (!isUid) {
+      if (highestNumber(set) > list.length) throw bad('Invalid message sequence number');
+      return resolveSequenceSet(set, list.length).map(([lo, hi]) => [lo - 1, hi - 1]);
+    }
+    const out: Array<[number, number]> = [];
+    for (const [lo, hi] of resolveSequenceSet(set, list[list.length - 1].uid)) {
+      const first = lowerBound(list, lo);
+      const end = lowerBound(list, hi + 1);
+      if (end > first) out.push([first, end - 1]);
+    }
+    return out;
+  }
+
+  /** The message at list index `i` (its sequence number is i + 1). */
+  placementAt(i: number): Placement {
+    return this.#list[i];
+  }
+
+  /**
    * Untagged responses for everything queued, in order: EXPUNGEs (only when `allowExpunge`), EXISTS/RECENT,
    * then FETCH FLAGS for flags others changed.
    */

@@ -50,27 +50,38 @@ export const fetch = defineCommand({
     // UID/FLAGS/INTERNALDATE/RFC822.SIZE/MODSEQ only (a flag sync): each response is one short line of text.
     const isTextOnly = items.every((i) => textItems.has(i.kind));
     const out = new FetchBatch(ctx.session);
-    for (const entry of view.resolve(set, ctx.isUid)) {
-      // A client that hung up mid-FETCH must not make the server render the rest of the folder.
-      if (ctx.session.isClosed) break;
-      const p = entry.placement;
-      if (changedSince !== null && p.modseq <= changedSince) continue;
-      // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
-      const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
-      if (isNewlySeen || hasFlags) {
-        for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
+    // Indices, not an entry object per message: a flag sync over 10,000 messages allocates next to nothing.
+    walk: for (const [lo, hi] of view.resolveRanges(set, ctx.isUid)) {
+      for (let i = lo; i <= hi; i++) {
+        // A client that hung up mid-FETCH must not make the server render the rest of the folder.
+        if (ctx.session.isClosed) break walk;
+        const p = view.placementAt(i);
+        if (changedSince !== null && p.modseq <= changedSince) continue;
+        // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
+        const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
+        if ((isNewlySeen || hasFlags) && hasKeyword(p.flags)) {
+          for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
+        }
+        if (isTextOnly && !isNewlySeen) renderTextFetch(i + 1, p, items, view, out);
+        else {
+          const entry = { seq: i + 1, placement: p };
+          const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
+          out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+        }
+        if (out.isDue) await out.flush();
       }
-      if (isTextOnly && !isNewlySeen) renderTextFetch(entry, items, view, out);
-      else {
-        const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
-        out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
-      }
-      if (out.isDue) await out.flush();
     }
     await out.flush();
     return ok(`${ctx.name} completed`);
   },
 });
+
+/** True when a flag is a keyword (only those may need announcing); no iterator object for an empty set. */
+function hasKeyword(flags: ReadonlySet<string>): boolean {
+  if (flags.size === 0) return false;
+  for (const f of flags) if (!f.startsWith('\\')) return true;
+  return false;
+}
 
 const textItems = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
 
@@ -93,6 +104,8 @@ class FetchBatch {
   #chunks: Buffer[] = [];
   #bytes = 0;
   #transcript: string[] = [];
+  /** Lines sent while the transcript was full (counted, not kept). */
+  #dropped = 0;
   /** Read once per batch: once the transcript is full, lines are only counted (their text is not kept). */
   isTranscriptFull: boolean;
 
@@ -106,7 +119,8 @@ class FetchBatch {
     this.#room(text.length * 3);
     this.#pos += this.#buf.write(text, this.#pos, 'utf8');
     this.#lineStart = this.#pos;
-    this.#transcript.push(this.isTranscriptFull ? '*' : text.slice(0, -2));
+    if (this.isTranscriptFull) this.#dropped++;
+    else this.#transcript.push(text.slice(0, -2));
   }
 
   /**
@@ -149,7 +163,8 @@ class FetchBatch {
   }
 
   endLine(): void {
-    this.#transcript.push(this.isTranscriptFull ? '*' : this.#buf.toString('utf8', this.#lineStart, this.#pos - 2));
+    if (this.isTranscriptFull) this.#dropped++;
+    else this.#transcript.push(this.#buf.toString('utf8', this.#lineStart, this.#pos - 2));
     this.#lineStart = this.#pos;
   }
 
@@ -175,7 +190,8 @@ class FetchBatch {
       this.#chunks.push(b);
       this.#bytes += b.length;
     }
-    this.#transcript.push(shown);
+    if (this.isTranscriptFull) this.#dropped++;
+    else this.#transcript.push(shown);
   }
 
   get isDue(): boolean {
@@ -186,7 +202,9 @@ class FetchBatch {
     this.#endText();
     if (this.#chunks.length === 0) return;
     const chunks = this.#chunks;
-    const transcript = this.#transcript.join('\n');
+    // Once the transcript is full its lines are only counted: one placeholder line each.
+    const transcript = this.#dropped > 0 ? [...this.#transcript, '*' + '\n*'.repeat(this.#dropped - 1)].join('\n') : this.#transcript.join('\n');
+    this.#dropped = 0;
     this.#chunks = [];
     this.#bytes = 0;
     this.#transcript = [];
@@ -216,10 +234,9 @@ class FetchBatch {
 }
 
 /** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items, written straight into the batch: no strings per message. */
-function renderTextFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView, out: FetchBatch): void {
-  const p = entry.placement;
+function renderTextFetch(seq: number, p: Placement, items: readonly FetchItem[], view: MailboxView, out: FetchBatch): void {
   out.ascii('* ');
-  out.number(entry.seq);
+  out.number(seq);
   out.ascii(' FETCH (');
   for (let i = 0; i < items.length; i++) {
     if (i > 0) out.ascii(' ');
