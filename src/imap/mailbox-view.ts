@@ -147,32 +147,72 @@ export class MailboxView {
   }
 
   /**
-   * The messages a sequence set names, ascending. For message sequence numbers, a number beyond EXISTS is BAD
-   * (RFC 9051 §6.4.4 leaves it to the server; Dovecot does the same); UID sets simply match what exists.
-   * `*` on an empty folder matches nothing.
+   * The messages a sequence set names, ascending (read-only: it may be entries() itself). For message sequence
+   * numbers, a number beyond EXISTS is BAD (RFC 9051 §6.4.4 leaves it to the server; Dovecot does the same); UID sets
+   * simply match what exists. `*` on an empty folder matches nothing.
    */
-  resolve(set: SequenceSet, isUid: boolean): ViewEntry[] {
+  resolve(set: SequenceSet, isUid: boolean): readonly ViewEntry[] {
     const list = this.#list;
     if (list.length === 0) return [];
+    // The entries of entries() (one object per message, kept until the list changes), not new ones per command:
+    // `UID FETCH 1:* (FLAGS)` over 10,000 messages made 10,000 objects each time. `1:*` is that array itself.
+    const entries = this.entries();
     const out: ViewEntry[] = [];
     if (isSavedResult(set)) {
       for (const uid of this.savedUids) {
         const i = indexOfUid(list, uid);
-        if (i >= 0) out.push({ seq: i + 1, placement: list[i] });
+        if (i >= 0) out.push(entries[i]);
       }
       return out;
     }
     if (!isUid) {
       if (highestNumber(set) > list.length) throw bad('Invalid message sequence number');
-      for (const [lo, hi] of resolveSequenceSet(set, list.length)) {
-        for (let s = lo; s <= hi; s++) out.push({ seq: s, placement: list[s - 1] });
+      const ranges = resolveSequenceSet(set, list.length);
+      if (ranges.length === 1 && ranges[0][0] === 1 && ranges[0][1] === list.length) return entries;
+      for (const [lo, hi] of ranges) {
+        for (let s = lo; s <= hi; s++) out.push(entries[s - 1]);
       }
       return out;
     }
-    for (const [lo, hi] of resolveSequenceSet(set, list[list.length - 1].uid)) {
-      for (let i = lowerBound(list, lo); i < list.length && list[i].uid <= hi; i++) out.push({ seq: i + 1, placement: list[i] });
+    const ranges = resolveSequenceSet(set, list[list.length - 1].uid);
+    if (ranges.length === 1 && ranges[0][0] <= list[0].uid && ranges[0][1] >= list[list.length - 1].uid) return entries;
+    for (const [lo, hi] of ranges) {
+      for (let i = lowerBound(list, lo); i < list.length && list[i].uid <= hi; i++) out.push(entries[i]);
     }
     return out;
+  }
+
+  /**
+   * The same messages as `resolve()`, as ascending inclusive ranges of list indices (sequence number - 1), for a
+   * caller that walks them with `placementAt()` without an object per message (FETCH of flags over 10,000).
+   */
+  resolveRanges(set: SequenceSet, isUid: boolean): Array<[number, number]> {
+    const list = this.#list;
+    if (list.length === 0) return [];
+    if (isSavedResult(set)) {
+      const out: Array<[number, number]> = [];
+      for (const uid of this.savedUids) {
+        const i = indexOfUid(list, uid);
+        if (i >= 0) out.push([i, i]);
+      }
+      return out;
+    }
+    if (!isUid) {
+      if (highestNumber(set) > list.length) throw bad('Invalid message sequence number');
+      return resolveSequenceSet(set, list.length).map(([lo, hi]) => [lo - 1, hi - 1]);
+    }
+    const out: Array<[number, number]> = [];
+    for (const [lo, hi] of resolveSequenceSet(set, list[list.length - 1].uid)) {
+      const first = lowerBound(list, lo);
+      const end = lowerBound(list, hi + 1);
+      if (end > first) out.push([first, end - 1]);
+    }
+    return out;
+  }
+
+  /** The message at list index `i` (its sequence number is i + 1). */
+  placementAt(i: number): Placement {
+    return this.#list[i];
   }
 
   /**

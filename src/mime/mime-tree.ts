@@ -1,4 +1,5 @@
 import { decodeWords, parseStructuredHeader, type MimeParam } from './header-params.js';
+import { detach } from '../shared/detach.js';
 
 export type { MimeParam } from './header-params.js';
 
@@ -90,24 +91,56 @@ export function parseTopHeaders(raw: Buffer): MimeHeaderField[] {
  * found by a scan for that name at line starts instead of building every field (SEARCH FROM over 10,000 messages).
  */
 export function parseTopHeaderField(raw: Buffer, name: string): MimeHeaderField[] {
-  const stop = findHeaderEnd(raw, 0, raw.length);
-  // Past this size the field-count limit could matter: the full parse applies it.
-  if (stop >= 3 * mimeLimits.maxHeaderFields || !/^[a-z0-9-]+$/.test(name)) return parseTopHeaders(raw).filter((f) => f.name === name);
-  const text = raw.toString('latin1', 0, stop);
+  if (!/^[a-z0-9-]+$/.test(name)) return fromFullParse(raw, name);
   const fields: MimeHeaderField[] = [];
-  // A line that starts with the name, blanks (anything `trim()` drops) and its first colon; continuations follow.
-  for (const m of text.matchAll(new RegExp(`(?:^|\\n)${name}[^\\S\\n]*:`, 'gi'))) {
-    const start = m.index + (m[0].charCodeAt(0) === LF ? 1 : 0);
-    const valueStart = m.index + m[0].length;
-    let lf = text.indexOf('\n', valueStart);
-    let end = lf < 0 ? text.length : lf + 1;
-    while (end < text.length && (text.charCodeAt(end) === 0x20 || text.charCodeAt(end) === 0x09)) {
-      lf = text.indexOf('\n', end);
-      end = lf < 0 ? text.length : lf + 1;
+  // A byte scan over line starts (no string of the whole header block, no regex per message); only a field found
+  // becomes text. A line that starts with the name, blanks (what `trim()` drops, as latin-1) and its first colon.
+  const limit = 3 * mimeLimits.maxHeaderFields;
+  let pos = 0;
+  while (pos < raw.length) {
+    // Past this size the field-count limit could matter: the full parse applies it.
+    if (pos >= limit) return fromFullParse(raw, name);
+    const first = raw[pos];
+    if (first === LF || (first === CR && raw[pos + 1] === LF)) break;
+    let lf = raw.indexOf(LF, pos);
+    let next = lf < 0 ? raw.length : lf + 1;
+    const valueStart = lineStartsWithField(raw, pos, next, name);
+    if (valueStart > 0) {
+      while (next < raw.length && (raw[next] === 0x20 || raw[next] === 0x09)) {
+        lf = raw.indexOf(LF, next);
+        next = lf < 0 ? raw.length : lf + 1;
+      }
+      const text = raw.toString('latin1', pos, next);
+      fields.push(finishField(text, { name, valueStart: valueStart - pos, start: 0, end: next - pos }, pos));
     }
-    fields.push(finishField(text, { name, valueStart, start, end }, 0));
+    pos = next;
   }
   return fields;
+}
+
+/**
+ * The fields of the full parse, values copied: they are slices of the whole header text, which a caller keeping a
+ * value would otherwise keep alive. Values from the scan above are cut from their own field's text only.
+ */
+function fromFullParse(raw: Buffer, name: string): MimeHeaderField[] {
+  return parseTopHeaders(raw)
+    .filter((f) => f.name === name)
+    .map((f) => ({ ...f, value: detach(f.value) }));
+}
+
+/** Where the value starts when `raw[pos, end)` starts with `name` (any case), blanks and a colon; else 0. */
+function lineStartsWithField(raw: Buffer, pos: number, end: number, name: string): number {
+  if (end - pos <= name.length) return 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const b = raw[pos + i];
+    // Letters compare without case; digits and `-` as they are.
+    if (b !== c && !(c >= 0x61 && c <= 0x7a && b === c - 0x20)) return 0;
+  }
+  let i = pos + name.length;
+  // JavaScript's \s as latin-1, without LF: tab, VT, FF, CR, space, NBSP.
+  while (i < end && (raw[i] === 0x20 || raw[i] === 0x09 || raw[i] === 0x0b || raw[i] === 0x0c || raw[i] === 0x0d || raw[i] === 0xa0)) i++;
+  return i < end && raw[i] === 0x3a ? i + 1 : 0;
 }
 
 /** The first value of a header field, or null. */

@@ -107,6 +107,14 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
   }
 
   #record(record: SessionRecord, dir: TranscriptLine['dir'], text: string): void {
+    // Full (or no longer kept): only count, without splitting (a 10,000-line FETCH answer is one call per batch).
+    // Without a trailing LF every part counts, empty ones included, exactly as the loop below counts them.
+    if ((record.lines.length >= this.maxLines || !this.#bytes.has(record)) && !text.endsWith('\n')) {
+      let parts = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) parts++;
+      record.droppedLines += parts;
+      return;
+    }
     for (const part of text.split(/\r?\n/)) {
       if (part === '' && text.endsWith('\n')) continue;
       const held = this.#bytes.get(record);

@@ -42,6 +42,19 @@ describe('SessionLog', () => {
     expect(h.record.lines.map((l) => l.line)).toEqual(['a', 'b']);
     expect(h.record.droppedLines).toBe(1);
   });
+
+  it('counts the lines of a call made once full the same as it counts them while splitting', () => {
+    const log = new SessionLog(3, 1);
+    const h = log.start('imap', { tls: false });
+    h.line('S', 'kept');
+    // Counted without splitting (no trailing line break): every part, empty ones included.
+    h.line('S', '*\n*\r\n\n*');
+    expect(h.record.droppedLines).toBe(4);
+    // With a trailing line break, split as before: empty parts are not lines.
+    h.line('S', 'a\r\n\r\nb\r\n');
+    expect(h.record.droppedLines).toBe(6);
+    expect(h.record.lines.map((l) => l.line)).toEqual(['kept']);
+  });
 });
 
 describe('compact transcripts', () => {

@@ -17,9 +17,11 @@ export function formatMailboxName(name: string, session: NameSpelling): Buffer {
 }
 
 export function formatFlags(flags: Iterable<string>, isRecent = false): string {
-  const all = [...flags];
-  if (isRecent) all.push('\\Recent');
-  return `(${all.join(' ')})`;
+  // A loop, not a spread and join: FETCH 1:* (FLAGS) calls this once per message.
+  let s = '(';
+  for (const f of flags) s += s.length === 1 ? f : ` ${f}`;
+  if (isRecent) s += s.length === 1 ? '\\Recent' : ' \\Recent';
+  return s + ')';
 }
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -50,32 +50,45 @@ export const fetch = defineCommand({
     // UID/FLAGS/INTERNALDATE/RFC822.SIZE/MODSEQ only (a flag sync): each response is one short line of text.
     const isTextOnly = items.every((i) => textItems.has(i.kind));
     const out = new FetchBatch(ctx.session);
-    for (const entry of view.resolve(set, ctx.isUid)) {
-      // A client that hung up mid-FETCH must not make the server render the rest of the folder.
-      if (ctx.session.isClosed) break;
-      const p = entry.placement;
-      if (changedSince !== null && p.modseq <= changedSince) continue;
-      // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
-      const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
-      if (isNewlySeen || hasFlags) {
-        for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
+    // Indices, not an entry object per message: a flag sync over 10,000 messages allocates next to nothing.
+    walk: for (const [lo, hi] of view.resolveRanges(set, ctx.isUid)) {
+      for (let i = lo; i <= hi; i++) {
+        // A client that hung up mid-FETCH must not make the server render the rest of the folder.
+        if (ctx.session.isClosed) break walk;
+        const p = view.placementAt(i);
+        if (changedSince !== null && p.modseq <= changedSince) continue;
+        // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
+        const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
+        if ((isNewlySeen || hasFlags) && hasKeyword(p.flags)) {
+          for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
+        }
+        if (isTextOnly && !isNewlySeen) renderTextFetch(i + 1, p, items, view, out);
+        else {
+          const entry = { seq: i + 1, placement: p };
+          const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
+          out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+        }
+        if (out.isDue) await out.flush();
       }
-      if (isTextOnly && !isNewlySeen) out.line(renderTextFetch(entry, items, view));
-      else {
-        const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
-        out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
-      }
-      if (out.isDue) await out.flush();
     }
     await out.flush();
     return ok(`${ctx.name} completed`);
   },
 });
 
+/** True when a flag is a keyword (only those may need announcing); no iterator object for an empty set. */
+function hasKeyword(flags: ReadonlySet<string>): boolean {
+  if (flags.size === 0) return false;
+  for (const f of flags) if (!f.startsWith('\\')) return true;
+  return false;
+}
+
 const textItems = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
 
 /** Text gathered before it is turned into bytes (one Buffer per batch, not several per message). */
 const batchChars = 32 * 1024;
+/** Room for a batch of text lines and the line that crosses batchChars. */
+const textBufferBytes = batchChars + 4 * 1024;
 
 /**
  * FETCH responses gathered in batches: short text lines are concatenated and become one Buffer, message bytes
@@ -83,10 +96,16 @@ const batchChars = 32 * 1024;
  * A 10,000-message `FETCH 1:* (FLAGS)` was 10,000 sends with several small Buffers and a transcript call each.
  */
 class FetchBatch {
-  #text = '';
+  /** Short text lines are written straight into this Buffer (no string concatenation, no second copy). */
+  #buf = Buffer.allocUnsafe(textBufferBytes);
+  #pos = 0;
+  /** Where the line being written started (== #pos between lines). */
+  #lineStart = 0;
   #chunks: Buffer[] = [];
   #bytes = 0;
   #transcript: string[] = [];
+  /** Lines sent while the transcript was full (counted, not kept). */
+  #dropped = 0;
   /** Read once per batch: once the transcript is full, lines are only counted (their text is not kept). */
   isTranscriptFull: boolean;
 
@@ -96,8 +115,72 @@ class FetchBatch {
 
   /** A whole response line (CRLF included), shown in the transcript as it is. */
   line(text: string): void {
-    this.#text += text;
-    this.#transcript.push(this.isTranscriptFull ? '*' : text.slice(0, -2));
+    // At most 3 bytes per UTF-16 unit.
+    this.#room(text.length * 3);
+    this.#pos += this.#buf.write(text, this.#pos, 'utf8');
+    this.#lineStart = this.#pos;
+    if (this.isTranscriptFull) this.#dropped++;
+    else this.#transcript.push(text.slice(0, -2));
+  }
+
+  /**
+   * Pieces of one text line, written into the Buffer as they come (ASCII by char code, a number by its digits, other
+   * text as UTF-8): a 10,000-message flag sync allocates no string per message, so it causes no extra scavenges.
+   * `endLine()` closes the line (its CRLF already written) and records it for the transcript.
+   */
+  ascii(s: string): void {
+    this.#room(s.length);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+    this.#pos = pos;
+  }
+
+  number(n: number): void {
+    this.#room(16);
+    const buf = this.#buf;
+    if (n === 0) {
+      buf[this.#pos++] = 0x30;
+      return;
+    }
+    let digits = 0;
+    for (let m = n; m >= 1; m = Math.floor(m / 10)) digits++;
+    let pos = this.#pos + digits;
+    this.#pos = pos;
+    for (let m = n; m >= 1; m = Math.floor(m / 10)) buf[--pos] = 0x30 + (m % 10);
+  }
+
+  /** A flag or other text that may not be ASCII. */
+  text(s: string): void {
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        this.#room(s.length * 3);
+        this.#pos += this.#buf.write(s, this.#pos, 'utf8');
+        return;
+      }
+    }
+    this.ascii(s);
+  }
+
+  endLine(): void {
+    if (this.isTranscriptFull) this.#dropped++;
+    else this.#transcript.push(this.#buf.toString('utf8', this.#lineStart, this.#pos - 2));
+    this.#lineStart = this.#pos;
+  }
+
+  /** Room for `n` more bytes of the current line: a line never spans two Buffers (it moves to a new, larger one). */
+  #room(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    if (this.#lineStart > 0) {
+      this.#takeDone();
+      if (this.#pos + n <= this.#buf.length) return;
+    }
+    const line = this.#buf.subarray(0, this.#pos);
+    const bigger = Buffer.allocUnsafe(Math.max(textBufferBytes, 2 * (line.length + n)));
+    line.copy(bigger, 0);
+    this.#buf = bigger;
+    this.#pos = line.length;
+    this.#lineStart = 0;
   }
 
   /** A response built as Buffers (literals, cached ENVELOPE/BODYSTRUCTURE); `shown` is its transcript form. */
@@ -107,18 +190,21 @@ class FetchBatch {
       this.#chunks.push(b);
       this.#bytes += b.length;
     }
-    this.#transcript.push(shown);
+    if (this.isTranscriptFull) this.#dropped++;
+    else this.#transcript.push(shown);
   }
 
   get isDue(): boolean {
-    return this.#text.length >= batchChars || this.#bytes >= batchChars;
+    return this.#pos >= batchChars || this.#bytes >= batchChars;
   }
 
   async flush(): Promise<void> {
     this.#endText();
     if (this.#chunks.length === 0) return;
     const chunks = this.#chunks;
-    const transcript = this.#transcript.join('\n');
+    // Once the transcript is full its lines are only counted: one placeholder line each.
+    const transcript = this.#dropped > 0 ? [...this.#transcript, '*' + '\n*'.repeat(this.#dropped - 1)].join('\n') : this.#transcript.join('\n');
+    this.#dropped = 0;
     this.#chunks = [];
     this.#bytes = 0;
     this.#transcript = [];
@@ -126,40 +212,68 @@ class FetchBatch {
     this.isTranscriptFull = this.session.isTranscriptFull;
   }
 
+  /** The text written so far becomes a chunk; later lines go into a fresh Buffer (the chunk is not reused). */
   #endText(): void {
-    if (this.#text === '') return;
-    const b = Buffer.from(this.#text, 'utf8');
+    if (this.#pos === 0) return;
+    this.#takeDone();
+  }
+
+  /** The whole lines written so far become a chunk; a line being written moves to the start of a fresh Buffer. */
+  #takeDone(): void {
+    const done = this.#lineStart;
+    const b = this.#buf.subarray(0, done);
     this.#chunks.push(b);
     this.#bytes += b.length;
-    this.#text = '';
+    const fresh = Buffer.allocUnsafe(textBufferBytes);
+    const partial = this.#pos - done;
+    if (partial > 0) this.#buf.copy(fresh, 0, done, this.#pos);
+    this.#buf = fresh;
+    this.#pos = partial;
+    this.#lineStart = 0;
   }
 }
 
-/** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items: no Buffers per item. */
-function renderTextFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView): string {
-  const p = entry.placement;
-  let s = `* ${entry.seq} FETCH (`;
+/** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items, written straight into the batch: no strings per message. */
+function renderTextFetch(seq: number, p: Placement, items: readonly FetchItem[], view: MailboxView, out: FetchBatch): void {
+  out.ascii('* ');
+  out.number(seq);
+  out.ascii(' FETCH (');
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) s += ' ';
+    if (i > 0) out.ascii(' ');
     switch (items[i].kind) {
       case 'UID':
-        s += `UID ${p.uid}`;
+        out.ascii('UID ');
+        out.number(p.uid);
         break;
-      case 'FLAGS':
-        s += `FLAGS ${formatFlags(p.flags, view.recent.has(p))}`;
+      case 'FLAGS': {
+        out.ascii('FLAGS (');
+        let first = true;
+        for (const f of p.flags) {
+          if (!first) out.ascii(' ');
+          out.text(f);
+          first = false;
+        }
+        if (view.recent.has(p)) out.ascii(first ? '\\Recent' : ' \\Recent');
+        out.ascii(')');
         break;
+      }
       case 'INTERNALDATE':
-        s += `INTERNALDATE ${formatInternalDate(p.internalDate)}`;
+        out.ascii('INTERNALDATE ');
+        out.text(formatInternalDate(p.internalDate));
         break;
       case 'RFC822.SIZE':
-        s += `RFC822.SIZE ${p.message.raw.length}`;
+        out.ascii('RFC822.SIZE ');
+        out.number(p.message.raw.length);
         break;
       case 'MODSEQ':
-        s += `MODSEQ (${p.modseq})`;
+        out.ascii('MODSEQ (');
+        out.number(p.modseq);
+        out.ascii(')');
         break;
     }
   }
-  return s + ')\r\n';
+  out.ascii(')\r\n');
+  out.endLine();
 }
 
 /** `* seq FETCH (...)\r\n` as bytes, plus its transcript form (literal contents omitted), built only if asked for. */

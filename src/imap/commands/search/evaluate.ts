@@ -40,8 +40,13 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
       return scope.view.recent.has(p) && !p.flags.has('\\Seen');
     case 'header':
       return headerMatches(scope.headers.values(p.message, key.field), key.value);
-    case 'address':
-      return headerMatches(scope.headers.values(p.message, key.field), key.value) || addressMatches(scope.headers.addressForms(p.message, key.field), key.value);
+    case 'address': {
+      const values = scope.headers.values(p.message, key.field);
+      if (headerMatches(values, key.value)) return true;
+      const forms = scope.headers.addressForms(p.message, key.field);
+      // The same array when the forms are the values (the common case): already searched.
+      return forms !== values && addressMatches(forms, key.value);
+    }
     case 'body':
       return includes(scope.mime.bodyTextOf(p.message), key.value);
     case 'text':
