@@ -195,7 +195,13 @@ function receiveMessage(
       // Decided with the store's write lock held where several nodes share it (PostgreSQL); at once otherwise.
       // The 250 goes out once the store has the message for good (at once in memory and in SQLite, at the commit
       // in PostgreSQL).
-      ctx.store.exclusive(() => deliver(ctx, connection, session, raw)).then((reply) => ctx.store.durable().then(() => settle(null, reply), refuse), refuse);
+      ctx.store.exclusive(() => deliver(ctx, connection, session, raw)).then((reply) => {
+        if (!ctx.store.pendingWrite) return settle(null, reply);
+        return ctx.store.durable().then(() => {
+          connection?.sendNextReplyAtOnce();
+          settle(null, reply);
+        }, refuse);
+      }, refuse);
     };
     const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
     if (!rule) return store();
