@@ -152,39 +152,19 @@ export class MailboxView {
    * simply match what exists. `*` on an empty folder matches nothing.
    */
   resolve(set: SequenceSet, isUid: boolean): readonly ViewEntry[] {
-    const list = this.#list;
-    if (list.length === 0) return [];
+    const ranges = this.resolveRanges(set, isUid);
     // The entries of entries() (one object per message, kept until the list changes), not new ones per command:
     // `UID FETCH 1:* (FLAGS)` over 10,000 messages made 10,000 objects each time. `1:*` is that array itself.
     const entries = this.entries();
+    if (ranges.length === 1 && ranges[0][0] === 0 && ranges[0][1] === entries.length - 1) return entries;
     const out: ViewEntry[] = [];
-    if (isSavedResult(set)) {
-      for (const uid of this.savedUids) {
-        const i = indexOfUid(list, uid);
-        if (i >= 0) out.push(entries[i]);
-      }
-      return out;
-    }
-    if (!isUid) {
-      if (highestNumber(set) > list.length) throw bad('Invalid message sequence number');
-      const ranges = resolveSequenceSet(set, list.length);
-      if (ranges.length === 1 && ranges[0][0] === 1 && ranges[0][1] === list.length) return entries;
-      for (const [lo, hi] of ranges) {
-        for (let s = lo; s <= hi; s++) out.push(entries[s - 1]);
-      }
-      return out;
-    }
-    const ranges = resolveSequenceSet(set, list[list.length - 1].uid);
-    if (ranges.length === 1 && ranges[0][0] <= list[0].uid && ranges[0][1] >= list[list.length - 1].uid) return entries;
-    for (const [lo, hi] of ranges) {
-      for (let i = lowerBound(list, lo); i < list.length && list[i].uid <= hi; i++) out.push(entries[i]);
-    }
+    for (const [lo, hi] of ranges) for (let i = lo; i <= hi; i++) out.push(entries[i]);
     return out;
   }
 
   /**
-   * The same messages as `resolve()`, as ascending inclusive ranges of list indices (sequence number - 1), for a
-   * caller that walks them with `placementAt()` without an object per message (FETCH of flags over 10,000).
+   * The messages of `resolve()` as inclusive ranges of list indices (sequence number - 1), in its order, for a caller
+   * that walks them with `placementAt()` without an object per message (FETCH of flags over 10,000).
    */
   resolveRanges(set: SequenceSet, isUid: boolean): Array<[number, number]> {
     const list = this.#list;
