@@ -9,6 +9,7 @@ import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, 
 import { StoreError, type Address, type HeaderSummary, type RelayRecord, type SpecialUse } from '../types.js';
 import { BodyCache } from './body-cache.js';
 import { Checkpointer } from './checkpointer.js';
+import { SpaceReclaimer } from './space-reclaimer.js';
 import { layoutVersion, migrate, createLayout } from './layout.js';
 import { maxVanishedPerFolder, type VanishedLog } from '../modseq.js';
 
@@ -48,16 +49,6 @@ const maxBatchChanges = 2000;
 const maxBatchBytes = 16 * 1024 * 1024;
 
 /**
- * Space reclaim after 1,000 deletions or a clear: given back once writes have been quiet this long (or, under a
- * steady load, this long after it became due times `reclaimMaxDelayFactor`), in steps of `reclaimStepPages` pages,
- * one step per event-loop turn. Done at once it stalled the loop: 1.5–1.8 s after clearing 2,000 × 100 KB, the length
- * of the next ingest round. Until then SQLite reuses the free pages for new rows, so the file does not grow.
- */
-const reclaimQuietMs = 250;
-const reclaimMaxDelayFactor = 20;
-const reclaimStepPages = 512;
-
-/**
  * A subscribed name whose folder was deleted (the model's `Mailbox.lostSubscriptions`) is a `meta` row keyed by this
  * prefix and JSON `[mailbox, name]`: additive, no new table or layout step.
  */
@@ -95,11 +86,7 @@ export class SqliteBackend implements StoreBackend {
   readonly #cache: BodyCache;
   readonly #statements: ReturnType<typeof prepare>;
   readonly #apply: (change: StoreChange) => void;
-  #deletesSinceVacuum = 0;
-  /** Set while free pages wait to be given back (see reclaimQuietMs). */
-  #reclaimTimer: NodeJS.Timeout | null = null;
-  #reclaimDueAt = 0;
-  #lastWriteAt = 0;
+  readonly #reclaimer: SpaceReclaimer;
   #closed = false;
   /** Writes in the open transaction, settled at its commit. */
   #batch: PendingWrite[] = [];
@@ -114,6 +101,7 @@ export class SqliteBackend implements StoreBackend {
     this.location = { kind: 'sqlite', path: dir };
     this.#db = db;
     this.#lock = lock;
+    this.#reclaimer = new SpaceReclaimer(db);
     this.#cache = new BodyCache(options.bodyCacheBytes ?? 64 * 1024 * 1024);
     this.#statements = prepare(db);
     this.#apply = db.transaction((change: StoreChange) => this.#write(change));
@@ -183,7 +171,7 @@ export class SqliteBackend implements StoreBackend {
    */
   write(change: StoreChange): Promise<void> {
     if (this.#closed) throw new StoreError('FULL', 'The store is closed');
-    if (this.#reclaimTimer) this.#lastWriteAt = performance.now();
+    this.#reclaimer.noteWrite();
     if (this.#batch.length >= maxBatchChanges || this.#batchBytes >= maxBatchBytes) this.#flush();
     if (!this.#db.inTransaction) {
       this.#statements.begin.run();
@@ -234,7 +222,7 @@ export class SqliteBackend implements StoreBackend {
       return;
     }
     for (const w of batch) w.resolve();
-    for (const w of batch) this.#maybeVacuum(w.change);
+    for (const w of batch) this.#reclaimer.noteCommitted(w.change);
   }
 
   /**
@@ -307,16 +295,15 @@ export class SqliteBackend implements StoreBackend {
     const before = this.#db.pragma('freelist_count', { simple: true }) as number;
     this.#db.pragma('incremental_vacuum');
     const after = this.#db.pragma('freelist_count', { simple: true }) as number;
-    this.#deletesSinceVacuum = 0;
+    this.#reclaimer.reset();
     return (before - after) * pageSize;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#flush();
-    if (this.#reclaimTimer) {
-      clearTimeout(this.#reclaimTimer);
-      this.#reclaimTimer = null;
+    // A reclaim still waiting is finished now, so a stop right after a clear leaves a compact file.
+    if (this.#reclaimer.stop()) {
       try {
         this.vacuum();
       } catch {
@@ -332,41 +319,6 @@ export class SqliteBackend implements StoreBackend {
     }
     this.#db.close();
     this.#lock.close();
-  }
-
-  #maybeVacuum(change: StoreChange): void {
-    if (change.kind === 'clear') this.#deletesSinceVacuum += 10_000;
-    else if (change.kind === 'deleteMessage' || change.kind === 'removePlacements') this.#deletesSinceVacuum++;
-    else return;
-    if (this.#deletesSinceVacuum < 1000) return;
-    this.#deletesSinceVacuum = 0;
-    if (this.#reclaimTimer) return;
-    this.#reclaimDueAt = this.#lastWriteAt = performance.now();
-    this.#armReclaim(reclaimQuietMs);
-  }
-
-  #armReclaim(ms: number): void {
-    this.#reclaimTimer = setTimeout(() => this.#reclaimStep(), ms);
-    this.#reclaimTimer.unref();
-  }
-
-  /** One step of the deferred reclaim: waits for a quiet moment outside a transaction, then frees a few pages. */
-  #reclaimStep(): void {
-    this.#reclaimTimer = null;
-    if (this.#closed) return;
-    const now = performance.now();
-    const quietFor = now - this.#lastWriteAt;
-    const overdue = now - this.#reclaimDueAt >= reclaimQuietMs * reclaimMaxDelayFactor;
-    if (this.#db.inTransaction || (quietFor < reclaimQuietMs && !overdue)) {
-      this.#armReclaim(this.#db.inTransaction ? 1 : Math.max(1, reclaimQuietMs - quietFor));
-      return;
-    }
-    try {
-      this.#db.pragma(`incremental_vacuum(${reclaimStepPages})`);
-      if ((this.#db.pragma('freelist_count', { simple: true }) as number) > 0) this.#armReclaim(0);
-    } catch {
-      // Reclaiming is best effort (a full disk can refuse it); the next deletions try again.
-    }
   }
 
   #write(change: StoreChange): void {
