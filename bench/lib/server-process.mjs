@@ -27,5 +27,5 @@ export async function startServerProcess(kind, options = {}, { execArgv = [] } =
       child.send({ id, cmd, args });
     });
   const started = await call('start', { kind, options });
-  return { ...started, call, stop: () => call('stop').catch(() => undefined) };
+  return { ...started, pid: child.pid, call, stop: () => call('stop').catch(() => undefined) };
 }

@@ -1,10 +1,30 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/** Base 64 in ASCII order (`-`, digits, upper case, `_`, lower case): ids compare as strings the way their numbers do. */
+const digits = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+
+/** Random bytes drawn in batches: randomBytes() per id would cost a system call on every message ingested. */
+const pool = Buffer.alloc(6 * 512);
+let pooled = 0;
 
 /**
- * A fresh message id: 72 random bits, 12 URL-safe characters. Taken from randomUUID(), whose entropy Node draws in
- * batches: randomBytes() costs a system call per id, several µs on every message ingested.
+ * A fresh message id: 16 URL-safe characters, the arrival millisecond (8 characters, 48 bits) then 48 random bits.
+ * Ids of later messages sort after earlier ones, so the stores' indexes keyed by id (SQLite's and PostgreSQL's
+ * B-trees) grow at their right edge instead of dirtying a random page per message; the random half keeps ids
+ * unique across the nodes of a shared store (two ids of one millisecond collide with odds of 2^-48).
  */
-export function newMessageId(): string {
-  const u = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-...: skip the dashes, the version and the variant digit
-  return Buffer.from(u.slice(0, 8) + u.slice(9, 13) + u.slice(15, 18) + u.slice(20, 23), 'hex').toString('base64url');
+export function newMessageId(now = Date.now()): string {
+  if (pooled === 0) {
+    randomFillSync(pool);
+    pooled = pool.length;
+  }
+  pooled -= 6;
+  let id = '';
+  // The time, most significant digit first (6 bits each); 2^48 ms reaches the year 10889.
+  for (let shift = 42; shift >= 0; shift -= 6) id += digits[Math.floor(now / 2 ** shift) % 64];
+  for (let i = pooled; i < pooled + 6; i += 3) {
+    const n = (pool[i] << 16) | (pool[i + 1] << 8) | pool[i + 2];
+    id += digits[n >>> 18] + digits[(n >>> 12) & 63] + digits[(n >>> 6) & 63] + digits[n & 63];
+  }
+  return id;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { newMessageId } from '../../src/store/message-id.js';
 import { MessageStore, StoreError } from '../../src/store/message-store.js';
 import type { Placement, StoredMessage } from '../../src/store/types.js';
 
@@ -20,6 +21,16 @@ describe('MessageStore', () => {
     expect(m.summary.from).toEqual({ name: 'A, B', address: 'a@b.test' });
     expect(m.summary.to.map((a) => a.address)).toEqual(['x@y.test', 'z@y.test']);
     expect(m.id).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('gives ids that are unique, URL-safe and sort as strings in arrival-time order', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => newMessageId(1_700_000_000_000 + Math.floor(i / 10)));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    // Ids of later milliseconds sort after every id of earlier ones (the stores' id indexes grow at one end).
+    for (let i = 10; i < ids.length; i++) expect(ids[i] > ids[i - 10 - (i % 10)]).toBe(true);
+    expect(newMessageId(Date.UTC(2100, 0, 1)) > newMessageId(Date.UTC(2030, 0, 1))).toBe(true);
+    expect(newMessageId(0).slice(0, 8)).toBe('--------');
   });
 
   it('places a message in the INBOX of every envelope recipient, once per mailbox', () => {
