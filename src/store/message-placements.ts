@@ -1,21 +1,35 @@
 import type { Placement } from './types.js';
 
+const none: readonly Placement[] = Object.freeze([]);
+
 /**
  * Every placement of one message, with the two facts a summary needs kept as counts: how many placements are
  * `\Seen` and how many are in each mailbox. A summary (the UI feed sends one per change) then costs the number of
  * mailboxes, not the number of copies: IMAP COPY can give one message a hundred thousand placements.
+ *
+ * Nearly every message has one placement, and a durable store keeps one of these per message for as long as it
+ * runs: a lone placement is held as it is, and a list (~56 bytes more) is made only for a second one.
  */
 export class MessagePlacements {
-  /** In placement order. Read-only to everything but the store. */
-  items: Placement[] = [];
+  /** The only placement, while there is at most one (`#list` null). */
+  #one: Placement | null = null;
+  /** In placement order, once there were two. */
+  #list: Placement[] | null = null;
   #seen = 0;
   /**
    * Placements per mailbox address, in the order the mailboxes were first placed in. Almost every message lives in
    * one mailbox: a Map is made only for a second one (a Map per message would cost ~100 bytes each).
    */
   #perMailbox: Map<string, number> | null = null;
-  /** The only mailbox while `#perMailbox` is null ('' when there are no placements). */
-  #mailbox = '';
+
+  /** In placement order. Read-only to everything but the store. */
+  get items(): readonly Placement[] {
+    return this.#list ?? (this.#one ? [this.#one] : none);
+  }
+
+  get count(): number {
+    return this.#list ? this.#list.length : this.#one ? 1 : 0;
+  }
 
   get isSeen(): boolean {
     return this.#seen > 0;
@@ -23,17 +37,18 @@ export class MessagePlacements {
 
   get mailboxes(): string[] {
     if (this.#perMailbox) return [...this.#perMailbox.keys()];
-    return this.items.length ? [this.#mailbox] : [];
+    const first = this.#list ? this.#list[0] : this.#one;
+    return first ? [first.mailbox] : [];
   }
 
   add(p: Placement): void {
-    this.items.push(p);
     if (p.flags.has('\\Seen')) this.#seen++;
-    if (!this.#perMailbox && (this.items.length === 1 || p.mailbox === this.#mailbox)) {
-      this.#mailbox = p.mailbox;
-      return;
-    }
-    if (!this.#perMailbox) this.#perMailbox = new Map([[this.#mailbox, this.items.length - 1]]);
+    const first = this.#list ? this.#list[0] : this.#one;
+    if (this.#list) this.#list.push(p);
+    else if (this.#one) this.#list = [this.#one, p];
+    else this.#one = p;
+    if (!this.#perMailbox && (!first || p.mailbox === first.mailbox)) return;
+    if (!this.#perMailbox) this.#perMailbox = new Map([[first!.mailbox, this.count - 1]]);
     this.#perMailbox.set(p.mailbox, (this.#perMailbox.get(p.mailbox) ?? 0) + 1);
   }
 
@@ -50,12 +65,10 @@ export class MessagePlacements {
       if (!gone.has(p)) kept.push(p);
       else this.#forget(p);
     }
-    this.items = kept;
-  }
-
-  /** Trims the list's spare capacity (a first push reserves room for 17 entries). */
-  compact(): void {
-    this.items = this.items.slice();
+    this.#one = kept.length === 1 ? kept[0] : null;
+    this.#list = kept.length > 1 ? kept : null;
+    // Back to one mailbox: the counts go, as they were never made for one.
+    if (this.#perMailbox && this.#perMailbox.size <= 1) this.#perMailbox = null;
   }
 
   #forget(p: Placement): void {

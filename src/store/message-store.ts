@@ -5,6 +5,7 @@ import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
 import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder, uidIndex } from './mailbox.js';
 import { MessagePlacements } from './message-placements.js';
+import { LazyRawMessage, StoredPlacement } from './stored-records.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
@@ -291,7 +292,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const goneOf = new Map<string, number>();
     for (const p of gone) goneOf.set(p.message.id, (goneOf.get(p.message.id) ?? 0) + 1);
     const forgotten: string[] = [];
-    for (const [id, n] of goneOf) if ((this.#placements.get(id)?.items.length ?? 0) <= n) forgotten.push(id);
+    for (const [id, n] of goneOf) if ((this.#placements.get(id)?.count ?? 0) <= n) forgotten.push(id);
     this.#commit({ kind: 'removePlacements', placements: [...gone].map(keyOf), forgotten }, origin, [...gone]);
   }
 
@@ -596,8 +597,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         this.#received++;
         this.#bytes += message.size;
         for (const p of change.placements) this.#place(message, this.#folderOrThrow(p.mailbox, p.folder), p.uid, p.flags, p.internalDate, origin);
-        // The first push gave the list room for 17 entries (~150 bytes); a copy is exactly as long as it needs to be.
-        own.compact();
         this.emit('message.added', message);
         return message;
       }
@@ -642,7 +641,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         this.#unplace(gone, origin);
         // One event per message, however many of its copies went.
         for (const m of touched) {
-          if (this.#placements.get(m.id)?.items.length) this.emit('message.updated', m);
+          if (this.#placements.get(m.id)?.count) this.emit('message.updated', m);
           else this.#forget(m, 'expunged');
         }
         for (const id of change.forgotten) {
@@ -743,7 +742,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         placement.recent = false;
         placement.modseq = p.modseq;
       }
-      own.compact();
     }
     for (const f of unsorted) f.placements.sort((a, b) => a.uid - b.uid);
     this.#order.sort((a, b) => a.seq - b.seq);
@@ -834,16 +832,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   }
 
   #place(message: StoredMessage, folder: Folder, uid: number, flags: readonly string[], internalDate: Date, origin: unknown, emit = true): Placement {
-    const placement: Placement = {
-      message,
-      mailbox: folder.mailbox,
-      folder,
-      uid,
-      flags: flags.length ? new Set(flags) : this.#noFlags,
-      internalDate,
-      recent: true,
-      modseq: nextModseq(folder),
-    };
+    // Nearly every placement's INTERNALDATE is its message's arrival: then it reads the message's (no Date of its own).
+    const received = message.receivedAt;
+    const own = internalDate === received || internalDate.getTime() === received.getTime() ? null : internalDate;
+    const placement = new StoredPlacement(message, folder, uid, flags.length ? new Set(flags) : this.#noFlags, own, nextModseq(folder));
     if (uid >= folder.uidNext) folder.uidNext = uid + 1;
     folder.placements.push(placement);
     this.#countUsage(folder.mailbox, 1, message.size);
@@ -915,41 +907,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       else hi = mid;
     }
     return lo;
-  }
-}
-
-/** A message whose bytes the backend keeps (on disk, behind its bounded cache): `raw` reads them on each use. */
-class LazyRawMessage implements StoredMessage {
-  readonly id: string;
-  readonly seq: number;
-  readonly receivedAt: Date;
-  readonly size: number;
-  readonly envelope: StoredMessage['envelope'];
-  readonly source: StoredMessage['source'];
-  readonly connection: StoredMessage['connection'];
-  readonly summary: StoredMessage['summary'];
-  readonly transcript: StoredMessage['transcript'];
-  tags: readonly string[];
-  relays: readonly RelayRecord[];
-  readonly #read: (id: string) => Buffer;
-
-  constructor(fields: Omit<StoredMessage, 'raw'>, read: (id: string) => Buffer) {
-    this.id = fields.id;
-    this.seq = fields.seq;
-    this.receivedAt = fields.receivedAt;
-    this.size = fields.size;
-    this.envelope = fields.envelope;
-    this.source = fields.source;
-    this.connection = fields.connection;
-    this.summary = fields.summary;
-    this.transcript = fields.transcript;
-    this.tags = fields.tags;
-    this.relays = fields.relays;
-    this.#read = read;
-  }
-
-  get raw(): Buffer {
-    return this.#read(this.id);
   }
 }
 

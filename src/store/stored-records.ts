@@ -1,0 +1,82 @@
+import type { Folder, Placement, RelayRecord, StoredMessage } from './types.js';
+
+/**
+ * A message whose bytes the backend keeps (on disk, behind its bounded cache): `raw` reads them on each use.
+ * A durable store holds one per stored message for as long as it runs, so it is kept small: the arrival time is
+ * a number (a Date object costs ~110 bytes on V8's heap, a number 16) and `receivedAt` makes a Date on each read.
+ */
+export class LazyRawMessage implements StoredMessage {
+  readonly id: string;
+  readonly seq: number;
+  readonly size: number;
+  readonly envelope: StoredMessage['envelope'];
+  readonly source: StoredMessage['source'];
+  readonly connection: StoredMessage['connection'];
+  readonly summary: StoredMessage['summary'];
+  readonly transcript: StoredMessage['transcript'];
+  tags: readonly string[];
+  relays: readonly RelayRecord[];
+  readonly #receivedMs: number;
+  readonly #read: (id: string) => Buffer;
+
+  constructor(fields: Omit<StoredMessage, 'raw'>, read: (id: string) => Buffer) {
+    this.id = fields.id;
+    this.seq = fields.seq;
+    this.#receivedMs = fields.receivedAt.getTime();
+    this.size = fields.size;
+    this.envelope = fields.envelope;
+    this.source = fields.source;
+    this.connection = fields.connection;
+    this.summary = fields.summary;
+    this.transcript = fields.transcript;
+    this.tags = fields.tags;
+    this.relays = fields.relays;
+    this.#read = read;
+  }
+
+  get raw(): Buffer {
+    return this.#read(this.id);
+  }
+
+  get receivedAt(): Date {
+    return new Date(this.#receivedMs);
+  }
+
+  /** Plain data, as the in-memory store's records are (a getter alone would be left out of JSON). */
+  toJSON(): Omit<StoredMessage, 'raw'> {
+    const { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays } = this;
+    return { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays };
+  }
+}
+
+/**
+ * A message's place in one folder (see Placement). Its INTERNALDATE is, nearly always, the message's arrival time:
+ * then it keeps none of its own (`null`) and reads the message's, so a placement costs no Date of its own.
+ */
+export class StoredPlacement implements Placement {
+  readonly message: StoredMessage;
+  folder: Folder;
+  readonly uid: number;
+  flags: Set<string>;
+  recent = true;
+  modseq: number;
+  readonly #internalDate: Date | null;
+
+  constructor(message: StoredMessage, folder: Folder, uid: number, flags: Set<string>, internalDate: Date | null, modseq: number) {
+    this.message = message;
+    this.folder = folder;
+    this.uid = uid;
+    this.flags = flags;
+    this.#internalDate = internalDate;
+    this.modseq = modseq;
+  }
+
+  /** The folder's mailbox: a RENAME moves a placement between folders of one mailbox, never to another. */
+  get mailbox(): string {
+    return this.folder.mailbox;
+  }
+
+  get internalDate(): Date {
+    return this.#internalDate ?? this.message.receivedAt;
+  }
+}
