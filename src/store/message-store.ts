@@ -5,7 +5,7 @@ import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
 import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder, uidIndex } from './mailbox.js';
 import { MessagePlacements } from './message-placements.js';
-import { LazyRawMessage, StoredPlacement } from './stored-records.js';
+import { emptyList, LazyRawMessage, MemoryMessage, StoredPlacement } from './stored-records.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
@@ -114,6 +114,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * `fn` must not await `durable()`; await it once this resolves. Rejects with StoreError UNAVAILABLE when the
    * shared store cannot be reached (nothing was changed).
    */
+  /** Whether several processes share the store (PostgreSQL): changes must then be made inside `exclusive()`. */
+  get isShared(): boolean {
+    return this.#backend.exclusive !== undefined;
+  }
+
   exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.#backend.exclusive) return this.#backend.exclusive(fn);
     return new Promise<T>((resolve) => resolve(fn()));
@@ -171,7 +176,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       },
       source: input.source,
       connection: input.connection ?? { tls: false },
-      summary: summarizeHeaders(input.raw, this.#strings),
+      // A backend that writes the record needs it now; in memory the message makes it from its bytes on first read.
+      summary: this.#readRaw ? summarizeHeaders(input.raw, this.#strings) : undefined,
       transcript: input.transcript,
       tags: input.tags ? normalizeTags(input.tags) : arrivalTags(input.raw, input.envelope.rcptTo),
     };
@@ -588,7 +594,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       }
       case 'deliver': {
         const r = change.message;
-        const message = this.#makeMessage(r, r.raw.length, [], r.raw);
+        const message = this.#makeMessage(r, r.raw.length, emptyList, r.raw);
         this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
         this.#order.push(message);
         this.#byId.set(message.id, message);
@@ -752,11 +758,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   // ---- internals ----
 
-  #makeMessage(r: Omit<MessageRecord, 'raw'>, size: number, relays: RelayRecord[], raw: Buffer | undefined): StoredMessage {
+  #makeMessage(r: Omit<MessageRecord, 'raw'>, size: number, relays: readonly RelayRecord[], raw: Buffer | undefined): StoredMessage {
     if (!this.#readRaw) {
       if (!raw) throw new Error(`The store backend gave message ${r.id} without its bytes`);
-      // The in-memory hot path: one object, in the shape every stored message has.
-      return { id: r.id, seq: r.seq, raw, receivedAt: r.receivedAt, size, envelope: r.envelope, source: r.source, connection: r.connection, summary: r.summary, transcript: r.transcript, tags: r.tags, relays };
+      return new MemoryMessage(r, raw, relays);
     }
     const fields = {
       id: r.id,
@@ -766,7 +771,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       envelope: r.envelope,
       source: r.source,
       connection: r.connection,
-      summary: r.summary,
+      summary: r.summary ?? (raw ? summarizeHeaders(raw, this.#strings) : missing(r.id, 'summary')),
       transcript: r.transcript,
       tags: r.tags,
       relays,
@@ -908,6 +913,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }
     return lo;
   }
+}
+
+function missing(id: string, what: string): never {
+  throw new Error(`The store backend gave message ${id} without its ${what}`);
 }
 
 function keyOf(p: Placement): PlacementKey {

@@ -105,9 +105,13 @@ export interface MessageRecord {
   envelope: Envelope;
   source: MessageSource;
   connection: ConnectionInfo;
-  summary: HeaderSummary;
+  /**
+   * Absent in a record the in-memory store makes (its message summarizes its own bytes on first read); a store
+   * with a backend that keeps records (SQLite, PostgreSQL) always fills it in.
+   */
+  summary?: HeaderSummary;
   transcript?: CompactTranscript;
-  tags: string[];
+  tags: readonly string[];
 }
 
 /** A new message and its placements (mailboxes it needs were created by `createMailbox` records just before). */

@@ -1,4 +1,53 @@
-import type { Folder, Placement, RelayRecord, StoredMessage } from './types.js';
+import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
+import type { MessageRecord } from './store-change.js';
+import type { Folder, HeaderSummary, Placement, RelayRecord, StoredMessage } from './types.js';
+
+/** The addresses of summaries made on first read (see MemoryMessage): one bounded pool for every store. */
+const lazyStrings = new StringPool();
+
+/** A list most messages have empty (relays, tags): one shared, frozen, so no message holds an empty array of its own. */
+export const emptyList: readonly never[] = Object.freeze([]);
+
+/**
+ * A message of the in-memory store, which keeps its bytes. Its header summary is made from those bytes on first
+ * read, not at arrival: a message nobody lists, searches or watches (a CI run's thousands) never pays for it, and
+ * ingest keeps no summary objects alive for the garbage collector to copy.
+ */
+export class MemoryMessage implements StoredMessage {
+  readonly id: string;
+  readonly seq: number;
+  readonly raw: Buffer;
+  readonly receivedAt: Date;
+  readonly envelope: StoredMessage['envelope'];
+  readonly source: StoredMessage['source'];
+  readonly connection: StoredMessage['connection'];
+  readonly transcript: StoredMessage['transcript'];
+  tags: readonly string[];
+  relays: readonly RelayRecord[];
+  #summary: HeaderSummary | undefined;
+
+  constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[]) {
+    this.id = r.id;
+    this.seq = r.seq;
+    this.raw = raw;
+    this.receivedAt = r.receivedAt;
+    this.envelope = r.envelope;
+    this.source = r.source;
+    this.connection = r.connection;
+    this.transcript = r.transcript;
+    this.tags = r.tags;
+    this.relays = relays;
+    this.#summary = r.summary;
+  }
+
+  get size(): number {
+    return this.raw.length;
+  }
+
+  get summary(): HeaderSummary {
+    return (this.#summary ??= summarizeHeaders(this.raw, lazyStrings));
+  }
+}
 
 /**
  * A message whose bytes the backend keeps (on disk, behind its bounded cache): `raw` reads them on each use.

@@ -1,6 +1,12 @@
 import libmime from 'libmime';
 import { findBodyStart, parseHeaderFields } from '../mime/header-summary.js';
 
+/** The tags of a message that has none: one shared, frozen list (a message holds no empty array of its own). */
+const noTags: readonly string[] = Object.freeze([]);
+
+/** An `X-Tags` field name at the start of a header line. */
+const xTagsName = /(?:^|\n)x-tags[ \t]*:/i;
+
 /** A tag longer than this is cut: tags are labels for lists and chips, not text. */
 export const maxTagLength = 100;
 /** Tags per message; more are dropped (an `X-Tags` header can be arbitrarily long). */
@@ -37,13 +43,20 @@ export function hasTag(tags: readonly string[], wanted: string): boolean {
  * The tags a message gets on arrival: every comma-separated value of its `X-Tags` header(s), then the detail part of
  * each plus-addressed envelope recipient (`ann+signup@example.test` → `signup`).
  */
-export function arrivalTags(raw: Buffer, rcptTo: readonly string[]): string[] {
-  const header = raw.subarray(0, Math.min(findBodyStart(raw), 256 * 1024)).toString('utf8');
-  const fromHeader = parseHeaderFields(header)
-    .filter(([name]) => name === 'x-tags')
-    .flatMap(([, value]) => decodeWords(value).split(','));
+export function arrivalTags(raw: Buffer, rcptTo: readonly string[]): readonly string[] {
+  const end = Math.min(findBodyStart(raw), 256 * 1024);
+  // Most mail has neither: a scan for the header name (any case) and for a `+` spares the header parse.
+  const tagged = xTagsName.test(raw.toString('latin1', 0, end));
+  const plus = rcptTo.some((a) => a.includes('+'));
+  if (!tagged && !plus) return noTags;
+  const fromHeader = tagged
+    ? parseHeaderFields(raw.subarray(0, end).toString('utf8'))
+        .filter(([name]) => name === 'x-tags')
+        .flatMap(([, value]) => decodeWords(value).split(','))
+    : [];
   const fromAddress = rcptTo.map(plusDetail).filter((d): d is string => d !== null);
-  return normalizeTags([...fromHeader, ...fromAddress]);
+  const tags = normalizeTags([...fromHeader, ...fromAddress]);
+  return tags.length ? tags : noTags;
 }
 
 /** RFC 2047 encoded words (`=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=`), as a mail library writes a non-ASCII header value. */
