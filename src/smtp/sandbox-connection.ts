@@ -47,6 +47,13 @@ type ParserInternals = { _continueCallback: (() => void) | boolean };
  * unlike the library's setImmediate defaults), the next transaction's continuation is overwritten and the session
  * stalls at the third pipelined message.
  */
+/** A command line's verb, upper-cased: its first bytes up to a space or a colon (at most 8). */
+function verbOf(command: Buffer): string {
+  let end = 0;
+  while (end < 8 && end < command.length && command[end] !== 0x20 && command[end] !== 0x3a) end++;
+  return command.toString('latin1', 0, end).toUpperCase();
+}
+
 function resumeParser(parser: SMTPStream): void {
   const internals = parser as unknown as ParserInternals;
   const next = internals._continueCallback;
@@ -76,6 +83,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
   authFailures = 0;
   /** Our own idle timer: the socket's would be reset by any byte, in either direction (see `_armTimeout`). */
   #idleTimer: NodeJS.Timeout | null = null;
+  #idleMs = 0;
   /** STARTTLS was accepted and no command has come over TLS yet: a hang-up now means a refused certificate. */
   #isAwaitingTlsCommand = false;
   /** Reads from the socket, and the read the last command came in: two commands in one read are pipelined. */
@@ -161,11 +169,21 @@ export class SandboxSmtpConnection extends SMTPConnection {
   }
 
   #armIdle(): void {
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    if (this._closed) return;
+    if (this._closed) {
+      if (this.#idleTimer) clearTimeout(this.#idleTimer);
+      return;
+    }
     const { smtpIdleMs, preLoginIdleMs } = this.#server.ctx.config.limits;
     const isInUse = Boolean(this.session.user) || Boolean(this.session.envelope?.mailFrom) || this.session.transaction > 1;
-    this.#idleTimer = setTimeout(() => this._onTimeout(), isInUse ? smtpIdleMs : Math.min(smtpIdleMs, preLoginIdleMs));
+    const ms = isInUse ? smtpIdleMs : Math.min(smtpIdleMs, preLoginIdleMs);
+    // Every command restarts it: the same timer restarted (no new one per command) while its length stays.
+    if (this.#idleTimer && this.#idleMs === ms) {
+      this.#idleTimer.refresh();
+      return;
+    }
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleMs = ms;
+    this.#idleTimer = setTimeout(() => this._onTimeout(), ms);
     this.#idleTimer.unref();
   }
 
@@ -193,7 +211,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const isContinuation = this._nextHandler !== false;
-    if (!isContinuation) this.#lastVerb = command.subarray(0, 8).toString('latin1').split(/[ :]/)[0].toUpperCase();
+    if (!isContinuation) this.#lastVerb = verbOf(command);
     this.#armIdle();
     const text = command.toString('utf8');
     const forbidden = forbiddenInLine.exec(text);
@@ -202,7 +220,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
       this.transcript.client(forbidden ? escapeControls(line) : line);
     }
     if (this.secure) this.#isAwaitingTlsCommand = false;
-    else if (!this._upgrading && !isContinuation && /^STARTTLS\s*$/i.test(command.toString('latin1'))) this.#isAwaitingTlsCommand = true;
+    else if (!this._upgrading && !isContinuation && this.#lastVerb === 'STARTTLS' && /^STARTTLS\s*$/i.test(command.toString('latin1'))) this.#isAwaitingTlsCommand = true;
     if (forbidden && !this._upgrading && this._ready) {
       // Refused whole, whatever part of the line it is in, and an AUTH exchange in progress ends with it.
       this._nextHandler = false;

@@ -195,13 +195,22 @@ function receiveMessage(
       // Decided with the store's write lock held where several nodes share it (PostgreSQL); at once otherwise.
       // The 250 goes out once the store has the message for good (at once in memory and in SQLite, at the commit
       // in PostgreSQL).
-      ctx.store.exclusive(() => deliver(ctx, connection, session, raw)).then((reply) => {
+      const stored = (reply: string): void => {
         if (!ctx.store.pendingWrite) return settle(null, reply);
-        return ctx.store.durable().then(() => {
+        ctx.store.durable().then(() => {
           connection?.sendNextReplyAtOnce();
           settle(null, reply);
         }, refuse);
-      }, refuse);
+      };
+      if (ctx.store.isShared) return void ctx.store.exclusive(() => deliver(ctx, connection, session, raw)).then(stored, refuse);
+      // One process: stored at once, without a promise and a microtask per message.
+      let reply: string;
+      try {
+        reply = deliver(ctx, connection, session, raw);
+      } catch (err) {
+        return refuse(err);
+      }
+      stored(reply);
     };
     const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
     if (!rule) return store();
