@@ -58,4 +58,26 @@ describe('the durable store groups commits', () => {
     // ...and the eight (with the mailbox they created) were one transaction: the file changed once for this reader.
     expect((reader.pragma('data_version', { simple: true }) as number) - versionBefore).toBe(1);
   });
+  it('holds the commit one more event-loop turn while turns keep bringing writes, so a burst shares one commit', async () => {
+    const { store, reader } = openStore();
+    deliver(store, 0); // the mailbox's creation: committed on its own first
+    await store.durable();
+    const versionBefore = reader.pragma('data_version', { simple: true }) as number;
+    const ids = [deliver(store, 1).id];
+    // A second write in the same turn, then a third in the next turn, as a busy SMTP listener's reads bring them.
+    await Promise.resolve();
+    ids.push(deliver(store, 2).id);
+    const third = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        ids.push(deliver(store, 3).id);
+        resolve();
+      }),
+    );
+    await third;
+    // Not committed yet when the third came: the commit waited a turn because the second one had arrived.
+    expect(committedIds(reader)).not.toContain(ids[0]);
+    await store.durable();
+    expect(committedIds(reader).slice(1)).toEqual(ids);
+    expect((reader.pragma('data_version', { simple: true }) as number) - versionBefore).toBe(1);
+  });
 });

@@ -47,6 +47,8 @@ type AttachedModel = MessageStoreModel;
  */
 const maxBatchChanges = 2000;
 const maxBatchBytes = 16 * 1024 * 1024;
+/** A commit waits while each turn of the event loop brings more writes, up to this many (see #scheduleFlush). */
+const groupCommitTarget = 8;
 
 /**
  * A subscribed name whose folder was deleted (the model's `Mailbox.lostSubscriptions`) is a `meta` row keyed by this
@@ -194,10 +196,20 @@ export class SqliteBackend implements StoreBackend {
   #scheduleFlush(): void {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    setImmediate(() => {
+    // The commit waits one more turn of the event loop when that turn brought other writes: under load the next turn's
+    // poll phase reads more messages into the same transaction (a commit writes every page it dirtied, ~4 KiB each,
+    // once per commit rather than once per message); when nothing else came, it commits at once.
+    let seen = this.#batch.length;
+    const commit = (): void => {
+      if (this.#batch.length > seen && this.#batch.length < groupCommitTarget) {
+        seen = this.#batch.length;
+        setImmediate(commit);
+        return;
+      }
       this.#flushQueued = false;
       this.#flush();
-    });
+    };
+    setImmediate(commit);
   }
 
   /** Commits the open transaction and settles its writes; a failed commit writes them again one by one. */
