@@ -12,7 +12,7 @@ import { RawImap } from '../protocol/imap-raw-client.js';
 // alone (VmRSS from /proc) and SIGTERM is the real signal.
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const allZero = ['--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
+const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
 let child: ChildProcessWithoutNullStreams | null = null;
 
 afterEach(() => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox } from '../../src/index.js';
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const allZero = ['--smtp-port', '0', '--smtps-port', '0', '--pop3-port', 'off', '--pop3s-port', 'off', '--imap-port', 'off', '--imaps-port', 'off', '--http-port', '0'];
+const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', 'off', '--pop3s-port', 'off', '--imap-port', 'off', '--imaps-port', 'off', '--http-port', '0'];
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');

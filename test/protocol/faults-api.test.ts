@@ -120,7 +120,7 @@ describe('faults through createClient', () => {
 
 describe('--faults FILE and --smtp-extensions on the CLI', () => {
   const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-  const allZero = ['--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
+  const allZero = ['--smtp-port', '0', '--submission-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0'];
 
   it('loads the rules of the file at start, with the separate-argument extension form', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'faults-'));
