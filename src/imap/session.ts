@@ -143,6 +143,13 @@ export class ImapSession {
     if (this.#outBytes >= writeChunkBytes) await this.flush();
   }
 
+  /** Queues bytes whose `lines` response lines the full transcript only counts (see isTranscriptFull). */
+  async sendUnrecorded(data: readonly Buffer[], lines: number): Promise<void> {
+    if (this.#isClosed) return;
+    this.log.dropped(lines);
+    await this.send(data);
+  }
+
   /** `* text` — an untagged response. */
   async untagged(text: string): Promise<void> {
     await this.send(`* ${text}\r\n`);
