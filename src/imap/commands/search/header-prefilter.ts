@@ -1,9 +1,10 @@
 import { topHeaderFieldSpans } from '../../../mime/mime-tree.js';
 
 /**
- * A byte scan that proves, without making a string, that a header SEARCH key (FROM/TO/CC/BCC, SUBJECT, HEADER x)
- * cannot match a message; the first `SEARCH FROM x` over a folder just filled by a bulk APPEND made strings, arrays
- * and a cache entry for every message (and the scavenges that copy them) to find the 1 in 50 that matched.
+ * A probe that proves, from the field's own line (a byte scan for it, then one short string of it that dies at once,
+ * nothing kept), that a header SEARCH key (FROM/TO/CC/BCC, SUBJECT, HEADER x) cannot match a message; the first
+ * `SEARCH FROM x` over a folder just filled by a bulk APPEND made strings, arrays and a cache entry for every message
+ * (and the scavenges that copy them) to find the 1 in 50 that matched.
  *
  * It answers "cannot match" only where the full path's answer is certain to be no match as well; anything it is
  * not sure of (8-bit text, encoded words, folded lines, address syntax beyond the simple shapes) is left to the full
