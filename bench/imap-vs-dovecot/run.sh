@@ -53,7 +53,7 @@ namespace inbox {
 }
 CONF
 /usr/sbin/dovecot -c "$work/dovecot.conf"
-node dist/cli.js --smtp-port 0 --smtps-port 0 --pop3-port 0 --pop3s-port 0 --imap-port "$mport" --imaps-port 0 \
+node dist/cli.js --smtp-port 0 --submission-port 0 --smtps-port 0 --pop3-port 0 --pop3s-port 0 --imap-port "$mport" --imaps-port 0 \
   --http-port "$hport" --max-messages 0 --log-level error >"$work/ms.log" 2>&1 &
 pids+=($!)
 # Both servers take their time to listen on a loaded machine: wait for the ports, not a fixed time.

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ServerContext } from '../shared/server-context.js';
 import type { SessionHandle } from '../store/session-log.js';
@@ -24,6 +25,8 @@ export interface SessionOptions {
 
 /** Output is gathered and written in chunks of about this size (fewer syscalls, bounded memory). */
 const writeChunkBytes = 64 * 1024;
+/** Pieces this large on average are written as they are (writev) rather than copied into one Buffer. */
+const largePiecesBytes = 8 * 1024;
 
 /**
  * One IMAP connection: its state and its output. Input (framing, dispatch) is the dispatcher's; the session
@@ -140,6 +143,13 @@ export class ImapSession {
     if (this.#outBytes >= writeChunkBytes) await this.flush();
   }
 
+  /** Queues bytes whose `lines` response lines the full transcript only counts (see isTranscriptFull). */
+  async sendUnrecorded(data: readonly Buffer[], lines: number): Promise<void> {
+    if (this.#isClosed) return;
+    this.log.dropped(lines);
+    await this.send(data);
+  }
+
   /** `* text` — an untagged response. */
   async untagged(text: string): Promise<void> {
     await this.send(`* ${text}\r\n`);
@@ -148,11 +158,25 @@ export class ImapSession {
   /** Writes everything queued; resolves once the socket accepted it (backpressure) or closed. */
   async flush(): Promise<void> {
     if (this.#outBytes === 0 || this.#isClosed) return;
-    const buf = this.#out.length === 1 ? this.#out[0] : Buffer.concat(this.#out);
+    const out = this.#out;
+    const bytes = this.#outBytes;
     this.#out = [];
     this.#outBytes = 0;
     const socket = this.#socket;
-    if (socket.write(buf)) return;
+    let isDrained: boolean;
+    if (out.length === 1 || bytes < largePiecesBytes * out.length || !(socket instanceof Socket)) {
+      // Many small pieces (a FETCH BODY[] answer is a few per message), or a stream of ours (COMPRESS, which
+      // sync-flushes each write; a fault tap): one copy, one write.
+      isDrained = socket.write(out.length === 1 ? out[0] : Buffer.concat(out, bytes));
+    } else {
+      // A few large pieces (FetchBatch's 32 KiB batches): one writev, no copy into a fresh 64 KiB+ Buffer (a new
+      // backing store per flush; a repeated 10,000-message flag sync used ~10 % less server CPU without it).
+      socket.cork();
+      for (const b of out) socket.write(b);
+      socket.uncork();
+      isDrained = !socket.writableNeedDrain;
+    }
+    if (isDrained) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         socket.off('drain', done);

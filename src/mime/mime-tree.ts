@@ -91,31 +91,48 @@ export function parseTopHeaders(raw: Buffer): MimeHeaderField[] {
  * found by a scan for that name at line starts instead of building every field (SEARCH FROM over 10,000 messages).
  */
 export function parseTopHeaderField(raw: Buffer, name: string): MimeHeaderField[] {
-  if (!/^[a-z0-9-]+$/.test(name)) return fromFullParse(raw, name);
+  const spans = topHeaderFieldSpans(raw, name);
+  if (spans === null) return fromFullParse(raw, name);
   const fields: MimeHeaderField[] = [];
-  // A byte scan over line starts (no string of the whole header block, no regex per message); only a field found
-  // becomes text. A line that starts with the name, blanks (what `trim()` drops, as latin-1) and its first colon.
+  for (let i = 0; i < spans.length; i += 3) {
+    const pos = spans[i];
+    const next = spans[i + 2];
+    const text = raw.toString('latin1', pos, next);
+    fields.push(finishField(text, { name, valueStart: spans[i + 1] - pos, start: 0, end: next - pos }, pos));
+  }
+  return fields;
+}
+
+/**
+ * Where the top-level fields named `name` (lower-case letters, digits and `-`) are, as byte offsets: for each one
+ * its start, where its value starts (after the colon) and its end (after its last line break, continuation lines
+ * included), flat. A byte scan over line starts: no string of the whole header block, no regex per message. Null
+ * when only the full parse can say (another kind of name, or a header block long enough for its field-count limit).
+ */
+export function topHeaderFieldSpans(raw: Buffer, name: string): number[] | null {
+  if (!/^[a-z0-9-]+$/.test(name)) return null;
+  const spans: number[] = [];
   const limit = 3 * mimeLimits.maxHeaderFields;
   let pos = 0;
   while (pos < raw.length) {
     // Past this size the field-count limit could matter: the full parse applies it.
-    if (pos >= limit) return fromFullParse(raw, name);
+    if (pos >= limit) return null;
     const first = raw[pos];
     if (first === LF || (first === CR && raw[pos + 1] === LF)) break;
     let lf = raw.indexOf(LF, pos);
     let next = lf < 0 ? raw.length : lf + 1;
+    // A line that starts with the name, blanks (what `trim()` drops, as latin-1) and its first colon.
     const valueStart = lineStartsWithField(raw, pos, next, name);
     if (valueStart > 0) {
       while (next < raw.length && (raw[next] === 0x20 || raw[next] === 0x09)) {
         lf = raw.indexOf(LF, next);
         next = lf < 0 ? raw.length : lf + 1;
       }
-      const text = raw.toString('latin1', pos, next);
-      fields.push(finishField(text, { name, valueStart: valueStart - pos, start: 0, end: next - pos }, pos));
+      spans.push(pos, valueStart, next);
     }
     pos = next;
   }
-  return fields;
+  return spans;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface SessionHandle {
   readonly record: SessionRecord;
   /** Records a line; `dir` C = client, S = server, * = a note. Multi-line text is recorded line by line. */
   line(dir: TranscriptLine['dir'], text: string): void;
+  /** Counts `n` lines sent once the transcript is full (`line()` of n placeholder lines, without making them). */
+  dropped(n: number): void;
   setUser(user: string): void;
   setTls(): void;
   end(): void;
@@ -90,6 +92,11 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
       id: record.id,
       record,
       line: (dir, text) => this.#record(record, dir, text),
+      dropped: (n) => {
+        if (n <= 0) return;
+        if (record.lines.length >= this.maxLines || !this.#bytes.has(record)) record.droppedLines += n;
+        else this.#record(record, 'S', '*' + '\n*'.repeat(n - 1));
+      },
       setUser: (user) => {
         record.user = user;
         this.emit('session.updated', record);

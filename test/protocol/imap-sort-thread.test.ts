@@ -117,6 +117,9 @@ describe('THREAD (RFC 5256)', () => {
     expect(await run('THREAD REFERENCES UTF-8 NOT SUBJECT lunch')).toEqual(['* THREAD (7)(5 6)((8)(9))']);
     expect(await run('UID THREAD REFERENCES UTF-8 UID 1:3')).toEqual(['* THREAD (1 2 3)']);
     expect(await run('THREAD REFERENCES UTF-8 SUBJECT nothing-matches')).toEqual(['* THREAD']);
+    expect(await run('UID THREAD ORDEREDSUBJECT UTF-8 UID 1:3')).toEqual(['* THREAD (1 (2)(3))']);
+    expect(await run('THREAD ORDEREDSUBJECT UTF-8 UID 5:7')).toEqual(['* THREAD (7)(5 6)']);
+    expect(await run('THREAD ORDEREDSUBJECT UTF-8 SUBJECT nothing-matches')).toEqual(['* THREAD']);
   });
 
   it('never links a reference loop', async () => {

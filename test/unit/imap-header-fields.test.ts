@@ -5,6 +5,10 @@ import { parseTopHeaderField, parseTopHeaders } from '../../src/mime/mime-tree.j
 import { parseAddresses } from '../../src/mime/address-list.js';
 import { HeaderFieldsCache, parseAddressesFast } from '../../src/imap/commands/search/header-fields.js';
 import type { StoredMessage } from '../../src/store/types.js';
+import { cannotMatchHeader } from '../../src/imap/commands/search/header-prefilter.js';
+import { matches, type SearchScope } from '../../src/imap/commands/search/evaluate.js';
+import type { SearchKey } from '../../src/imap/commands/search/search-key.js';
+import type { ViewEntry } from '../../src/imap/mailbox-view.js';
 
 /**
  * SEARCH FROM/TO and SORT FROM read addresses through a fast path for the plain shapes; it must give exactly what
@@ -86,5 +90,71 @@ describe('HeaderFieldsCache', () => {
     const m = message('From: Ann   Lee <ann@x.test>, (c) bob (d)@ y.test');
     expect(cache.values(m, 'from')).toEqual(['ann   lee <ann@x.test>, (c) bob (d)@ y.test']);
     expect(cache.addressForms(m, 'from')).toEqual(['ann lee <ann@x.test>', 'c <bob@y.test>']);
+  });
+});
+
+describe('cannotMatchHeader', () => {
+  const message = (raw: Buffer) => ({ raw }) as unknown as StoredMessage;
+  /** The full path's answer: the cache filled first, so matches() reads it and skips the byte scan. */
+  const fullMatch = (m: StoredMessage, key: SearchKey & { op: 'header' | 'address' }): boolean => {
+    const headers = new HeaderFieldsCache();
+    headers.values(m, key.field);
+    return matches(key, { seq: 1, placement: { message: m } } as unknown as ViewEntry, { headers } as unknown as SearchScope);
+  };
+  const headers = [
+    ...inputs.flatMap((a) => [`From: ${a}`, `To: ${a}\r\nFrom: x@y.test`, `From: ${a}\r\nFrom: second@z.test`]),
+    'From: Ann\r\n Lee <ann@x.test>',
+    'Subject: Re: Message 5 alpha  beta\r\nFrom: s7@example.test',
+    'Subject: =?utf-8?q?caf=C3=A9?= order',
+    'Subject: tab\there   ',
+    'subject:folded\r\n\tline',
+    'Subject: caf\xc3\xa9 latin \xe9',
+    'X-Tag: Mixed CASE value',
+    'From : Sender 7 <s7@example.test>',
+  ].map((h) => Buffer.from(`${h}\r\n\r\nbody s7@example.test\r\n`, 'latin1'));
+  const files = readdirSync(fixtures).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(fixtures, f)));
+  /** Pieces of every header line (any case), blanks and brackets included, and needles found nowhere. */
+  const needlesFor = (raw: Buffer): string[] => {
+    const head = raw.toString('latin1', 0, Math.min(raw.length, 2000));
+    const out = new Set(['zzz', 'ann lee', 'ann <', 'bob@y', 'c <bob', 'jörg', 'j=c3', 'café', 'CAFÉ', 'tab\there', 's7@EXAMPLE.test', 'sender 7 <s7', '']);
+    for (const line of head.split(/\r?\n/).slice(0, 12)) {
+      for (let i = 0; i < line.length; i += 3) for (const n of [1, 4, 9, 40]) out.add(line.slice(i, i + n)).add(line.slice(i, i + n).toUpperCase());
+    }
+    return [...out];
+  };
+
+  it('never turns away a message the full search would match (FROM/TO/SUBJECT/HEADER, crafted and fixture mail)', () => {
+    let rejected = 0;
+    for (const raw of [...headers, ...files]) {
+      const m = message(raw);
+      for (const value of needlesFor(raw)) {
+        for (const key of [
+          { op: 'address', field: 'from', value },
+          { op: 'address', field: 'to', value },
+          { op: 'header', field: 'subject', value },
+          { op: 'header', field: 'from', value },
+          { op: 'header', field: 'x-tag', value },
+        ] as const) {
+          const cannot = cannotMatchHeader(raw, key.field, value, key.op === 'address');
+          if (cannot) rejected++;
+          if (cannot) expect(fullMatch(m, key), `${key.op} ${key.field} ${JSON.stringify(value)} in ${JSON.stringify(raw.toString('latin1', 0, 120))}`).toBe(false);
+        }
+      }
+    }
+    // It must do its job too: most of these needles are absent from most fields.
+    expect(rejected).toBeGreaterThan(1000);
+  });
+
+  it('turns away the common case (a simple From without the address) and leaves unsure ones to the full path', () => {
+    const raw = (h: string) => Buffer.from(`${h}\r\n\r\n`, 'latin1');
+    expect(cannotMatchHeader(raw('From: Sender 8 <s8@example.test>'), 'from', 's7@example.test', true)).toBe(true);
+    expect(cannotMatchHeader(raw('From: Sender 7 <S7@Example.test>'), 'from', 's7@example.test', true)).toBe(false);
+    expect(cannotMatchHeader(raw('Subject: hello'), 'from', 's7@example.test', true)).toBe(true);
+    // Blanks in an address needle, encoded words, folding, comments, 8-bit text: the full path decides.
+    expect(cannotMatchHeader(raw('From: Ann   Lee <a@x.test>'), 'from', 'ann lee', true)).toBe(false);
+    expect(cannotMatchHeader(raw('From: =?utf-8?q?Ann?= <a@x.test>'), 'from', 'zzz', true)).toBe(false);
+    expect(cannotMatchHeader(raw('From: Ann\r\n <a@x.test>'), 'from', 'zzz', true)).toBe(false);
+    expect(cannotMatchHeader(raw('From: <user (c)@ (c) x.org>'), 'from', 'zzz', true)).toBe(false);
+    expect(cannotMatchHeader(raw('Subject: caf\xc3\xa9'), 'subject', 'zzz', false)).toBe(false);
   });
 });

@@ -43,6 +43,19 @@ describe('SessionLog', () => {
     expect(h.record.droppedLines).toBe(1);
   });
 
+  it('counts lines sent once full without being given them, and records placeholders while not full', () => {
+    const log = new SessionLog(3, 3);
+    const h = log.start('imap', { tls: false });
+    h.line('S', 'kept');
+    h.dropped(4);
+    expect(h.record.lines.map((l) => l.line)).toEqual(['kept', '*', '*']);
+    expect(h.record.droppedLines).toBe(2);
+    h.dropped(10_000);
+    h.dropped(0);
+    expect(h.record.lines).toHaveLength(3);
+    expect(h.record.droppedLines).toBe(10_002);
+  });
+
   it('counts the lines of a call made once full the same as it counts them while splitting', () => {
     const log = new SessionLog(3, 1);
     const h = log.start('imap', { tls: false });

@@ -62,7 +62,7 @@ export const fetch = defineCommand({
         if ((isNewlySeen || hasFlags) && hasKeyword(p.flags)) {
           for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
         }
-        if (isTextOnly && !isNewlySeen) renderTextFetch(i + 1, p, items, view, out);
+        if (isTextOnly && !isNewlySeen) out.line(textFetchLine(i + 1, p, items, view));
         else {
           const entry = { seq: i + 1, placement: p };
           const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
@@ -87,20 +87,16 @@ const textItems = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'R
 
 /** Text gathered before it is turned into bytes (one Buffer per batch, not several per message). */
 const batchChars = 32 * 1024;
-/** Room for a batch of text lines and the line that crosses batchChars. */
-const textBufferBytes = batchChars + 4 * 1024;
 
 /**
  * FETCH responses gathered in batches: short text lines are concatenated and become one Buffer, message bytes
- * are queued as they are, and the transcript gets one call per batch (splitting it into lines as before).
- * A 10,000-message `FETCH 1:* (FLAGS)` was 10,000 sends with several small Buffers and a transcript call each.
+ * are queued as they are, and the transcript gets one call per batch (splitting it into lines as before), or once
+ * it is full only a count. A 10,000-message `FETCH 1:* (FLAGS)` was 10,000 sends with several small Buffers and a
+ * transcript call each.
  */
 class FetchBatch {
-  /** Short text lines are written straight into this Buffer (no string concatenation, no second copy). */
-  #buf = Buffer.allocUnsafe(textBufferBytes);
-  #pos = 0;
-  /** Where the line being written started (== #pos between lines). */
-  #lineStart = 0;
+  /** Whole response lines (CRLF included) not yet turned into a chunk. */
+  #text = '';
   #chunks: Buffer[] = [];
   #bytes = 0;
   #transcript: string[] = [];
@@ -115,72 +111,9 @@ class FetchBatch {
 
   /** A whole response line (CRLF included), shown in the transcript as it is. */
   line(text: string): void {
-    // At most 3 bytes per UTF-16 unit.
-    this.#room(text.length * 3);
-    this.#pos += this.#buf.write(text, this.#pos, 'utf8');
-    this.#lineStart = this.#pos;
+    this.#text += text;
     if (this.isTranscriptFull) this.#dropped++;
     else this.#transcript.push(text.slice(0, -2));
-  }
-
-  /**
-   * Pieces of one text line, written into the Buffer as they come (ASCII by char code, a number by its digits, other
-   * text as UTF-8): a 10,000-message flag sync allocates no string per message, so it causes no extra scavenges.
-   * `endLine()` closes the line (its CRLF already written) and records it for the transcript.
-   */
-  ascii(s: string): void {
-    this.#room(s.length);
-    const buf = this.#buf;
-    let pos = this.#pos;
-    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
-    this.#pos = pos;
-  }
-
-  number(n: number): void {
-    this.#room(16);
-    const buf = this.#buf;
-    if (n === 0) {
-      buf[this.#pos++] = 0x30;
-      return;
-    }
-    let digits = 0;
-    for (let m = n; m >= 1; m = Math.floor(m / 10)) digits++;
-    let pos = this.#pos + digits;
-    this.#pos = pos;
-    for (let m = n; m >= 1; m = Math.floor(m / 10)) buf[--pos] = 0x30 + (m % 10);
-  }
-
-  /** A flag or other text that may not be ASCII. */
-  text(s: string): void {
-    for (let i = 0; i < s.length; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        this.#room(s.length * 3);
-        this.#pos += this.#buf.write(s, this.#pos, 'utf8');
-        return;
-      }
-    }
-    this.ascii(s);
-  }
-
-  endLine(): void {
-    if (this.isTranscriptFull) this.#dropped++;
-    else this.#transcript.push(this.#buf.toString('utf8', this.#lineStart, this.#pos - 2));
-    this.#lineStart = this.#pos;
-  }
-
-  /** Room for `n` more bytes of the current line: a line never spans two Buffers (it moves to a new, larger one). */
-  #room(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    if (this.#lineStart > 0) {
-      this.#takeDone();
-      if (this.#pos + n <= this.#buf.length) return;
-    }
-    const line = this.#buf.subarray(0, this.#pos);
-    const bigger = Buffer.allocUnsafe(Math.max(textBufferBytes, 2 * (line.length + n)));
-    line.copy(bigger, 0);
-    this.#buf = bigger;
-    this.#pos = line.length;
-    this.#lineStart = 0;
   }
 
   /** A response built as Buffers (literals, cached ENVELOPE/BODYSTRUCTURE); `shown` is its transcript form. */
@@ -195,85 +128,64 @@ class FetchBatch {
   }
 
   get isDue(): boolean {
-    return this.#pos >= batchChars || this.#bytes >= batchChars;
+    return this.#text.length >= batchChars || this.#bytes >= batchChars;
   }
 
   async flush(): Promise<void> {
     this.#endText();
     if (this.#chunks.length === 0) return;
     const chunks = this.#chunks;
-    // Once the transcript is full its lines are only counted: one placeholder line each.
-    const transcript = this.#dropped > 0 ? [...this.#transcript, '*' + '\n*'.repeat(this.#dropped - 1)].join('\n') : this.#transcript.join('\n');
+    const transcript = this.#transcript;
+    const dropped = this.#dropped;
     this.#dropped = 0;
     this.#chunks = [];
     this.#bytes = 0;
     this.#transcript = [];
-    await this.session.send(chunks, transcript);
+    // Once the transcript is full its lines are only counted.
+    if (transcript.length === 0) await this.session.sendUnrecorded(chunks, dropped);
+    else await this.session.send(chunks, dropped > 0 ? [...transcript, '*' + '\n*'.repeat(dropped - 1)].join('\n') : transcript.join('\n'));
     this.isTranscriptFull = this.session.isTranscriptFull;
   }
 
-  /** The text written so far becomes a chunk; later lines go into a fresh Buffer (the chunk is not reused). */
+  /** The text gathered so far becomes a chunk: one native conversion per batch, not a write per line. */
   #endText(): void {
-    if (this.#pos === 0) return;
-    this.#takeDone();
-  }
-
-  /** The whole lines written so far become a chunk; a line being written moves to the start of a fresh Buffer. */
-  #takeDone(): void {
-    const done = this.#lineStart;
-    const b = this.#buf.subarray(0, done);
+    if (this.#text.length === 0) return;
+    const b = Buffer.from(this.#text, 'utf8');
+    this.#text = '';
     this.#chunks.push(b);
     this.#bytes += b.length;
-    const fresh = Buffer.allocUnsafe(textBufferBytes);
-    const partial = this.#pos - done;
-    if (partial > 0) this.#buf.copy(fresh, 0, done, this.#pos);
-    this.#buf = fresh;
-    this.#pos = partial;
-    this.#lineStart = 0;
   }
 }
 
-/** `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items, written straight into the batch: no strings per message. */
-function renderTextFetch(seq: number, p: Placement, items: readonly FetchItem[], view: MailboxView, out: FetchBatch): void {
-  out.ascii('* ');
-  out.number(seq);
-  out.ascii(' FETCH (');
+/**
+ * `* seq FETCH (UID n FLAGS (...))\r\n` for text-only items: one short string per message, written into the batch
+ * by one native call. The first flag sync after a bulk APPEND runs this loop before the JIT has optimised it, where
+ * a template string costs a few steps and a byte-by-byte writer dozens per message (first FETCH 1:* (FLAGS) over
+ * 10,000 messages: see docs/benchmarks.md).
+ */
+function textFetchLine(seq: number, p: Placement, items: readonly FetchItem[], view: MailboxView): string {
+  let s = `* ${seq} FETCH (`;
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) out.ascii(' ');
+    if (i > 0) s += ' ';
     switch (items[i].kind) {
       case 'UID':
-        out.ascii('UID ');
-        out.number(p.uid);
+        s += `UID ${p.uid}`;
         break;
-      case 'FLAGS': {
-        out.ascii('FLAGS (');
-        let first = true;
-        for (const f of p.flags) {
-          if (!first) out.ascii(' ');
-          out.text(f);
-          first = false;
-        }
-        if (view.recent.has(p)) out.ascii(first ? '\\Recent' : ' \\Recent');
-        out.ascii(')');
+      case 'FLAGS':
+        s += `FLAGS ${formatFlags(p.flags, view.recent.has(p))}`;
         break;
-      }
       case 'INTERNALDATE':
-        out.ascii('INTERNALDATE ');
-        out.text(formatInternalDate(p.internalDate));
+        s += `INTERNALDATE ${formatInternalDate(p.internalDate)}`;
         break;
       case 'RFC822.SIZE':
-        out.ascii('RFC822.SIZE ');
-        out.number(p.message.raw.length);
+        s += `RFC822.SIZE ${p.message.raw.length}`;
         break;
       case 'MODSEQ':
-        out.ascii('MODSEQ (');
-        out.number(p.modseq);
-        out.ascii(')');
+        s += `MODSEQ (${p.modseq})`;
         break;
     }
   }
-  out.ascii(')\r\n');
-  out.endLine();
+  return s + ')\r\n';
 }
 
 /** `* seq FETCH (...)\r\n` as bytes, plus its transcript form (literal contents omitted), built only if asked for. */

@@ -5,6 +5,7 @@ import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
 import { isSavedResult, resolveSequenceSet } from '../../wire/sequence-set.js';
 import type { SearchKey } from './search-key.js';
 import type { HeaderFieldsCache } from './header-fields.js';
+import { headerProbe } from './header-prefilter.js';
 
 /** What a search needs per folder: sequence/UID ranges are resolved once, `*` against the current view. */
 export interface SearchScope {
@@ -18,6 +19,8 @@ export interface SearchScope {
   saved: ReadonlySet<number>;
   /** When the search started (WITHIN compares against one instant for every message). */
   now: number;
+  /** Header keys' byte probes (header-prefilter.ts), made once per search. */
+  probes: Map<SearchKey, ((raw: Buffer) => boolean) | null>;
 }
 
 /** RFC 3501 §6.4.4: string keys match case-insensitive substrings of the decoded value. */
@@ -39,8 +42,11 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
     case 'new':
       return scope.view.recent.has(p) && !p.flags.has('\\Seen');
     case 'header':
+      if (!scope.headers.has(p.message, key.field) && cannotMatch(key, p.message.raw, scope)) return false;
       return headerMatches(scope.headers.values(p.message, key.field), key.value);
     case 'address': {
+      // Most messages of a folder fail a FROM/TO search: a byte scan tells them apart without keeping anything.
+      if (!scope.headers.has(p.message, key.field) && cannotMatch(key, p.message.raw, scope)) return false;
       const values = scope.headers.values(p.message, key.field);
       if (headerMatches(values, key.value)) return true;
       const forms = scope.headers.addressForms(p.message, key.field);
@@ -69,6 +75,13 @@ export function matches(key: SearchKey, entry: ViewEntry, scope: SearchScope): b
       return key.cmp === 'older' ? isOlder : !isOlder;
     }
   }
+}
+
+/** True when the header key certainly matches nothing in `raw` (the full path is left to answer otherwise). */
+function cannotMatch(key: SearchKey & { op: 'header' | 'address' }, raw: Buffer, scope: SearchScope): boolean {
+  let probe = scope.probes.get(key);
+  if (probe === undefined) scope.probes.set(key, (probe = headerProbe(key.field, key.value, key.op === 'address')));
+  return probe !== null && probe(raw);
 }
 
 /** Keywords compare case-insensitively, like Dovecot; clients vary in the case they send. */

@@ -32,6 +32,11 @@ export class HeaderFieldsCache {
     return values;
   }
 
+  /** True when `values(message, field)` is already known (no scan needed). */
+  has(message: StoredMessage, field: string): boolean {
+    return this.#values.get(field)?.has(message) === true;
+  }
+
   /**
    * The addresses as parsed (`<user (comment)@ (comment) domain.org>` is `user@domain.org`, which its header text
    * doesn't contain), lower-cased; the very array `values()` gives when they are the same text.

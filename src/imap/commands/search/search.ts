@@ -114,6 +114,7 @@ export function searchEntries(view: MailboxView, ctx: CommandContext, key: Searc
       maxUid: last ? last.placement.uid : 0,
       saved: new Set(view.savedUids),
       now: Date.now(),
+      probes: new Map(),
     };
     return entries.filter((e) => matches(key, e, scope));
   };

@@ -82,6 +82,12 @@ export function parseCharsetAndKeys(args: readonly Token[]): SearchKey {
 
 /** Sorted copy: each message's values are computed once (a comparator must not re-parse headers n log n times). */
 export function sortEntries(entries: readonly ViewEntry[], criteria: readonly Criterion[], facts: SortFactsCache): ViewEntry[] {
+  if (criteria.length === 1 && numericKeys.has(criteria[0].key)) {
+    const values = new Float64Array(entries.length);
+    for (let i = 0; i < entries.length; i++) values[i] = sortValue(entries[i].placement, criteria[0].key, facts) as number;
+    const sorted = sortByNumber(entries, values, criteria[0].isReverse);
+    if (sorted) return sorted;
+  }
   const rows = entries.map((entry) => ({ entry, values: criteria.map((c) => sortValue(entry.placement, c.key, facts)) }));
   rows.sort((a, b) => {
     for (let i = 0; i < criteria.length; i++) {
@@ -93,4 +99,37 @@ export function sortEntries(entries: readonly ViewEntry[], criteria: readonly Cr
     return a.entry.seq - b.entry.seq;
   });
   return rows.map((r) => r.entry);
+}
+
+const numericKeys = new Set<SortKey>(['ARRIVAL', 'DATE', 'SIZE']);
+
+/**
+ * One numeric key (ARRIVAL, DATE, SIZE): the distinct values sorted natively (a Float64Array, no comparator) and
+ * the messages of each value in sequence order, which is how ties fall (REVERSE too). The first SORT (DATE) over
+ * 10,000 messages made 130,000 comparator calls into code the JIT had not optimised yet. Null for a NaN value
+ * (left to the general sort).
+ */
+function sortByNumber(entries: readonly ViewEntry[], values: Float64Array, isReverse: boolean): ViewEntry[] | null {
+  // Each value's first message, and the later ones only where a value repeats (entries are in sequence order).
+  const first = new Map<number, number>();
+  const more = new Map<number, number[]>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) return null;
+    if (!first.has(v)) first.set(v, i);
+    else {
+      const list = more.get(v);
+      if (list) list.push(i);
+      else more.set(v, [i]);
+    }
+  }
+  const distinct = Float64Array.from(first.keys()).sort();
+  if (isReverse) distinct.reverse();
+  const out: ViewEntry[] = [];
+  for (const v of distinct) {
+    out.push(entries[first.get(v)!]);
+    const rest = more.get(v);
+    if (rest) for (const i of rest) out.push(entries[i]);
+  }
+  return out;
 }

@@ -28,8 +28,9 @@ export const thread = defineCommand({
     const view = selectedView(ctx);
     const make = (): string => {
       const entries = searchEntries(view, ctx, key);
-      const roots = algorithm === 'REFERENCES' ? threadByReferences(entries, ctx.session.cache.sortFacts) : threadBySubject(entries, ctx.session.cache.sortFacts);
       const number = (e: ViewEntry): number => (ctx.isUid ? e.placement.uid : e.seq);
+      if (algorithm === 'ORDEREDSUBJECT') return `THREAD ${threadBySubject(entries, ctx.session.cache.sortFacts, number)}`.trimEnd();
+      const roots = threadByReferences(entries, ctx.session.cache.sortFacts);
       return `THREAD ${roots.map((r) => `(${formatNode(r, number)})`).join('')}`.trimEnd();
     };
     // The answer is kept by the view until its list changes, when the search part does not read flags or the like.
@@ -68,26 +69,38 @@ function leaf(entry: ViewEntry | null): ThreadNode {
 const byDate = (a: ThreadNode, b: ThreadNode): number => a.date - b.date || a.seq - b.seq;
 
 /**
- * ORDEREDSUBJECT (RFC 5256 §4): messages grouped by base subject; in each group the earliest is the root and the
- * rest its children; groups ordered by their first message's sent date.
+ * ORDEREDSUBJECT (RFC 5256 §4), written out: messages grouped by base subject; in each group the earliest is the
+ * root and the rest its children (`(r c)` for one, `(r (c1)(c2))` for more); groups ordered by their first
+ * message's sent date. Indices into `entries` (sequence order, so an index breaks a tie as the sequence number
+ * does) rather than a tree node per message: the first ORDEREDSUBJECT over 10,000 messages made 10,000 of them.
  */
-export function threadBySubject(entries: readonly ViewEntry[], facts: SortFactsCache): ThreadNode[] {
+export function threadBySubject(entries: readonly ViewEntry[], facts: SortFactsCache, number: (e: ViewEntry) => number): string {
+  const dates = new Float64Array(entries.length);
   // Grouped by key in one pass (no sort of every message by its subject string), then each group by date.
-  const groups = new Map<string, ThreadNode[]>();
-  for (const e of entries) {
-    const key = facts.subject(e.placement.message).key;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
-    group.push(leaf(e));
+  const byKey = new Map<string, number[]>();
+  for (let i = 0; i < entries.length; i++) {
+    const p = entries[i].placement;
+    dates[i] = sentDate(p);
+    const key = facts.subject(p.message).key;
+    const group = byKey.get(key);
+    if (group) group.push(i);
+    else byKey.set(key, [i]);
   }
-  const roots: ThreadNode[] = [];
-  for (const group of groups.values()) {
-    group.sort(byDate);
-    const root = group[0];
-    for (let i = 1; i < group.length; i++) link(root, group[i]);
-    roots.push(root);
+  const byDate = (a: number, b: number): number => dates[a] - dates[b] || a - b;
+  const groups = [...byKey.values()];
+  for (const group of groups) if (group.length > 1) group.sort(byDate);
+  groups.sort((a, b) => byDate(a[0], b[0]));
+  const parts: string[] = [];
+  for (const group of groups) {
+    let text = `(${number(entries[group[0]])}`;
+    if (group.length === 2) text += ` ${number(entries[group[1]])}`;
+    else if (group.length > 2) {
+      text += ' ';
+      for (let i = 1; i < group.length; i++) text += `(${number(entries[group[i]])})`;
+    }
+    parts.push(`${text})`);
   }
-  return roots.sort(byDate);
+  return parts.join('');
 }
 
 /** True when `ancestor` is `node` or above it: linking would make a loop. */
