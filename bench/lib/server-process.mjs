@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 /**
  * Starts a child process and a server in it: `kind` 'sandbox' (createSandbox(options) from dist/), 'sink'
  * (the discard-only SMTP sink) or 'bare' (bare smtp-server keeping each message in an array). Returns { ports, url, call(cmd, args), stop() }; call('rss') gives
- * { rss, heapUsed, external, cpuMicros (user + system so far), stored } after two GCs. `execArgv` adds node flags
+ * { rss, heapUsed, external, cpuMicros (user + system so far, without the CPU of the GCs `rss` forces), stored } after two GCs. `execArgv` adds node flags
  * to the child (e.g. `--cpu-prof`).
  */
 export async function startServerProcess(kind, options = {}, { execArgv = [] } = {}) {
