@@ -3,6 +3,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import type { Address, HeaderSummary } from '../store/types.js';
 // A summary built from slices would keep each message's whole header block alive (see detach).
 import { detach } from '../shared/detach.js';
+import { topHeaderFieldSpans } from './mime-tree.js';
 
 /** Headers bigger than this are not read for the summary (a hostile message can't make ingest slow). */
 const maxHeaderBytes = 256 * 1024;
@@ -86,6 +87,26 @@ export function summarizeHeaders(raw: Buffer, strings?: StringPool): HeaderSumma
   };
 }
 
+
+/**
+ * `summarizeHeaders(raw).subject` without the rest of the summary: a byte scan for the first Subject field. SORT
+ * (SUBJECT) over messages nobody has listed yet (the in-memory store summarizes on first read) then parses no
+ * addresses and dates it does not need.
+ */
+export function headerSubject(raw: Buffer): string {
+  const value = firstFieldValue(raw, 'subject');
+  return value === null ? summarizeHeaders(raw).subject : detach(decode(value));
+}
+
+/** The first top-level field `name`'s value as the summary reads it (unfolded, trimmed; '' when absent), or null
+ * when only the full parse can tell. */
+function firstFieldValue(raw: Buffer, name: string): string | null {
+  const header = raw.subarray(0, Math.min(findBodyStart(raw), maxHeaderBytes));
+  const spans = topHeaderFieldSpans(header, name);
+  if (spans === null) return null;
+  if (spans.length === 0) return '';
+  return header.toString('utf8', spans[1], spans[2]).replace(/\r?\n(?=[ \t])/g, '').trim();
+}
 
 /** Longer strings are not pooled: addresses are short, and the pool must not keep big strings of deleted mail alive. */
 const maxPooledLength = 256;

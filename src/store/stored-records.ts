@@ -1,4 +1,4 @@
-import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
+import { headerSubject, StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import type { MessageRecord } from './store-change.js';
 import type { Folder, HeaderSummary, Placement, RelayRecord, StoredMessage } from './types.js';
 
@@ -47,6 +47,19 @@ export class MemoryMessage implements StoredMessage {
   get summary(): HeaderSummary {
     return (this.#summary ??= summarizeHeaders(this.raw, lazyStrings));
   }
+
+  /** Whether the summary was made already (reading `summary` makes it). */
+  get hasSummary(): boolean {
+    return this.#summary !== undefined;
+  }
+}
+
+/**
+ * A message's Subject as its summary has it, without making the summary of an in-memory message that has none yet
+ * (SORT and THREAD read the subjects of a whole folder); a stored summary otherwise (its bytes may be on disk).
+ */
+export function subjectOf(message: StoredMessage): string {
+  return message instanceof MemoryMessage && !message.hasSummary ? headerSubject(message.raw) : message.summary.subject;
 }
 
 /**

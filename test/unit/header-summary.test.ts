@@ -1,7 +1,8 @@
 import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 import { describe, expect, it } from 'vitest';
-import { findBodyStart, parseAddressList, StringPool, summarizeHeaders } from '../../src/mime/header-summary.js';
+import { findBodyStart, headerSubject, parseAddressList, StringPool, summarizeHeaders } from '../../src/mime/header-summary.js';
+import { loadMimeFixtures } from './mime-fixture-loader.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 
@@ -80,5 +81,24 @@ describe('parseAddressList fast path for plain addresses', () => {
     ' ann@example.test ',
   ])('%j', (value) => {
     expect(parseAddressList(value)).toEqual(viaAddressparser(value));
+  });
+});
+
+describe('headerSubject', () => {
+  it('gives exactly the summary\'s subject, for every fixture and for folded, encoded, repeated and missing fields', () => {
+    const crafted = [
+      'Subject: plain\r\n\r\nbody',
+      'Subject:  folded\r\n  over\r\n\tlines \r\n\r\nbody',
+      'subject: =?UTF-8?B?w6l0w6k=?= and =?ISO-8859-1?Q?caf=E9?=\r\n\r\n',
+      'Subject : spaced name\r\nSubject: second\r\n\r\n',
+      'From: a@b.test\nSubject: lf only\n\nbody',
+      'From: a@b.test\r\n\r\nSubject: in the body\r\n',
+      'X-Subject: not it\r\nSubject:\r\n\r\n',
+      'Subject: no body at all',
+      'Subject: =?broken?Q?=ZZ?= raw \u00e9t\u00e9\r\n\r\n',
+    ].map((t) => Buffer.from(t, 'utf8'));
+    const all = [...crafted, ...loadMimeFixtures().map((f) => f.raw)];
+    for (const raw of all) expect(headerSubject(raw)).toBe(summarizeHeaders(raw).subject);
+    expect(headerSubject(crafted[1])).toBe('folded  over\tlines');
   });
 });

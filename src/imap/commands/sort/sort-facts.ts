@@ -1,5 +1,6 @@
 import { findBodyStart } from '../../../mime/header-summary.js';
 import type { StoredMessage } from '../../../store/types.js';
+import { subjectOf } from '../../../store/stored-records.js';
 import { parseAddressesFast } from '../search/header-fields.js';
 import { decodeWords } from '../../../mime/header-params.js';
 import { baseSubject, casemap, type BaseSubject } from './base-subject.js';
@@ -43,13 +44,14 @@ export class SortFactsCache {
   }
 
   /**
-   * The base subject alone: it comes from the stored header summary, so SORT (SUBJECT) and THREAD ORDEREDSUBJECT
-   * read no header block at all. The same record later gets the header facts if THREAD REFERENCES asks.
+   * The base subject alone: it comes from the stored header summary (or, in memory before there is one, a scan for
+   * the Subject line), so SORT (SUBJECT) and THREAD ORDEREDSUBJECT read no other header field. The same record
+   * later gets the header facts if THREAD REFERENCES asks.
    */
   subject(message: StoredMessage): BaseSubject {
     let facts = this.#facts.get(message);
     if (!facts) {
-      facts = { subject: baseSubject(message.summary.subject), messageId: null, references: [], addressFields: { from: null, to: null, cc: null }, addressKeys: {}, hasHeaders: false };
+      facts = { subject: baseSubject(subjectOf(message)), messageId: null, references: [], addressFields: { from: null, to: null, cc: null }, addressKeys: {}, hasHeaders: false };
       this.#facts.set(message, facts);
     }
     return facts.subject;
