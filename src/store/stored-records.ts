@@ -8,35 +8,53 @@ const lazyStrings = new StringPool();
 /** A list most messages have empty (relays, tags): one shared, frozen, so no message holds an empty array of its own. */
 export const emptyList: readonly never[] = Object.freeze([]);
 
-/**
- * A message of the in-memory store, which keeps its bytes. Its header summary is made from those bytes on first
- * read, not at arrival: a message nobody lists, searches or watches (a CI run's thousands) never pays for it, and
- * ingest keeps no summary objects alive for the garbage collector to copy.
- */
-export class MemoryMessage implements StoredMessage {
+/** What is read from a stored message's record as it was given: the same fields in both kinds of store. */
+abstract class StoredMessageFields {
   readonly id: string;
   readonly seq: number;
-  readonly raw: Buffer;
-  readonly receivedAt: Date;
   readonly envelope: StoredMessage['envelope'];
   readonly source: StoredMessage['source'];
   readonly connection: StoredMessage['connection'];
   readonly transcript: StoredMessage['transcript'];
   tags: readonly string[];
   relays: readonly RelayRecord[];
-  #summary: HeaderSummary | undefined;
 
-  constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[]) {
+  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
     this.seq = r.seq;
-    this.raw = raw;
-    this.receivedAt = r.receivedAt;
     this.envelope = r.envelope;
     this.source = r.source;
     this.connection = r.connection;
     this.transcript = r.transcript;
     this.tags = r.tags;
     this.relays = relays;
+  }
+
+  abstract get receivedAt(): Date;
+  abstract get size(): number;
+  abstract get summary(): HeaderSummary;
+
+  /** Plain data without the bytes (getters alone would be left out of JSON). */
+  toJSON(): Omit<StoredMessage, 'raw'> {
+    const { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays } = this;
+    return { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays };
+  }
+}
+
+/**
+ * A message of the in-memory store, which keeps its bytes. Its header summary is made from those bytes on first
+ * read, not at arrival: a message nobody lists, searches or watches (a CI run's thousands) never pays for it, and
+ * ingest keeps no summary objects alive for the garbage collector to copy.
+ */
+export class MemoryMessage extends StoredMessageFields implements StoredMessage {
+  readonly raw: Buffer;
+  readonly receivedAt: Date;
+  #summary: HeaderSummary | undefined;
+
+  constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[]) {
+    super(r, relays);
+    this.raw = raw;
+    this.receivedAt = r.receivedAt;
     this.#summary = r.summary;
   }
 
@@ -67,32 +85,17 @@ export function subjectOf(message: StoredMessage): string {
  * A durable store holds one per stored message for as long as it runs, so it is kept small: the arrival time is
  * a number (a Date object costs ~110 bytes on V8's heap, a number 16) and `receivedAt` makes a Date on each read.
  */
-export class LazyRawMessage implements StoredMessage {
-  readonly id: string;
-  readonly seq: number;
+export class LazyRawMessage extends StoredMessageFields implements StoredMessage {
   readonly size: number;
-  readonly envelope: StoredMessage['envelope'];
-  readonly source: StoredMessage['source'];
-  readonly connection: StoredMessage['connection'];
   readonly summary: StoredMessage['summary'];
-  readonly transcript: StoredMessage['transcript'];
-  tags: readonly string[];
-  relays: readonly RelayRecord[];
   readonly #receivedMs: number;
   readonly #read: (id: string) => Buffer;
 
   constructor(fields: Omit<StoredMessage, 'raw'>, read: (id: string) => Buffer) {
-    this.id = fields.id;
-    this.seq = fields.seq;
+    super(fields, fields.relays);
     this.#receivedMs = fields.receivedAt.getTime();
     this.size = fields.size;
-    this.envelope = fields.envelope;
-    this.source = fields.source;
-    this.connection = fields.connection;
     this.summary = fields.summary;
-    this.transcript = fields.transcript;
-    this.tags = fields.tags;
-    this.relays = fields.relays;
     this.#read = read;
   }
 
@@ -102,12 +105,6 @@ export class LazyRawMessage implements StoredMessage {
 
   get receivedAt(): Date {
     return new Date(this.#receivedMs);
-  }
-
-  /** Plain data, as the in-memory store's records are (a getter alone would be left out of JSON). */
-  toJSON(): Omit<StoredMessage, 'raw'> {
-    const { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays } = this;
-    return { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays };
   }
 }
 
