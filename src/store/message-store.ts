@@ -10,7 +10,7 @@ import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
-import { NoFlags, StoreError, type DeliveryInput, type Envelope, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type SpecialUse, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
+import { NoFlags, StoreError, type DeliveryInput, type RelayRecord, type FlagMode, type Folder, type Mailbox, type Placement, type SpecialUse, type StoreOptions, type StoreStats, type StoredMessage } from './types.js';
 import { assertNever, type FolderRecord, type MessageRecord, type PlacementKey, type PlacementRecord, type StoreChange } from './store-change.js';
 import { nextModseq, recordVanished, resetVanished } from './modseq.js';
 import { MemoryBackend, type StoreBackend, type StoreLocation, type StoreSnapshot } from './store-backend.js';
@@ -50,7 +50,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Addresses repeat across messages; each message would otherwise hold its own copies. */
   readonly #strings = new StringPool();
   #nextSeq = 1;
-  #lastEnvelope: Envelope | null = null;
   /**
    * A random start, not the clock: five folders per mailbox made the counter run ahead of the clock, so a restart
    * could hand a new INBOX the UIDVALIDITY an old one had, and a caching client (or a POP3 UIDL) would take new mail
@@ -171,7 +170,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       seq: this.#nextSeq,
       raw: input.raw,
       receivedAt,
-      envelope: this.#envelopeOf(input.envelope),
+      envelope: {
+        mailFrom: this.#strings.intern(input.envelope.mailFrom),
+        rcptTo: input.envelope.rcptTo.map((a) => this.#strings.intern(a)),
+      },
       source: input.source,
       connection: input.connection ?? { tls: false },
       // A backend that writes the record needs it now; in memory the message makes it from its bytes on first read.
@@ -182,19 +184,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const stored = this.#commit({ kind: 'deliver', message, placements }, origin) as StoredMessage;
     this.#enforceRetention();
     return stored;
-  }
-
-  /**
-   * The envelope to keep, shared with the previous message's when equal: a test suite sends from one sender to the
-   * same few recipients again and again, and each message would otherwise keep its own object and list (~100 bytes).
-   * Shared envelopes are frozen; nothing changes a stored message's envelope.
-   */
-  #envelopeOf(envelope: DeliveryInput['envelope']): Envelope {
-    const last = this.#lastEnvelope;
-    if (last && last.mailFrom === envelope.mailFrom && sameList(last.rcptTo, envelope.rcptTo)) return last;
-    const kept: Envelope = Object.freeze({ mailFrom: this.#strings.intern(envelope.mailFrom), rcptTo: Object.freeze(envelope.rcptTo.map((a) => this.#strings.intern(a))) as string[] });
-    this.#lastEnvelope = kept;
-    return kept;
   }
 
   get(id: string): StoredMessage | undefined {
@@ -932,12 +921,6 @@ function missing(id: string, what: string): never {
 
 function keyOf(p: Placement): PlacementKey {
   return { mailbox: p.mailbox, folder: p.folder.name, uid: p.uid };
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function sameFlags(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
