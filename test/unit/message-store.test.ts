@@ -33,6 +33,14 @@ describe('MessageStore', () => {
     expect(newMessageId(0).slice(0, 8)).toBe('--------');
   });
 
+  it('gives each message its own envelope list: a caller may sort one without touching another', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const a = deliver(store, 'a', ['zed@example.test', 'ann@example.test']);
+    const b = deliver(store, 'b', ['zed@example.test', 'ann@example.test']);
+    expect(a.envelope.rcptTo.sort()).toEqual(['ann@example.test', 'zed@example.test']);
+    expect(b.envelope.rcptTo).toEqual(['zed@example.test', 'ann@example.test']);
+  });
+
   it('places a message in the INBOX of every envelope recipient, once per mailbox', () => {
     const store = new MessageStore({ maxMessages: 0 });
     const m = deliver(store, 'multi', ['ann@example.test', 'BCC@Example.test', 'ann@example.test']);
