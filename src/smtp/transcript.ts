@@ -56,8 +56,13 @@ export class SmtpTranscript {
    */
   forMessage(finalReply: string): CompactTranscript {
     const now = Date.now();
-    const omitted: TranscriptLine[] = this.#omitted ? [{ at: this.#transaction[0]?.at ?? now, dir: '*', line: `${this.#omitted} earlier lines omitted` }] : [];
-    return encodeTranscript([...omitted, ...this.#transaction, { at: now, dir: 'S', line: finalReply }]);
+    const lines = this.#transaction;
+    // The final reply is added for the encoding only: the lines stay as they were until the `250` goes out (a store
+    // that refuses the message leaves them to the next message's transcript). No copies of the list on the way.
+    lines.push({ at: now, dir: 'S', line: finalReply });
+    const text = encodeTranscript(this.#omitted ? [{ at: lines[0].at, dir: '*', line: `${this.#omitted} earlier lines omitted` }, ...lines] : lines);
+    lines.pop();
+    return text;
   }
 
   /** The `250` after DATA was sent: it is already in the message's copy, so the next message starts afresh. */

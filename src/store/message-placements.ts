@@ -3,12 +3,53 @@ import type { Placement } from './types.js';
 const none: readonly Placement[] = Object.freeze([]);
 
 /**
- * Every placement of one message, with the two facts a summary needs kept as counts: how many placements are
+ * Every placement of one message, as the store keeps them per message id: nearly every message has one, and the
+ * store holds that Placement itself (no object of its own: a store keeps this per message for as long as it runs);
+ * a MessagePlacements is made for a second one. The functions below read both forms, and nothing (a message
+ * without placements) as empty.
+ */
+export type PlacedMessage = Placement | MessagePlacements;
+
+export function placedItems(placed: PlacedMessage | undefined): readonly Placement[] {
+  return placed === undefined ? none : placed instanceof MessagePlacements ? placed.items : [placed];
+}
+
+export function placedCount(placed: PlacedMessage | undefined): number {
+  return placed === undefined ? 0 : placed instanceof MessagePlacements ? placed.count : 1;
+}
+
+export function isPlacedSeen(placed: PlacedMessage | undefined): boolean {
+  return placed === undefined ? false : placed instanceof MessagePlacements ? placed.isSeen : placed.flags.has('\\Seen');
+}
+
+export function placedMailboxes(placed: PlacedMessage | undefined): string[] {
+  return placed === undefined ? [] : placed instanceof MessagePlacements ? placed.mailboxes : [placed.mailbox];
+}
+
+/** `placed` with `p` added: the lone placement itself, or a MessagePlacements from the second on. */
+export function withPlacement(placed: PlacedMessage | undefined, p: Placement): PlacedMessage {
+  if (placed === undefined) return p;
+  if (placed instanceof MessagePlacements) {
+    placed.add(p);
+    return placed;
+  }
+  const all = new MessagePlacements();
+  all.add(placed);
+  all.add(p);
+  return all;
+}
+
+/** `placed` without the placements in `gone`; undefined once none is left. */
+export function withoutPlacements(placed: PlacedMessage | undefined, gone: ReadonlySet<Placement>): PlacedMessage | undefined {
+  if (placed === undefined || !(placed instanceof MessagePlacements)) return placed !== undefined && gone.has(placed) ? undefined : placed;
+  placed.remove(gone);
+  return placed.count === 0 ? undefined : placed;
+}
+
+/**
+ * Two or more placements of one message, with the two facts a summary needs kept as counts: how many placements are
  * `\Seen` and how many are in each mailbox. A summary (the UI feed sends one per change) then costs the number of
  * mailboxes, not the number of copies: IMAP COPY can give one message a hundred thousand placements.
- *
- * Nearly every message has one placement, and a durable store keeps one of these per message for as long as it
- * runs: a lone placement is held as it is, and a list (~56 bytes more) is made only for a second one.
  */
 export class MessagePlacements {
   /** The only placement, while there is at most one (`#list` null). */

@@ -4,7 +4,7 @@ import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
 import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder, uidIndex } from './mailbox.js';
-import { MessagePlacements } from './message-placements.js';
+import { isPlacedSeen, placedCount, placedItems, placedMailboxes, withoutPlacements, withPlacement, MessagePlacements, type PlacedMessage } from './message-placements.js';
 import { emptyList, LazyRawMessage, MemoryMessage, StoredPlacement } from './stored-records.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
@@ -42,8 +42,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Oldest first; `seq` ascending, so lookups by seq are binary searches. */
   readonly #order: StoredMessage[] = [];
   readonly #byId = new Map<string, StoredMessage>();
-  /** Placements per message id, with the counts a summary needs (see MessagePlacements). */
-  readonly #placements = new Map<string, MessagePlacements>();
+  /** Placements per message id: the lone placement, or all with the counts a summary needs (see PlacedMessage). */
+  readonly #placements = new Map<string, PlacedMessage>();
   readonly #mailboxes = new Map<string, Mailbox>();
   /** The flags of every placement that has none: one shared set (see NoFlags). */
   readonly #noFlags = new NoFlags();
@@ -192,16 +192,16 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /** Every placement of a message (empty once deleted). */
   placementsOf(message: StoredMessage): Placement[] {
-    return [...(this.#placements.get(message.id)?.items ?? [])];
+    return [...placedItems(this.#placements.get(message.id))];
   }
 
   /** Lower-cased addresses of the mailboxes holding the message; costs the number of mailboxes, not of copies. */
   mailboxesOf(message: StoredMessage): string[] {
-    return this.#placements.get(message.id)?.mailboxes ?? [];
+    return placedMailboxes(this.#placements.get(message.id));
   }
 
   isSeen(message: StoredMessage): boolean {
-    return this.#placements.get(message.id)?.isSeen ?? false;
+    return isPlacedSeen(this.#placements.get(message.id));
   }
 
   get size(): number {
@@ -298,7 +298,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const goneOf = new Map<string, number>();
     for (const p of gone) goneOf.set(p.message.id, (goneOf.get(p.message.id) ?? 0) + 1);
     const forgotten: string[] = [];
-    for (const [id, n] of goneOf) if ((this.#placements.get(id)?.count ?? 0) <= n) forgotten.push(id);
+    for (const [id, n] of goneOf) if (placedCount(this.#placements.get(id)) <= n) forgotten.push(id);
     this.#commit({ kind: 'removePlacements', placements: [...gone].map(keyOf), forgotten }, origin, [...gone]);
   }
 
@@ -598,8 +598,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
         this.#order.push(message);
         this.#byId.set(message.id, message);
-        const own = new MessagePlacements();
-        this.#placements.set(message.id, own);
         this.#received++;
         this.#bytes += message.size;
         for (const p of change.placements) this.#place(message, this.#folderOrThrow(p.mailbox, p.folder), p.uid, p.flags, p.internalDate, origin);
@@ -627,7 +625,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
           const own = this.#ownFlags(p);
           own.clear();
           for (const f of c.flags) own.add(f);
-          this.#placements.get(p.message.id)?.seenChanged(wasSeen, own.has('\\Seen'));
+          const placed = this.#placements.get(p.message.id);
+          if (placed instanceof MessagePlacements) placed.seenChanged(wasSeen, own.has('\\Seen'));
           p.modseq = nextModseq(p.folder);
           changed.push(p);
         }
@@ -647,7 +646,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         this.#unplace(gone, origin);
         // One event per message, however many of its copies went.
         for (const m of touched) {
-          if (this.#placements.get(m.id)?.count) this.emit('message.updated', m);
+          if (placedCount(this.#placements.get(m.id)) > 0) this.emit('message.updated', m);
           else this.#forget(m, 'expunged');
         }
         for (const id of change.forgotten) {
@@ -659,7 +658,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       case 'deleteMessage': {
         const message = this.#byId.get(change.id);
         if (!message) return false;
-        this.#unplace(new Set(this.#placements.get(change.id)?.items), origin);
+        this.#unplace(new Set(placedItems(this.#placements.get(change.id))), origin);
         this.#forget(message, change.reason);
         return true;
       }
@@ -684,7 +683,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         if (!message) return undefined;
         message.tags = change.tags;
         // Tags are message metadata too: a CONDSTORE client's CHANGEDSINCE sees the message as changed.
-        for (const p of this.#placements.get(change.id)?.items ?? []) p.modseq = nextModseq(p.folder);
+        for (const p of placedItems(this.#placements.get(change.id))) p.modseq = nextModseq(p.folder);
         this.emit('message.updated', message);
         return change.tags;
       }
@@ -737,8 +736,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
       this.#order.push(message);
       this.#byId.set(message.id, message);
-      const own = new MessagePlacements();
-      this.#placements.set(message.id, own);
       this.#bytes += message.size;
       for (const p of placements) {
         const folder = this.#folderOrThrow(p.mailbox, p.folder);
@@ -844,7 +841,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     if (uid >= folder.uidNext) folder.uidNext = uid + 1;
     folder.placements.push(placement);
     this.#countUsage(folder.mailbox, 1, message.size);
-    this.#placements.get(message.id)?.add(placement);
+    if (this.#byId.get(message.id) === message) this.#placements.set(message.id, withPlacement(this.#placements.get(message.id), placement));
     if (emit) this.emit('placement.added', placement, origin);
     return placement;
   }
@@ -878,7 +875,11 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       for (const p of set) bytes += p.message.size;
       this.#countUsage(folder.mailbox, -set.size, bytes === 0 ? 0 : -bytes);
     }
-    for (const [id, set] of byMessage) this.#placements.get(id)?.remove(set);
+    for (const [id, set] of byMessage) {
+      const left = withoutPlacements(this.#placements.get(id), set);
+      if (left === undefined) this.#placements.delete(id);
+      else this.#placements.set(id, left);
+    }
     for (const p of gone) this.emit('placement.removed', p, origin);
   }
 

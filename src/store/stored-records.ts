@@ -8,7 +8,12 @@ const lazyStrings = new StringPool();
 /** A list most messages have empty (relays, tags): one shared, frozen, so no message holds an empty array of its own. */
 export const emptyList: readonly never[] = Object.freeze([]);
 
-/** What is read from a stored message's record as it was given: the same fields in both kinds of store. */
+/**
+ * What is read from a stored message's record as it was given: the same fields in both kinds of store. The arrival
+ * time is kept as a number and `receivedAt` makes a Date on each read: a store holds one of these per message for as
+ * long as it runs, and a Date object costs ~100 bytes of V8's heap (and one more object for every collection to
+ * copy and mark) where a number costs none in the object.
+ */
 abstract class StoredMessageFields {
   readonly id: string;
   readonly seq: number;
@@ -18,9 +23,11 @@ abstract class StoredMessageFields {
   readonly transcript: StoredMessage['transcript'];
   tags: readonly string[];
   relays: readonly RelayRecord[];
+  readonly #receivedMs: number;
 
-  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
+  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
+    this.#receivedMs = r.receivedAt.getTime();
     this.seq = r.seq;
     this.envelope = r.envelope;
     this.source = r.source;
@@ -30,7 +37,10 @@ abstract class StoredMessageFields {
     this.relays = relays;
   }
 
-  abstract get receivedAt(): Date;
+  get receivedAt(): Date {
+    return new Date(this.#receivedMs);
+  }
+
   abstract get size(): number;
   abstract get summary(): HeaderSummary;
 
@@ -48,13 +58,11 @@ abstract class StoredMessageFields {
  */
 export class MemoryMessage extends StoredMessageFields implements StoredMessage {
   readonly raw: Buffer;
-  readonly receivedAt: Date;
   #summary: HeaderSummary | undefined;
 
   constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[]) {
     super(r, relays);
     this.raw = raw;
-    this.receivedAt = r.receivedAt;
     this.#summary = r.summary;
   }
 
@@ -82,18 +90,15 @@ export function subjectOf(message: StoredMessage): string {
 
 /**
  * A message whose bytes the backend keeps (on disk, behind its bounded cache): `raw` reads them on each use.
- * A durable store holds one per stored message for as long as it runs, so it is kept small: the arrival time is
- * a number (a Date object costs ~110 bytes on V8's heap, a number 16) and `receivedAt` makes a Date on each read.
+ * A durable store holds one per stored message for as long as it runs, so it is kept small.
  */
 export class LazyRawMessage extends StoredMessageFields implements StoredMessage {
   readonly size: number;
   readonly summary: StoredMessage['summary'];
-  readonly #receivedMs: number;
   readonly #read: (id: string) => Buffer;
 
   constructor(fields: Omit<StoredMessage, 'raw'>, read: (id: string) => Buffer) {
     super(fields, fields.relays);
-    this.#receivedMs = fields.receivedAt.getTime();
     this.size = fields.size;
     this.summary = fields.summary;
     this.#read = read;
@@ -101,10 +106,6 @@ export class LazyRawMessage extends StoredMessageFields implements StoredMessage
 
   get raw(): Buffer {
     return this.#read(this.id);
-  }
-
-  get receivedAt(): Date {
-    return new Date(this.#receivedMs);
   }
 }
 

@@ -10,14 +10,17 @@ import type { TranscriptLine } from './types.js';
 export type CompactTranscript = string;
 
 export function encodeTranscript(lines: readonly TranscriptLine[]): CompactTranscript {
+  // No regular expression per line (SMTP stores a transcript with every message it accepts), and one join: the
+  // stored string is flat, where `+=` would keep a tree of string pieces alive with the message.
+  const rows = new Array<string>(lines.length);
   let previous = 0;
-  return lines
-    .map((l) => {
-      const row = `${l.at - previous}${l.dir}${l.line.replace(/[\r\n]/g, ' ')}`;
-      previous = l.at;
-      return row;
-    })
-    .join('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const line = l.line.includes('\n') || l.line.includes('\r') ? l.line.replace(/[\r\n]/g, ' ') : l.line;
+    rows[i] = `${l.at - previous}${l.dir}${line}`;
+    previous = l.at;
+  }
+  return rows.join('\n');
 }
 
 /**

@@ -144,6 +144,34 @@ describe('MessageStore', () => {
     expect(store.get(m.id)).toBeUndefined();
   });
 
+  it('reads a message as seen and in its mailboxes through one copy, two, and back to one', () => {
+    // One placement is kept as it is, a second makes a list with counts: every answer must be the same either way.
+    const store = new MessageStore({ maxMessages: 0 });
+    const m = deliver(store, 'seen', ['a@x.test']);
+    const [inbox] = store.placementsOf(m);
+    expect(store.isSeen(m)).toBe(false);
+    store.setFlags([inbox], ['\\Seen'], 'add');
+    expect(store.isSeen(m)).toBe(true);
+    const other = store.deliver({ raw: eml('other'), envelope: { mailFrom: '', rcptTo: ['b@x.test'] }, source: 'smtp' });
+    const copy = store.copyPlacement(inbox, store.placementsOf(other)[0].folder, []);
+    expect(store.placementsOf(m)).toEqual([inbox, copy]);
+    expect(store.mailboxesOf(m)).toEqual(['a@x.test', 'b@x.test']);
+    expect(store.isSeen(m)).toBe(true);
+    store.removePlacements([inbox]);
+    expect(store.placementsOf(m)).toEqual([copy]);
+    expect(store.mailboxesOf(m)).toEqual(['b@x.test']);
+    expect(store.isSeen(m)).toBe(false);
+    store.setFlags([copy], ['\\Seen'], 'add');
+    expect(store.isSeen(m)).toBe(true);
+    const again = store.copyPlacement(copy, inbox.folder, []);
+    expect(store.placementsOf(m)).toEqual([copy, again]);
+    expect(store.isSeen(m)).toBe(true);
+    store.removePlacements([copy, again]);
+    expect(store.get(m.id)).toBeUndefined();
+    expect(store.placementsOf(m)).toEqual([]);
+    expect(store.isSeen(m)).toBe(false);
+  });
+
   it('evicts the oldest messages beyond maxMessages and counts evictions', () => {
     const store = new MessageStore({ maxMessages: 3 });
     const ms = ['1', '2', '3', '4', '5'].map((s) => deliver(store, s));
