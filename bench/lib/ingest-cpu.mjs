@@ -3,7 +3,8 @@
 // bare smtp-server against the sandbox, alternating for `rounds` rounds in one run (each server in its own child
 // process, started once, warmed up with 2,000 messages). With MAILSANDBOX_BENCH_BEFORE=/path/to/other/dist a third
 // server, another build of the sandbox (e.g. main's), runs in the same rounds, so a change is measured before and
-// after under the same machine load. Prints the median CPU per message of each and the ratios to bare smtp-server.
+// after under the same machine load. Prints the median CPU per message of each and the ratios to bare smtp-server,
+// also as the median of each round's own ratio (paired: a load drift between rounds cancels out).
 import { ensureBuilt } from './build.mjs';
 import { startServerProcess } from './server-process.mjs';
 import { makeDataPayload, runReused } from './smtp-client.mjs';
@@ -39,10 +40,13 @@ for (let round = 0; round < rounds; round++) {
 }
 await Promise.all(kinds.map((k) => servers[k].stop()));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median of round-by-round ratios: the machine's load drifts between rounds, and a ratio of one round's pair cancels it. */
+const pairedRatio = (a, b) => median(cpu[a].map((x, i) => x / cpu[b][i]));
 console.log(`1 KB × ${messages} over 8 connections, ${rounds} alternating rounds, medians:`);
 for (const kind of kinds) {
   const c = median(cpu[kind]);
   console.log(
-    `${kind.padEnd(8)} ${c.toFixed(1).padStart(6)} µs CPU/msg  ${Math.round(median(rate[kind])).toString().padStart(5)} msg/s  CPU ratio bare/${kind} ${(median(cpu.bare) / c).toFixed(2)}×, of which system ${median(sys[kind]).toFixed(1)} µs  (rounds: ${cpu[kind].map((x) => x.toFixed(0)).join(' ')})`,
+    `${kind.padEnd(8)} ${c.toFixed(1).padStart(6)} µs CPU/msg  ${Math.round(median(rate[kind])).toString().padStart(5)} msg/s  CPU ratio bare/${kind} ${(median(cpu.bare) / c).toFixed(2)}× (paired by round ${pairedRatio('bare', kind).toFixed(2)}×), of which system ${median(sys[kind]).toFixed(1)} µs  (rounds: ${cpu[kind].map((x) => x.toFixed(0)).join(' ')})`,
   );
 }
+for (const kind of kinds.filter((k) => k.startsWith('before'))) console.log(`sandbox / ${kind}, paired by round: ${pairedRatio('sandbox', kind).toFixed(3)}× the CPU per message`);
