@@ -67,13 +67,15 @@ export class SmtpTranscript {
 
   /** The `250` after DATA was sent: it is already in the message's copy, so the next message starts afresh. */
   messageAccepted(finalReply: string): void {
-    this.session.line('S', finalReply);
+    this.session.line('S', finalReply, true);
     this.#transaction = [];
     this.#omitted = 0;
   }
 
   #record(dir: TranscriptLine['dir'], line: string): void {
-    this.session.line(dir, line);
+    // Every line recorded here is a string of its own: a command line decoded from its bytes, a reply or a note
+    // formatted for it (see SessionHandle.line).
+    this.session.line(dir, line, true);
     if (this.#transaction.length >= this.maxLines) {
       this.#transaction.shift();
       this.#omitted++;

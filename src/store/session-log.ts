@@ -34,8 +34,12 @@ export interface SessionLogEvents {
 export interface SessionHandle {
   readonly id: string;
   readonly record: SessionRecord;
-  /** Records a line; `dir` C = client, S = server, * = a note. Multi-line text is recorded line by line. */
-  line(dir: TranscriptLine['dir'], text: string): void;
+  /**
+   * Records a line; `dir` C = client, S = server, * = a note. Multi-line text is recorded line by line. Each line
+   * kept is copied (a slice of a larger string would keep all of it alive); `isOwn` says the text is a string of its
+   * own, not cut from a larger one, so a one-line text is kept as it is (SMTP records every command and reply).
+   */
+  line(dir: TranscriptLine['dir'], text: string, isOwn?: boolean): void;
   /** Counts `n` lines sent once the transcript is full (`line()` of n placeholder lines, without making them). */
   dropped(n: number): void;
   setUser(user: string): void;
@@ -91,11 +95,11 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     return {
       id: record.id,
       record,
-      line: (dir, text) => this.#record(record, dir, text),
+      line: (dir, text, isOwn = false) => this.#record(record, dir, text, isOwn),
       dropped: (n) => {
         if (n <= 0) return;
         if (record.lines.length >= this.maxLines || !this.#bytes.has(record)) record.droppedLines += n;
-        else this.#record(record, 'S', '*' + '\n*'.repeat(n - 1));
+        else this.#record(record, 'S', '*' + '\n*'.repeat(n - 1), true);
       },
       setUser: (user) => {
         record.user = user;
@@ -113,7 +117,7 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     };
   }
 
-  #record(record: SessionRecord, dir: TranscriptLine['dir'], text: string): void {
+  #record(record: SessionRecord, dir: TranscriptLine['dir'], text: string, isOwn: boolean): void {
     // Full (or no longer kept): only count, without splitting (a 10,000-line FETCH answer is one call per batch).
     // Without a trailing LF every part counts, empty ones included, exactly as the loop below counts them.
     if ((record.lines.length >= this.maxLines || !this.#bytes.has(record)) && !text.endsWith('\n')) {
@@ -122,22 +126,31 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
       record.droppedLines += parts;
       return;
     }
+    // One line (nearly every call): no split.
+    if (!text.includes('\n')) return this.#keep(record, dir, text, isOwn);
+    // The parts are slices of the text: each is copied.
     for (const part of text.split(/\r?\n/)) {
       if (part === '' && text.endsWith('\n')) continue;
-      const held = this.#bytes.get(record);
-      if (held === undefined || record.lines.length >= this.maxLines) {
-        record.droppedLines++;
-        continue;
-      }
-      // A copy: a slice would keep the whole command line (up to 64 KiB for IMAP) alive for the session's lifetime.
-      const entry: TranscriptLine = { at: Date.now(), dir, line: detach(part.length > maxLineChars ? part.slice(0, maxLineChars) + '…' : part) };
-      record.lines.push(entry);
-      const cost = 2 * entry.line.length + lineOverheadBytes;
-      this.#bytes.set(record, held + cost);
-      this.#totalBytes += cost;
-      if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
-      this.emit('session.line', record, entry);
+      this.#keep(record, dir, part, false);
     }
+  }
+
+  #keep(record: SessionRecord, dir: TranscriptLine['dir'], part: string, isOwn: boolean): void {
+    const held = this.#bytes.get(record);
+    if (held === undefined || record.lines.length >= this.maxLines) {
+      record.droppedLines++;
+      return;
+    }
+    // A copy unless the line is a string of its own: a slice would keep the whole command line (up to 64 KiB for
+    // IMAP) alive for the session's lifetime.
+    const line = part.length > maxLineChars ? detach(part.slice(0, maxLineChars) + '…') : isOwn ? part : detach(part);
+    const entry: TranscriptLine = { at: Date.now(), dir, line };
+    record.lines.push(entry);
+    const cost = 2 * line.length + lineOverheadBytes;
+    this.#bytes.set(record, held + cost);
+    this.#totalBytes += cost;
+    if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
+    this.emit('session.line', record, entry);
   }
 
   /** Newest first. */
