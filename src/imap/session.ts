@@ -79,7 +79,7 @@ export class ImapSession {
 
   /** Once the transcript holds its maximum, lines are only counted: callers may skip building them. */
   get isTranscriptFull(): boolean {
-    return this.log.record.lines.length >= this.server.sessions.maxLines;
+    return this.log.record.lineCount >= this.server.sessions.maxLines;
   }
 
   /** True from the moment a close begins: no further command is read or answered. */

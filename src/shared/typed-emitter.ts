@@ -17,6 +17,11 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
     return () => this.#inner.off(event, fn as (...a: unknown[]) => void);
   }
 
+  /** Whether anyone listens: an event whose arguments cost something to make can skip making them. */
+  protected hasListeners(event: keyof E & string): boolean {
+    return this.#inner.listenerCount(event) > 0;
+  }
+
   protected emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
     this.#inner.emit(event, ...args);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { detach } from '../shared/detach.js';
+import { decodeTranscript } from './transcript.js';
 import type { TranscriptLine } from './types.js';
 
 export type Protocol = 'smtp' | 'pop3' | 'imap';
@@ -17,10 +18,61 @@ export interface SessionRecord {
   tls: boolean;
   /** The login or AUTH user, once authenticated. */
   user: string | null;
-  /** Transcript lines; secrets are redacted by the protocol before they get here. */
+  /** Transcript lines (a fresh list on each read); secrets are redacted by the protocol before they get here. */
   readonly lines: TranscriptLine[];
+  /** How many lines are kept (`lines.length`, without making the list). */
+  readonly lineCount: number;
   /** Lines dropped after the per-session cap. */
   droppedLines: number;
+}
+
+/** Rows sealed into one string at a time (see LoggedSession). */
+const rowsPerChunk = 64;
+
+/**
+ * A session as the log keeps it. Its lines are stored compactly, in the encoding of a stored message's transcript
+ * (`<ms since the previous line><dir><text>`, see transcript.ts) and sealed 64 rows at a time into one string: the
+ * log holds up to 500 sessions of 2,000 lines, and a line object with its time and text (three heap objects a line)
+ * was what every full garbage collection had to mark. `lines` decodes them on each read (the API and tests).
+ */
+class LoggedSession implements SessionRecord {
+  endedAt: Date | null = null;
+  user: string | null = null;
+  droppedLines = 0;
+  readonly startedAt = new Date();
+  #chunks: string[] = [];
+  #open: string[] = [];
+  #count = 0;
+  #lastAt = 0;
+
+  constructor(
+    readonly id: string,
+    readonly protocol: Protocol,
+    readonly remoteAddress: string,
+    readonly localPort: number,
+    public tls: boolean,
+  ) {}
+
+  get lineCount(): number {
+    return this.#count;
+  }
+
+  get lines(): TranscriptLine[] {
+    if (this.#count === 0) return [];
+    const open = this.#open.length ? [this.#open.join('\n')] : [];
+    return decodeTranscript([...this.#chunks, ...open].join('\n'));
+  }
+
+  /** Adds a line (no LF in it); `at` in ms since the epoch. */
+  add(at: number, dir: TranscriptLine['dir'], line: string): void {
+    this.#open.push(`${at - this.#lastAt}${dir}${line}`);
+    this.#lastAt = at;
+    this.#count++;
+    if (this.#open.length >= rowsPerChunk) {
+      this.#chunks.push(this.#open.join('\n'));
+      this.#open = [];
+    }
+  }
 }
 
 export interface SessionLogEvents {
@@ -76,18 +128,7 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
   }
 
   start(protocol: Protocol, info: { remoteAddress?: string; localPort?: number; tls: boolean }): SessionHandle {
-    const record: SessionRecord = {
-      id: `${protocol}-${randomBytes(6).toString('base64url')}`,
-      protocol,
-      startedAt: new Date(),
-      endedAt: null,
-      remoteAddress: info.remoteAddress ?? '',
-      localPort: info.localPort ?? 0,
-      tls: info.tls,
-      user: null,
-      lines: [],
-      droppedLines: 0,
-    };
+    const record = new LoggedSession(`${protocol}-${randomBytes(6).toString('base64url')}`, protocol, info.remoteAddress ?? '', info.localPort ?? 0, info.tls);
     this.#sessions.set(record.id, record);
     this.#bytes.set(record, 0);
     this.#trim();
@@ -98,7 +139,7 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
       line: (dir, text, isOwn = false) => this.#record(record, dir, text, isOwn),
       dropped: (n) => {
         if (n <= 0) return;
-        if (record.lines.length >= this.maxLines || !this.#bytes.has(record)) record.droppedLines += n;
+        if (record.lineCount >= this.maxLines || !this.#bytes.has(record)) record.droppedLines += n;
         else this.#record(record, 'S', '*' + '\n*'.repeat(n - 1), true);
       },
       setUser: (user) => {
@@ -117,10 +158,10 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     };
   }
 
-  #record(record: SessionRecord, dir: TranscriptLine['dir'], text: string, isOwn: boolean): void {
+  #record(record: LoggedSession, dir: TranscriptLine['dir'], text: string, isOwn: boolean): void {
     // Full (or no longer kept): only count, without splitting (a 10,000-line FETCH answer is one call per batch).
     // Without a trailing LF every part counts, empty ones included, exactly as the loop below counts them.
-    if ((record.lines.length >= this.maxLines || !this.#bytes.has(record)) && !text.endsWith('\n')) {
+    if ((record.lineCount >= this.maxLines || !this.#bytes.has(record)) && !text.endsWith('\n')) {
       let parts = 1;
       for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) parts++;
       record.droppedLines += parts;
@@ -135,22 +176,23 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     }
   }
 
-  #keep(record: SessionRecord, dir: TranscriptLine['dir'], part: string, isOwn: boolean): void {
+  #keep(record: LoggedSession, dir: TranscriptLine['dir'], part: string, isOwn: boolean): void {
     const held = this.#bytes.get(record);
-    if (held === undefined || record.lines.length >= this.maxLines) {
+    if (held === undefined || record.lineCount >= this.maxLines) {
       record.droppedLines++;
       return;
     }
     // A copy unless the line is a string of its own: a slice would keep the whole command line (up to 64 KiB for
     // IMAP) alive for the session's lifetime.
     const line = part.length > maxLineChars ? detach(part.slice(0, maxLineChars) + '…') : isOwn ? part : detach(part);
-    const entry: TranscriptLine = { at: Date.now(), dir, line };
-    record.lines.push(entry);
+    const at = Date.now();
+    record.add(at, dir, line);
     const cost = 2 * line.length + lineOverheadBytes;
     this.#bytes.set(record, held + cost);
     this.#totalBytes += cost;
     if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
-    this.emit('session.line', record, entry);
+    // The line as an object only for someone listening (the UI's live protocol inspector).
+    if (this.hasListeners('session.line')) this.emit('session.line', record, { at, dir, line });
   }
 
   /** Newest first. */

@@ -23,6 +23,27 @@ describe('SessionLog', () => {
     expect(log.get(h.id)?.endedAt).toBeInstanceOf(Date);
   });
 
+  it('gives back every kept line exactly, with its direction and time, across the compact chunks it is stored in', () => {
+    const log = new SessionLog(10, 1000);
+    const seen: Array<{ at: number; dir: string; line: string }> = [];
+    log.on('session.line', (_s, l) => seen.push(l));
+    const h = log.start('smtp', { tls: false });
+    // Texts that could confuse the row encoding: leading digits, a lone CR, tabs, the row markers, non-ASCII, empty.
+    const odd = ['250 2.0.0 Ok', '12C34', 'S', '*', '', 'a\rb', '\tx\t', '-5S', 'Grüße ✉', 'x'.repeat(2500)];
+    const dirs = ['C', 'S', '*'] as const;
+    const start = Date.now();
+    for (let i = 0; i < 150; i++) h.line(dirs[i % 3], odd[i % odd.length], i % 2 === 0);
+    const lines = h.record.lines;
+    expect(h.record.lineCount).toBe(150);
+    expect(lines).toHaveLength(150);
+    expect(lines).toEqual(seen);
+    expect(lines.map((l) => l.dir)).toEqual(Array.from({ length: 150 }, (_, i) => dirs[i % 3]));
+    expect(lines[9].line).toBe('x'.repeat(2000) + '…');
+    expect(lines[5].line).toBe('a\rb');
+    for (const l of lines) expect(l.at).toBeGreaterThanOrEqual(start);
+    expect(lines.map((l) => l.at)).toEqual([...lines.map((l) => l.at)].sort((a, b) => a - b));
+  });
+
   it('keeps a bounded ring, dropping the oldest ended sessions first', () => {
     const log = new SessionLog(3, 100);
     const live = log.start('imap', { tls: false });

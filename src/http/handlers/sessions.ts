@@ -16,7 +16,7 @@ export function toSessionSummary(s: SessionRecord): SessionSummary {
     localPort: s.localPort,
     tls: s.tls,
     user: s.user,
-    lineCount: s.lines.length,
+    lineCount: s.lineCount,
     droppedLines: s.droppedLines,
   };
 }
