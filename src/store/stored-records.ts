@@ -17,19 +17,23 @@ export const emptyList: readonly never[] = Object.freeze([]);
 abstract class StoredMessageFields {
   readonly id: string;
   readonly seq: number;
-  readonly envelope: StoredMessage['envelope'];
   readonly source: StoredMessage['source'];
   readonly connection: StoredMessage['connection'];
   readonly transcript: StoredMessage['transcript'];
   tags: readonly string[];
   relays: readonly RelayRecord[];
   readonly #receivedMs: number;
+  /** The envelope, without an object and a list of its own: the one recipient itself, or a frozen list of several. */
+  readonly #mailFrom: string;
+  readonly #rcptTo: string | readonly string[];
 
   constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
     this.#receivedMs = r.receivedAt.getTime();
     this.seq = r.seq;
-    this.envelope = r.envelope;
+    const { mailFrom, rcptTo } = r.envelope;
+    this.#mailFrom = mailFrom;
+    this.#rcptTo = rcptTo.length === 1 ? rcptTo[0] : rcptTo.length === 0 ? emptyList : Object.isFrozen(rcptTo) ? rcptTo : Object.freeze([...rcptTo]);
     this.source = r.source;
     this.connection = r.connection;
     this.transcript = r.transcript;
@@ -39,6 +43,16 @@ abstract class StoredMessageFields {
 
   get receivedAt(): Date {
     return new Date(this.#receivedMs);
+  }
+
+  /**
+   * A fresh object on each read, whose recipient list the caller may sort or change (the Mailpit API test sorts it in
+   * place): a stored message keeps no envelope object and list of its own (two objects a message for every full
+   * garbage collection to mark).
+   */
+  get envelope(): StoredMessage['envelope'] {
+    const rcptTo = this.#rcptTo;
+    return { mailFrom: this.#mailFrom, rcptTo: typeof rcptTo === 'string' ? [rcptTo] : [...rcptTo] };
   }
 
   abstract get size(): number;
