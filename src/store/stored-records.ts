@@ -5,6 +5,13 @@ import type { Folder, HeaderSummary, Placement, RelayRecord, StoredMessage } fro
 /** The addresses of summaries made on first read (see MemoryMessage): one bounded pool for every store. */
 const lazyStrings = new StringPool();
 
+/**
+ * Arrival times are kept as milliseconds from this process's start: V8 keeps a whole number of up to 2^31 in the
+ * object itself, while a time since 1970 (~1.8e12) needs a number object of its own per message. Any time still
+ * works (further than 24 days from the start it takes that number object again).
+ */
+const timeBase = Date.now();
+
 /** A list most messages have empty (relays, tags): one shared, frozen, so no message holds an empty array of its own. */
 export const emptyList: readonly never[] = Object.freeze([]);
 
@@ -29,7 +36,7 @@ abstract class StoredMessageFields {
 
   constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
-    this.#receivedMs = r.receivedAt.getTime();
+    this.#receivedMs = r.receivedAt.getTime() - timeBase;
     this.seq = r.seq;
     const { mailFrom, rcptTo } = r.envelope;
     this.#mailFrom = mailFrom;
@@ -42,7 +49,7 @@ abstract class StoredMessageFields {
   }
 
   get receivedAt(): Date {
-    return new Date(this.#receivedMs);
+    return new Date(this.#receivedMs + timeBase);
   }
 
   /**
