@@ -16,14 +16,22 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-/** A connected socket from `localAddress`, or null when the server refused it (503 or closed). */
-function idleSocket(port: number, localAddress = '127.0.0.1'): Promise<Socket> {
+/**
+ * A connected socket from `localAddress`, or null when the server refused it (503 or closed). With `allowHalfOpen`
+ * it does not close its side when the server closes its own, as a client that never reads doesn't.
+ */
+function idleSocket(port: number, localAddress = '127.0.0.1', allowHalfOpen = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress });
+    const socket = connect({ port, host: '127.0.0.1', localAddress, allowHalfOpen });
     sockets.push(socket);
     socket.once('connect', () => resolve(socket));
     socket.once('error', reject);
   });
+}
+
+/** Resolves with the first bytes the server sends. */
+function firstData(socket: Socket): Promise<string> {
+  return new Promise((resolve) => socket.once('data', (c: Buffer) => resolve(c.toString('latin1'))));
 }
 
 /** Resolves with what the server sent once it closes the socket, and how long that took. */
@@ -101,6 +109,20 @@ describe('HTTP connection slots', () => {
     expect((await fetch(`${sandbox.url}/api/v1/info`)).status).toBe(200);
   });
 
+  it('counts no slot for a refused socket while it goes: another address is served, not reset', async () => {
+    // 4 slots, 2 per address. 127.0.0.2 takes its 2 and is refused 2 more, which it never closes (half-open, as a
+    // client that does not read): the server holds those for up to a second after its 503.
+    sandbox = await httpSandbox({ limits: { maxConnections: 2, maxWaiters: 2 } });
+    const port = sandbox.ports.http!;
+    const held = [await idleSocket(port, '127.0.0.2', true), await idleSocket(port, '127.0.0.2', true)];
+    // Their 503 has arrived (so the server has refused them), and they are still open.
+    const refused = await Promise.all([0, 1].map(async () => firstData(await idleSocket(port, '127.0.0.2', true))));
+    for (const r of refused) expect(r).toMatch(/^HTTP\/1\.1 503 /);
+    const res = await fetch(`${sandbox.url}/api/v1/info`);
+    expect(res.status).toBe(200);
+    expect(held.every((s) => !s.destroyed)).toBe(true);
+  });
+
   it('gives the slot back when a socket closes', async () => {
     sandbox = await httpSandbox({ limits: { maxConnections: 1, maxWaiters: 1 } });
     const port = sandbox.ports.http!;
@@ -122,7 +144,9 @@ describe('HTTP connection slots', () => {
     sandbox = await httpSandbox();
     const port = sandbox.ports.http!;
     const started = Date.now();
-    const results = await Promise.allSettled(Array.from({ length: 1201 }, () => idleSocket(port, '127.0.0.2')));
+    // Half-open: the refused ones stay until the server gives up on them (a second), so the UI request below comes
+    // while all 1201 are still connected. Refused sockets must not count against the slots of everyone else.
+    const results = await Promise.allSettled(Array.from({ length: 1201 }, () => idleSocket(port, '127.0.0.2', true)));
     expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
     const res = await fetch(`${sandbox.url}/api/v1/info`);
     expect(res.status).toBe(200);
