@@ -127,8 +127,10 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     const before = transport.accepted;
     send('c UID FETCH 1:* BODY.PEEK[]\r\n');
     const fetchesWritten = (): number => ctx.sessions.list('imap')[0].lines.filter((l) => /^\* \d+ FETCH/.test(l.line)).length;
-    // Inflating runs on the thread pool: wait until the FETCH is under way, then give it many turns to run on.
+    // Inflating and deflating run on the thread pool: wait until the FETCH is under way and its first compressed
+    // bytes have reached the transport (however long a loaded machine takes), then give it many turns to run on.
     await transport.until(() => fetchesWritten() > 0);
+    await transport.until(() => transport.accepted > before);
     for (let i = 0; i < 300; i++) await turn();
     const total = bodies.reduce((n, b) => n + b.length, 0);
     // base64 of random bytes deflates to about 3/4 of its size: without back-pressure ~1.1 MB would be handed over.
