@@ -56,7 +56,9 @@ describe('IMAP output backpressure', () => {
     transport.isStalled = true;
     const before = transport.accepted;
     transport.push('c UID FETCH 1:* BODY.PEEK[]\r\n');
-    // Give the session many event-loop turns: without backpressure it would hand over all ~3 MB here.
+    // Once the first response is out (however long a loaded machine takes), give the session many event-loop turns:
+    // without backpressure it would hand over all ~3 MB here.
+    while (transport.accepted === before) await turn();
     for (let i = 0; i < 200; i++) await turn();
     const total = count * body.length;
     expect(transport.accepted - before).toBeGreaterThan(0);
