@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { detach } from '../shared/detach.js';
-import { decodeTranscript } from './transcript.js';
+import { decodeTranscript, transcriptRow } from './transcript.js';
 import type { TranscriptLine } from './types.js';
 
 export type Protocol = 'smtp' | 'pop3' | 'imap';
@@ -65,7 +65,7 @@ class LoggedSession implements SessionRecord {
 
   /** Adds a line (no LF in it); `at` in ms since the epoch. */
   add(at: number, dir: TranscriptLine['dir'], line: string): void {
-    this.#open.push(`${at - this.#lastAt}${dir}${line}`);
+    this.#open.push(transcriptRow(at - this.#lastAt, dir, line));
     this.#lastAt = at;
     this.#count++;
     if (this.#open.length >= rowsPerChunk) {

@@ -9,6 +9,11 @@ import type { TranscriptLine } from './types.js';
  */
 export type CompactTranscript = string;
 
+/** One row of the encoding: `sinceMs` after the previous row (since the epoch for the first), the direction, the text. */
+export function transcriptRow(sinceMs: number, dir: TranscriptLine['dir'], text: string): string {
+  return `${sinceMs}${dir}${text}`;
+}
+
 export function encodeTranscript(lines: readonly TranscriptLine[]): CompactTranscript {
   // No regular expression per line (SMTP stores a transcript with every message it accepts), and one join: the
   // stored string is flat, where `+=` would keep a tree of string pieces alive with the message.
@@ -17,7 +22,7 @@ export function encodeTranscript(lines: readonly TranscriptLine[]): CompactTrans
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     const line = l.line.includes('\n') || l.line.includes('\r') ? l.line.replace(/[\r\n]/g, ' ') : l.line;
-    rows[i] = `${l.at - previous}${l.dir}${line}`;
+    rows[i] = transcriptRow(l.at - previous, l.dir, line);
     previous = l.at;
   }
   return rows.join('\n');
