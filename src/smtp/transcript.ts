@@ -1,6 +1,6 @@
 import { detach } from '../shared/detach.js';
 import type { SessionHandle } from '../store/session-log.js';
-import { encodeTranscript, type CompactTranscript } from '../store/transcript.js';
+import { transcriptRow, type CompactTranscript } from '../store/transcript.js';
 import type { TranscriptLine } from '../store/types.js';
 
 /** Characters kept of one line in a message's transcript. */
@@ -21,12 +21,22 @@ export function redactCommand(line: string, isAuthContinuation: boolean): string
   return m ? `${m[1]} ${redacted}` : line;
 }
 
+/** A row's time prefix (`<ms>`, possibly negative) and direction, as transcriptRow() writes them. */
+const rowHead = /^(-?\d+)([CS*])/;
+
 /**
  * One SMTP connection's transcript. Every line goes to the session log (`GET /api/v1/sessions/:id`); the lines since
  * the previous accepted message are also kept, bounded, to be stored with the next message (SPEC §5).
+ *
+ * Those lines are kept as rows of the stored encoding (transcript.ts), each made once as it is recorded: the stored
+ * transcript is then one join. The first row's time is absolute (since the epoch), each other row's is since the
+ * row before it, as in the stored form.
  */
 export class SmtpTranscript {
-  #transaction: TranscriptLine[] = [];
+  #rows: string[] = [];
+  /** The time of the first kept row and of the last one, in ms since the epoch. */
+  #firstAt = 0;
+  #lastAt = 0;
   #omitted = 0;
 
   constructor(
@@ -56,19 +66,26 @@ export class SmtpTranscript {
    */
   forMessage(finalReply: string): CompactTranscript {
     const now = Date.now();
-    const lines = this.#transaction;
-    // The final reply is added for the encoding only: the lines stay as they were until the `250` goes out (a store
-    // that refuses the message leaves them to the next message's transcript). No copies of the list on the way.
-    lines.push({ at: now, dir: 'S', line: finalReply });
-    const text = encodeTranscript(this.#omitted ? [{ at: lines[0].at, dir: '*', line: `${this.#omitted} earlier lines omitted` }, ...lines] : lines);
-    lines.pop();
-    return text;
+    const rows = this.#rows;
+    const last = rows.length ? transcriptRow(now - this.#lastAt, 'S', oneLine(finalReply)) : transcriptRow(now, 'S', oneLine(finalReply));
+    if (this.#omitted === 0) {
+      // The final reply is added for the join only: the rows stay as they were until the `250` goes out (a store
+      // that refuses the message leaves them to the next message's transcript).
+      rows.push(last);
+      const text = rows.join('\n');
+      rows.pop();
+      return text;
+    }
+    // Some lines were dropped: a note says how many, at the first kept row's time, which that row is then relative to.
+    const first = rowHead.exec(rows[0]);
+    const firstRow = first ? `0${rows[0].slice(first[1].length)}` : rows[0];
+    return [transcriptRow(this.#firstAt, '*', `${this.#omitted} earlier lines omitted`), firstRow, ...rows.slice(1), last].join('\n');
   }
 
   /** The `250` after DATA was sent: it is already in the message's copy, so the next message starts afresh. */
   messageAccepted(finalReply: string): void {
     this.session.line('S', finalReply, true);
-    this.#transaction = [];
+    this.#rows.length = 0;
     this.#omitted = 0;
   }
 
@@ -76,11 +93,32 @@ export class SmtpTranscript {
     // Every line recorded here is a string of its own: a command line decoded from its bytes, a reply or a note
     // formatted for it (see SessionHandle.line).
     this.session.line(dir, line, true);
-    if (this.#transaction.length >= this.maxLines) {
-      this.#transaction.shift();
-      this.#omitted++;
-    }
+    const rows = this.#rows;
+    if (rows.length >= this.maxLines) this.#dropOldest();
     // Long lines are cut as in the session log, so 200 lines of 4 KiB can't add 800 KB to a stored message.
-    this.#transaction.push({ at: Date.now(), dir, line: line.length > maxLineChars ? detach(line.slice(0, maxLineChars)) + '…' : line });
+    const text = oneLine(line.length > maxLineChars ? detach(line.slice(0, maxLineChars)) + '…' : line);
+    const at = Date.now();
+    if (rows.length === 0) {
+      this.#firstAt = at;
+      rows.push(transcriptRow(at, dir, text));
+    } else rows.push(transcriptRow(at - this.#lastAt, dir, text));
+    this.#lastAt = at;
   }
+
+  /** Drops the oldest row; the next one becomes the first, so its time is made absolute. */
+  #dropOldest(): void {
+    const rows = this.#rows;
+    rows.shift();
+    this.#omitted++;
+    if (rows.length === 0) return;
+    const head = rowHead.exec(rows[0]);
+    if (!head) return;
+    this.#firstAt += Number(head[1]);
+    rows[0] = `${this.#firstAt}${rows[0].slice(head[1].length)}`;
+  }
+}
+
+/** A line as one row: a CR or LF in it (a note quoting an error) would start a row of its own. */
+function oneLine(line: string): string {
+  return line.includes('\n') || line.includes('\r') ? line.replace(/[\r\n]/g, ' ') : line;
 }

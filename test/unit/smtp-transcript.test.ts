@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redactCommand, SmtpTranscript } from '../../src/smtp/transcript.js';
 import { SessionLog } from '../../src/store/session-log.js';
 import { decodeTranscript } from '../../src/store/transcript.js';
@@ -40,5 +40,39 @@ describe('SmtpTranscript', () => {
     const transcript = new SmtpTranscript(new SessionLog(10, 10).start('smtp', { tls: false }), 3);
     for (let i = 0; i < 10; i++) transcript.client(`NOOP ${i}`);
     expect(decodeTranscript(transcript.forMessage('250 ok')).map((l) => l.line)).toEqual(['7 earlier lines omitted', 'NOOP 7', 'NOOP 8', 'NOOP 9', '250 ok']);
+  });
+
+  describe('line times', () => {
+    afterEach(() => vi.useRealTimers());
+    const at = (ms: number) => vi.setSystemTime(ms);
+
+    it('keeps each line at the time it was recorded, also after the oldest were dropped', () => {
+      vi.useFakeTimers();
+      const transcript = new SmtpTranscript(new SessionLog(10, 100).start('smtp', { tls: false }), 2);
+      at(1_700_000_000_000);
+      transcript.client('NOOP 0');
+      at(1_700_000_000_005);
+      transcript.client('NOOP 1');
+      at(1_700_000_000_012);
+      transcript.client('NOOP 2');
+      at(1_700_000_000_020);
+      transcript.server('250 ok\r\nwith a break');
+      at(1_700_000_000_021);
+      expect(decodeTranscript(transcript.forMessage('250 done'))).toEqual([
+        { at: 1_700_000_000_012, dir: '*', line: '2 earlier lines omitted' },
+        { at: 1_700_000_000_012, dir: 'C', line: 'NOOP 2' },
+        { at: 1_700_000_000_020, dir: 'S', line: '250 ok  with a break' },
+        { at: 1_700_000_000_021, dir: 'S', line: '250 done' },
+      ]);
+      transcript.messageAccepted('250 done');
+      at(1_700_000_000_030);
+      expect(decodeTranscript(transcript.forMessage('250 alone'))).toEqual([{ at: 1_700_000_000_030, dir: 'S', line: '250 alone' }]);
+      transcript.client('QUIT');
+      at(1_700_000_000_029);
+      expect(decodeTranscript(transcript.forMessage('250 clock stepped back'))).toEqual([
+        { at: 1_700_000_000_030, dir: 'C', line: 'QUIT' },
+        { at: 1_700_000_000_029, dir: 'S', line: '250 clock stepped back' },
+      ]);
+    });
   });
 });
