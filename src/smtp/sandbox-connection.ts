@@ -84,6 +84,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   /** Our own idle timer: the socket's would be reset by any byte, in either direction (see `_armTimeout`). */
   #idleTimer: NodeJS.Timeout | null = null;
   #idleMs = 0;
+  /** When the last complete command came (performance.now()). */
+  #activeAt = 0;
   /** STARTTLS was accepted and no command has come over TLS yet: a hang-up now means a refused certificate. */
   #isAwaitingTlsCommand = false;
   /** Reads from the socket, and the read the last command came in: two commands in one read are pipelined. */
@@ -176,14 +178,22 @@ export class SandboxSmtpConnection extends SMTPConnection {
     const { smtpIdleMs, preLoginIdleMs } = this.#server.ctx.config.limits;
     const isInUse = Boolean(this.session.user) || Boolean(this.session.envelope?.mailFrom) || this.session.transaction > 1;
     const ms = isInUse ? smtpIdleMs : Math.min(smtpIdleMs, preLoginIdleMs);
-    // Every command restarts it: the same timer restarted (no new one per command) while its length stays.
-    if (this.#idleTimer && this.#idleMs === ms) {
-      this.#idleTimer.refresh();
-      return;
-    }
+    this.#activeAt = performance.now();
+    // While its length stays, the running timer is left alone: when it fires it looks at the time of the last command
+    // and waits out the rest (restarting a timer on each command cost more than the command's own bookkeeping).
+    if (this.#idleTimer && this.#idleMs === ms) return;
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleMs = ms;
-    this.#idleTimer = setTimeout(() => this._onTimeout(), ms);
+    this.#waitIdle(ms);
+  }
+
+  #waitIdle(ms: number): void {
+    this.#idleTimer = setTimeout(() => {
+      // A timer can fire up to a millisecond before its time as the event loop measures it.
+      const left = this.#idleMs - (performance.now() - this.#activeAt);
+      if (left > 1) this.#waitIdle(left);
+      else this._onTimeout();
+    }, ms);
     this.#idleTimer.unref();
   }
 
@@ -300,13 +310,13 @@ export class SandboxSmtpConnection extends SMTPConnection {
       socket.cork();
       setImmediate(uncork, socket);
     }
-    super.send(code, data, context);
+    const payload = this.formatReply(code, data, context);
+    this.#write(code, payload, writes);
     const rejection = writes ? smtpRejectionReason(code, this.#lastVerb) : null;
     if (rejection) this.#server.ctx.signals.messageRejected('smtp', rejection);
     if (writes) {
-      const lines = this.formatReply(code, data, context);
-      if (context === 'DATA_OK') this.transcript.messageAccepted(lines[0]);
-      else for (const line of lines) this.transcript.server(line);
+      if (context === 'DATA_OK') this.transcript.messageAccepted(payload);
+      else this.#recordReply(payload);
     }
     // The reply that answers the limit-th bad command is followed by the goodbye: no error reply past the limit.
     if (badCommandReplies.has(code) && ++this.#badCommands >= this.#server.ctx.config.limits.smtpBadCommands) {
@@ -315,30 +325,51 @@ export class SandboxSmtpConnection extends SMTPConnection {
     }
   }
 
+  /**
+   * What smtp-server's send() does with a formatted reply (3.21.6): it is formatted here once, for the socket and the
+   * transcript alike. `writes` is that method's single write condition (nothing is written during a TLS handshake).
+   */
+  #write(code: number, payload: string, writes: boolean): void {
+    if (code >= 400) this.session.error = payload;
+    // RFC 4954 §4: an empty challenge is `334 ` with its space.
+    if (writes) this._socket.write(code === 334 && payload === '334' ? '334 \r\n' : payload + '\r\n');
+    // The connection goes away even when the reply could not be written.
+    if (code === 421) this.close();
+  }
+
+  #recordReply(payload: string): void {
+    if (!payload.includes('\n')) return this.transcript.server(payload);
+    for (const line of payload.split('\r\n')) this.transcript.server(line);
+  }
+
   /** A reply under a fault: throttled (then released), or cut in half and the connection dropped. True when sent here. */
   #sendFaulted(code: number, data: string | string[] | null | undefined, context: string | false | undefined): boolean {
     const fault = this.faultOnNextReply;
     this.faultOnNextReply = null;
+    const payload = this.formatReply(code, data, context);
     if (fault !== 'cut') {
-      super.send(code, data, context);
+      this.#write(code, payload, !this._upgrading && !this._socket.destroyed && this._socket.readyState === 'open');
       fault?.release();
-      for (const line of this.formatReply(code, data, context)) this.transcript.server(line);
+      this.#recordReply(payload);
       return true;
     }
-    const lines = this.formatReply(code, data, context);
-    this.transcript.note(`reply cut off by fault: ${lines[0]}`);
-    writePartialAndDrop(this._socket, Buffer.from(lines.join('\r\n') + '\r\n'));
+    this.transcript.note(`reply cut off by fault: ${payload.split('\r\n', 1)[0]}`);
+    writePartialAndDrop(this._socket, Buffer.from(payload + '\r\n'));
     return true;
   }
 
-  /** The reply lines exactly as smtp-server's send() writes them (enhanced status code included). */
-  formatReply(code: number, data?: string | string[] | null, context?: string | false): string[] {
+  /**
+   * A reply exactly as smtp-server's send() (3.21.6) formats it, lines joined by CRLF: the enhanced status code on
+   * each line, control characters in the text made spaces (a backstop against splitting a reply).
+   */
+  formatReply(code: number, data?: string | string[] | null, context?: string | false): string {
     const enhanced = this._getEnhancedStatusCode(code, context);
-    const texts = Array.isArray(data) ? data : [data ?? ''];
-    return texts.map((text, i) => {
-      const sep = i < texts.length - 1 ? '-' : ' ';
-      return `${code}${sep}${enhanced ? enhanced + ' ' : ''}${text}`.trimEnd();
-    });
+    const prefix = enhanced ? ` ${enhanced}` : '';
+    if (Array.isArray(data)) {
+      const last = data.length - 1;
+      return data.map((line, i) => `${code}${i < last ? '-' : ' '}${enhanced ? enhanced + ' ' : ''}${replyText(line)}`).join('\r\n');
+    }
+    return data ? `${code}${prefix} ${replyText(data)}` : `${code}${prefix}`;
   }
 
   override _onError(err: Error & { code?: string; remoteAddress?: string }): void {
@@ -359,6 +390,15 @@ export class SandboxSmtpConnection extends SMTPConnection {
     this.transcript.note('connection closed');
     this.transcript.session.end();
   }
+}
+
+/** Control characters, made spaces in a reply's text as smtp-server does. */
+const controlChars = /[\x00-\x1F\x7F-\x9F]/;
+const controlCharsGlobal = /[\x00-\x1F\x7F-\x9F]/g;
+
+function replyText(text: unknown): string {
+  const s = text === undefined || text === null ? '' : String(text);
+  return controlChars.test(s) ? s.replace(controlCharsGlobal, ' ') : s;
 }
 
 /** A refused line's CR, LF and NUL made visible, so the transcript keeps it as one line. */

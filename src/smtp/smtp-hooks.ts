@@ -273,7 +273,7 @@ function deliver(ctx: ServerContext, connection: SandboxSmtpConnection | undefin
       authUser: typeof session.user === 'string' ? session.user : undefined,
       sessionId: connection?.transcript.session.id,
     }),
-    transcript: connection?.transcript.forMessage(connection.formatReply(250, reply, 'DATA_OK')[0]),
+    transcript: connection?.transcript.forMessage(connection.formatReply(250, reply, 'DATA_OK')),
   });
   return reply;
 }
