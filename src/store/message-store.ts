@@ -4,8 +4,8 @@ import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
 import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder, uidIndex } from './mailbox.js';
-import { isPlacedSeen, placedCount, placedItems, placedMailboxes, withoutPlacements, withPlacement, MessagePlacements, type PlacedMessage } from './message-placements.js';
-import { emptyList, LazyRawMessage, MemoryMessage, StoredPlacement } from './stored-records.js';
+import { isPlacedSeen, placedCount, placedItems, placedMailboxes, withoutPlacements, withPlacement, MessagePlacements } from './message-placements.js';
+import { emptyList, LazyRawMessage, MemoryMessage, placedOf, receivedTimeOf, setPlaced, StoredPlacement } from './stored-records.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
@@ -43,7 +43,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   readonly #order: StoredMessage[] = [];
   readonly #byId = new Map<string, StoredMessage>();
   /** Placements per message id: the lone placement, or all with the counts a summary needs (see PlacedMessage). */
-  readonly #placements = new Map<string, PlacedMessage>();
   readonly #mailboxes = new Map<string, Mailbox>();
   /** The flags of every placement that has none: one shared set (see NoFlags). */
   readonly #noFlags = new NoFlags();
@@ -152,10 +151,9 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    * Throws StoreError NONEXISTENT when a target folder does not exist (IMAP APPEND answers `[TRYCREATE]`).
    */
   deliver(input: DeliveryInput, origin?: unknown): StoredMessage {
-    const targets: NonNullable<DeliveryInput['targets']> = input.targets ?? input.envelope.rcptTo.map((mailbox) => ({ mailbox }));
-    if (targets.length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
+    if ((input.targets ?? input.envelope.rcptTo).length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
     if (input.id !== undefined && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
-    const resolvedTargets = this.#resolveTargets(targets, input.raw.length);
+    const resolvedTargets = input.targets ? this.#resolveTargets(input.targets, input.raw.length) : this.#resolveInboxes(input.envelope.rcptTo, input.raw.length);
     const receivedAt = input.receivedAt ?? new Date();
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
     const seenFolders = new Set<Folder>();
@@ -192,16 +190,16 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
 
   /** Every placement of a message (empty once deleted). */
   placementsOf(message: StoredMessage): Placement[] {
-    return [...placedItems(this.#placements.get(message.id))];
+    return [...placedItems(placedOf(message))];
   }
 
   /** Lower-cased addresses of the mailboxes holding the message; costs the number of mailboxes, not of copies. */
   mailboxesOf(message: StoredMessage): string[] {
-    return placedMailboxes(this.#placements.get(message.id));
+    return placedMailboxes(placedOf(message));
   }
 
   isSeen(message: StoredMessage): boolean {
-    return isPlacedSeen(this.#placements.get(message.id));
+    return isPlacedSeen(placedOf(message));
   }
 
   get size(): number {
@@ -295,10 +293,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const gone = new Set<Placement>();
     for (const p of placements) if (isPlaced(p)) gone.add(p);
     if (gone.size === 0) return;
-    const goneOf = new Map<string, number>();
-    for (const p of gone) goneOf.set(p.message.id, (goneOf.get(p.message.id) ?? 0) + 1);
+    const goneOf = new Map<StoredMessage, number>();
+    for (const p of gone) goneOf.set(p.message, (goneOf.get(p.message) ?? 0) + 1);
     const forgotten: string[] = [];
-    for (const [id, n] of goneOf) if (placedCount(this.#placements.get(id)) <= n) forgotten.push(id);
+    for (const [m, n] of goneOf) if (placedCount(placedOf(m)) <= n) forgotten.push(m.id);
     this.#commit({ kind: 'removePlacements', placements: [...gone].map(keyOf), forgotten }, origin, [...gone]);
   }
 
@@ -625,7 +623,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
           const own = this.#ownFlags(p);
           own.clear();
           for (const f of c.flags) own.add(f);
-          const placed = this.#placements.get(p.message.id);
+          const placed = placedOf(p.message);
           if (placed instanceof MessagePlacements) placed.seenChanged(wasSeen, own.has('\\Seen'));
           p.modseq = nextModseq(p.folder);
           changed.push(p);
@@ -646,7 +644,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         this.#unplace(gone, origin);
         // One event per message, however many of its copies went.
         for (const m of touched) {
-          if (placedCount(this.#placements.get(m.id)) > 0) this.emit('message.updated', m);
+          if (placedCount(placedOf(m)) > 0) this.emit('message.updated', m);
           else this.#forget(m, 'expunged');
         }
         for (const id of change.forgotten) {
@@ -658,7 +656,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       case 'deleteMessage': {
         const message = this.#byId.get(change.id);
         if (!message) return false;
-        this.#unplace(new Set(placedItems(this.#placements.get(change.id))), origin);
+        this.#unplace(new Set(placedItems(placedOf(message))), origin);
         this.#forget(message, change.reason);
         return true;
       }
@@ -671,9 +669,9 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
             for (const p of gone) this.emit('placement.removed', p, origin);
           }
         }
+        for (const m of this.#order) setPlaced(m, undefined);
         this.#order.length = 0;
         this.#byId.clear();
-        this.#placements.clear();
         this.#bytes = 0;
         this.emit('store.cleared');
         return undefined;
@@ -683,7 +681,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
         if (!message) return undefined;
         message.tags = change.tags;
         // Tags are message metadata too: a CONDSTORE client's CHANGEDSINCE sees the message as changed.
-        for (const p of placedItems(this.#placements.get(change.id))) p.modseq = nextModseq(p.folder);
+        for (const p of placedItems(placedOf(message))) p.modseq = nextModseq(p.folder);
         this.emit('message.updated', message);
         return change.tags;
       }
@@ -833,15 +831,30 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     }));
   }
 
+  /** #resolveTargets for the usual delivery, to each recipient's INBOX, with no target object made per recipient. */
+  #resolveInboxes(rcptTo: readonly string[], size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
+    let newMailboxes: Set<string> | undefined;
+    for (const address of rcptTo) {
+      const key = normalizeAddress(address);
+      const mailbox = this.#mailboxes.get(key);
+      const inbox = mailbox?.folders.get('INBOX');
+      if (mailbox && !inbox) throw new StoreError('NONEXISTENT', `No folder INBOX in ${key}`);
+      if (inbox) this.#limits.checkFolderRoom(inbox, 1);
+      this.#limits.checkQuota(mailbox, 1, size);
+      if (!mailbox) (newMailboxes ??= new Set()).add(key);
+    }
+    this.#limits.checkMailboxRoom(this.#mailboxes.size, newMailboxes?.size ?? 0);
+    return rcptTo.map((address) => ({ folder: this.ensureMailbox(address).folders.get('INBOX') as Folder, flags: emptyList }));
+  }
+
   #place(message: StoredMessage, folder: Folder, uid: number, flags: readonly string[], internalDate: Date, origin: unknown, emit = true): Placement {
     // Nearly every placement's INTERNALDATE is its message's arrival: then it reads the message's (no Date of its own).
-    const received = message.receivedAt;
-    const own = internalDate === received || internalDate.getTime() === received.getTime() ? null : internalDate;
+    const own = internalDate.getTime() === receivedTimeOf(message) ? null : internalDate;
     const placement = new StoredPlacement(message, folder, uid, flags.length ? new Set(flags) : this.#noFlags, own, nextModseq(folder));
     if (uid >= folder.uidNext) folder.uidNext = uid + 1;
     folder.placements.push(placement);
     this.#countUsage(folder.mailbox, 1, message.size);
-    if (this.#byId.get(message.id) === message) this.#placements.set(message.id, withPlacement(this.#placements.get(message.id), placement));
+    setPlaced(message, withPlacement(placedOf(message), placement));
     if (emit) this.emit('placement.added', placement, origin);
     return placement;
   }
@@ -862,10 +875,10 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Removes placements from their folders and messages, one pass per folder and per message (never one splice each). */
   #unplace(gone: ReadonlySet<Placement>, origin: unknown): void {
     const byFolder = new Map<Folder, Set<Placement>>();
-    const byMessage = new Map<string, Set<Placement>>();
+    const byMessage = new Map<StoredMessage, Set<Placement>>();
     for (const p of gone) {
       groupInto(byFolder, p.folder, p);
-      groupInto(byMessage, p.message.id, p);
+      groupInto(byMessage, p.message, p);
     }
     for (const [folder, set] of byFolder) {
       removeFromFolder(folder, set);
@@ -875,11 +888,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       for (const p of set) bytes += p.message.size;
       this.#countUsage(folder.mailbox, -set.size, bytes === 0 ? 0 : -bytes);
     }
-    for (const [id, set] of byMessage) {
-      const left = withoutPlacements(this.#placements.get(id), set);
-      if (left === undefined) this.#placements.delete(id);
-      else this.#placements.set(id, left);
-    }
+    for (const [message, set] of byMessage) setPlaced(message, withoutPlacements(placedOf(message), set));
     for (const p of gone) this.emit('placement.removed', p, origin);
   }
 
@@ -888,7 +897,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const i = this.#indexAfter(message.seq - 1);
     if (this.#order[i] === message) this.#order.splice(i, 1);
     if (this.#byId.delete(message.id)) this.#bytes -= message.size;
-    this.#placements.delete(message.id);
+    setPlaced(message, undefined);
     this.emit('message.deleted', message, reason);
   }
 

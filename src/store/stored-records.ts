@@ -1,5 +1,6 @@
 import { headerSubject, StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import type { MessageRecord } from './store-change.js';
+import type { PlacedMessage } from './message-placements.js';
 import type { Folder, HeaderSummary, Placement, RelayRecord, StoredMessage } from './types.js';
 
 /** The addresses of summaries made on first read (see MemoryMessage): one bounded pool for every store. */
@@ -33,6 +34,26 @@ abstract class StoredMessageFields {
   /** The envelope, without an object and a list of its own: the one recipient itself, or a frozen list of several. */
   readonly #mailFrom: string;
   readonly #rcptTo: string | readonly string[];
+  /**
+   * Where the store has placed this message (see placedOf): held by the message itself, not in a map from its id,
+   * which cost two lookups in a map of every message per delivery and an entry per message.
+   */
+  #placed: PlacedMessage | undefined = undefined;
+
+  /** The store's record of a message's placements (message-store.ts alone reads and writes it). */
+  static placedOf(message: StoredMessage): PlacedMessage | undefined {
+    // A message object the store did not make (none in the product) has no placements.
+    return #placed in message ? (message as unknown as StoredMessageFields).#placed : undefined;
+  }
+
+  /** `receivedAt` in ms since the epoch, without making a Date. */
+  static receivedTimeOf(message: StoredMessage): number {
+    return #receivedMs in message ? (message as unknown as StoredMessageFields).#receivedMs + timeBase : message.receivedAt.getTime();
+  }
+
+  static setPlaced(message: StoredMessage, placed: PlacedMessage | undefined): void {
+    (message as unknown as StoredMessageFields).#placed = placed;
+  }
 
   constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
@@ -71,6 +92,11 @@ abstract class StoredMessageFields {
     return { id, seq, receivedAt, size, envelope, source, connection, summary, transcript, tags, relays };
   }
 }
+
+/** A stored message's placements, as the store records them (undefined: none, e.g. once deleted). */
+export const placedOf = (message: StoredMessage): PlacedMessage | undefined => StoredMessageFields.placedOf(message);
+export const receivedTimeOf = (message: StoredMessage): number => StoredMessageFields.receivedTimeOf(message);
+export const setPlaced = (message: StoredMessage, placed: PlacedMessage | undefined): void => StoredMessageFields.setPlaced(message, placed);
 
 /**
  * A message of the in-memory store, which keeps its bytes. Its header summary is made from those bytes on first
