@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Logger } from '../shared/logger.js';
@@ -48,6 +48,12 @@ export class RelayError extends Error {
  * Nothing goes to an address the allow-list does not match; a refusal or an unreachable relay is an error with the
  * relay's own words, and the message stays stored, so the release can simply be tried again.
  */
+/**
+ * nodemailer, loaded when the first relay is made: a sandbox that releases no mail (most) does not carry its ~3 MB
+ * of heap. It is CommonJS, so it loads synchronously here.
+ */
+const loadNodemailer = (): typeof import('nodemailer') => createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
+
 export class Relay {
   readonly allowList: RelayAllowList;
   readonly #transport: Transporter<SMTPTransport.SentMessageInfo>;
@@ -61,7 +67,7 @@ export class Relay {
     this.allowList = new RelayAllowList(settings.allow);
     const t = settings.target;
     const timeout = settings.timeoutMs ?? 30_000;
-    this.#transport = nodemailer.createTransport({
+    this.#transport = loadNodemailer().createTransport({
       host: t.host,
       port: t.port,
       secure: t.secure,

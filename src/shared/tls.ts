@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
+import { Worker } from 'node:worker_threads';
 
 export interface TlsMaterial {
   key: string;
@@ -24,6 +25,30 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
     }
     return { cert, key, isSelfSigned: false, fingerprint256: new X509Certificate(cert).fingerprint256 };
   }
+  // One per process: every sandbox a test suite starts serves the same certificate, made once.
+  selfSigned ??= generateSelfSigned().catch((err: unknown) => {
+    selfSigned = undefined;
+    throw err;
+  });
+  const pems = await selfSigned;
+  return { ...pems, isSelfSigned: true, fingerprint256: new X509Certificate(pems.cert).fingerprint256 };
+}
+
+let selfSigned: Promise<{ cert: string; key: string }> | undefined;
+
+/**
+ * Makes the certificate in a worker thread: its certificate libraries take ~0.2 s and ~3.5 MB of heap to load, which
+ * the sandbox's own heap would then carry for as long as it runs (every full garbage collection marks them).
+ */
+const workerSource = `
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+const { generate } = createRequire(workerData.base)('selfsigned');
+const pems = await generate(workerData.attributes, workerData.options);
+parentPort.postMessage({ cert: pems.cert, key: pems.private });
+`;
+
+function generateSelfSigned(): Promise<{ cert: string; key: string }> {
   const host = hostname();
   const altNames: Array<{ type: number; value?: string; ip?: string }> = [
     { type: 2, value: 'localhost' },
@@ -36,9 +61,7 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
   if (host && host !== 'localhost') altNames.push({ type: 2, value: host });
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 2);
-  // Loaded here, not at start: its certificate libraries take ~0.2 s to load, which --tls-cert users never need.
-  const { generate } = await import('selfsigned');
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+  const options = {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
@@ -49,6 +72,13 @@ export async function loadTlsMaterial(certFile?: string, keyFile?: string): Prom
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames },
     ],
-  } as Parameters<typeof generate>[1]);
-  return { cert: pems.cert, key: pems.private, isSelfSigned: true, fingerprint256: new X509Certificate(pems.cert).fingerprint256 };
+  };
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(workerSource)}`), {
+    workerData: { base: import.meta.url, attributes: [{ name: 'commonName', value: 'localhost' }], options },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (pems: { cert: string; key: string }) => resolve(pems));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the certificate worker exited (code ${code}) without a certificate`)));
+  });
 }
