@@ -1,6 +1,6 @@
 import { detach } from '../shared/detach.js';
 import type { SessionHandle } from '../store/session-log.js';
-import { transcriptRow, type CompactTranscript } from '../store/transcript.js';
+import { keyedTranscriptRow, transcriptRow, type CompactTranscript } from '../store/transcript.js';
 import type { TranscriptLine } from '../store/types.js';
 
 /** Characters kept of one line in a message's transcript. */
@@ -22,7 +22,7 @@ export function redactCommand(line: string, isAuthContinuation: boolean): string
 }
 
 /** A row's time prefix (`<ms>`, possibly negative) and direction, as transcriptRow() writes them. */
-const rowHead = /^(-?\d+)([CS*])/;
+const rowHead = /^(-?\d+)([CS*cs])/;
 
 /**
  * One SMTP connection's transcript. Every line goes to the session log (`GET /api/v1/sessions/:id`); the lines since
@@ -67,7 +67,7 @@ export class SmtpTranscript {
   forMessage(finalReply: string): CompactTranscript {
     const now = Date.now();
     const rows = this.#rows;
-    const last = rows.length ? transcriptRow(now - this.#lastAt, 'S', oneLine(finalReply)) : transcriptRow(now, 'S', oneLine(finalReply));
+    const last = keyedTranscriptRow(rows.length ? now - this.#lastAt : now, 'S', oneLine(finalReply));
     if (this.#omitted === 0) {
       // The final reply is added for the join only: the rows stay as they were until the `250` goes out (a store
       // that refuses the message leaves them to the next message's transcript).
@@ -100,8 +100,8 @@ export class SmtpTranscript {
     const at = Date.now();
     if (rows.length === 0) {
       this.#firstAt = at;
-      rows.push(transcriptRow(at, dir, text));
-    } else rows.push(transcriptRow(at - this.#lastAt, dir, text));
+      rows.push(keyedTranscriptRow(at, dir, text));
+    } else rows.push(keyedTranscriptRow(at - this.#lastAt, dir, text));
     this.#lastAt = at;
   }
 

@@ -29,10 +29,65 @@ export function encodeTranscript(lines: readonly TranscriptLine[]): CompactTrans
 }
 
 /**
- * A row's prefix: `<ms><dir>`, a time difference (negative if the clock stepped back); or `<ms>\t<dir>\t`, the
- * earlier tab-separated form with an absolute time, which still decodes (transcripts built by hand, in tests).
+ * Common lines, stored as a key: a row `<ms><d><key><rest>` with `d` lower-case (`c` a client line, `s` a server one)
+ * stands for the line `prefix + rest + suffix` of entry `key`. An SMTP transaction is mostly these lines, and a stored
+ * transcript is kept with every message for as long as the message is: 1 KB messages over SMTP stored theirs in ~240
+ * bytes, ~100 with the keys. Keys are one character; entries must never change meaning (stored transcripts use them).
  */
-const rowPattern = /^(-?\d+)(?:([CS*])|\t([CS*])\t)/;
+const commonLines: Record<'c' | 's', Record<string, readonly [prefix: string, suffix: string]>> = {
+  c: {
+    M: ['MAIL FROM:<', ''],
+    R: ['RCPT TO:<', ''],
+    B: ['<', ' bytes of message data>'],
+    D: ['DATA', ''],
+    Q: ['QUIT', ''],
+    N: ['NOOP', ''],
+    S: ['RSET', ''],
+    E: ['EHLO ', ''],
+  },
+  s: {
+    f: ['250 2.1.0 Accepted', ''],
+    r: ['250 2.1.5 Accepted', ''],
+    a: ['250 Accepted', ''],
+    d: ['354 End data with <CR><LF>.<CR><LF>', ''],
+    q: ['250 2.6.0 Ok: queued as ', ''],
+    o: ['250 Ok: queued as ', ''],
+    b: ['221 2.0.0 Bye', ''],
+    k: ['250 2.0.0 OK', ''],
+  },
+};
+
+const keyedEntries = {
+  c: Object.entries(commonLines.c).map(([key, [prefix, suffix]]) => ({ key, prefix, suffix })),
+  s: Object.entries(commonLines.s).map(([key, [prefix, suffix]]) => ({ key, prefix, suffix })),
+};
+
+/** The keyed form of a line (see commonLines): `<key><rest>`, or null when no entry fits. */
+function keyedLine(dir: 'c' | 's', text: string): string | null {
+  for (const { key, prefix, suffix } of keyedEntries[dir]) {
+    if (text.length >= prefix.length + suffix.length && text.startsWith(prefix) && (suffix === '' || text.endsWith(suffix))) {
+      return key + text.slice(prefix.length, text.length - suffix.length);
+    }
+  }
+  return null;
+}
+
+/** transcriptRow() for a line of an SMTP transaction stored with its message: a common line is written as its key. */
+export function keyedTranscriptRow(sinceMs: number, dir: TranscriptLine['dir'], text: string): string {
+  if (dir === 'C' || dir === 'S') {
+    const d = dir === 'C' ? 'c' : 's';
+    const keyed = keyedLine(d, text);
+    if (keyed !== null) return `${sinceMs}${d}${keyed}`;
+  }
+  return transcriptRow(sinceMs, dir, text);
+}
+
+/**
+ * A row's prefix: `<ms><dir>`, a time difference (negative if the clock stepped back), with `dir` C, S or *, or c or
+ * s for a keyed common line; or `<ms>\t<dir>\t`, the earlier tab-separated form with an absolute time, which still
+ * decodes (transcripts built by hand, in tests).
+ */
+const rowPattern = /^(-?\d+)(?:([CS*cs])|\t([CS*])\t)/;
 
 export function decodeTranscript(text: CompactTranscript | undefined): TranscriptLine[] {
   if (!text) return [];
@@ -41,6 +96,13 @@ export function decodeTranscript(text: CompactTranscript | undefined): Transcrip
     const m = rowPattern.exec(row);
     if (m?.[3]) at = Number(m[1]);
     else at += Number(m?.[1] ?? 0);
-    return { at, dir: (m?.[2] ?? m?.[3] ?? '*') as TranscriptLine['dir'], line: row.slice(m ? m[0].length : 0) };
+    const rest = row.slice(m ? m[0].length : 0);
+    const d = m?.[2];
+    if (d === 'c' || d === 's') {
+      const entry = commonLines[d][rest[0]];
+      const line = entry ? entry[0] + rest.slice(1) + entry[1] : rest;
+      return { at, dir: d === 'c' ? 'C' : 'S', line };
+    }
+    return { at, dir: (d ?? m?.[3] ?? '*') as TranscriptLine['dir'], line: rest };
   });
 }

@@ -75,4 +75,56 @@ describe('SmtpTranscript', () => {
       ]);
     });
   });
+
+  describe('common lines stored as keys', () => {
+    const transaction = [
+      ['C', 'MAIL FROM:<bench@example.test>'],
+      ['S', '250 2.1.0 Accepted'],
+      ['C', 'RCPT TO:<ann@example.test>'],
+      ['S', '250 2.1.5 Accepted'],
+      ['C', 'DATA'],
+      ['S', '354 End data with <CR><LF>.<CR><LF>'],
+      ['C', '<1024 bytes of message data>'],
+    ] as const;
+
+    it('gives back every line as it was recorded, in less than half the characters', () => {
+      const transcript = new SmtpTranscript(new SessionLog(10, 100).start('smtp', { tls: false }), 100);
+      for (const [dir, line] of transaction) (dir === 'C' ? transcript.client(line) : transcript.server(line));
+      const stored = transcript.forMessage('250 2.6.0 Ok: queued as 5HdkQ3uVbE2PC4y1');
+      const lines = [...transaction.map(([dir, line]) => dir + line), 'S250 2.6.0 Ok: queued as 5HdkQ3uVbE2PC4y1'];
+      expect(decodeTranscript(stored).map((l) => l.dir + l.line)).toEqual(lines);
+      expect(stored.length).toBeLessThan(lines.join('\n').length / 2);
+    });
+
+    it.each([
+      ['C', 'MAIL FROM:<>'],
+      ['C', 'MAIL FROM:<a@b.test> SIZE=100 BODY=8BITMIME'],
+      ['C', 'mail from:<a@b.test>'],
+      ['C', 'DATA 1'],
+      ['C', '<12 bytes of message data> and more'],
+      ['C', '<>'],
+      ['C', 'EHLO 123'],
+      ['S', '250 2.1.0 Accepted'],
+      ['S', '250 2.1.0 Accepte'],
+      ['S', '250 2.6.0 Ok: queued as 0123'],
+      ['S', '250-2.1.0 Accepted'],
+      ['S', 'fMAIL FROM:<x>'],
+      ['*', 'MAIL FROM:<note@x>'],
+    ] as const)('round-trips %s %j', (dir, line) => {
+      const transcript = new SmtpTranscript(new SessionLog(10, 100).start('smtp', { tls: false }), 100);
+      if (dir === 'C') transcript.client(line);
+      else if (dir === 'S') transcript.server(line);
+      else transcript.note(line);
+      expect(decodeTranscript(transcript.forMessage('250 2.0.0 OK')).map((l) => l.dir + l.line)).toEqual([dir + line, 'S250 2.0.0 OK']);
+    });
+
+    it('keeps the times of keyed lines after the oldest were dropped', () => {
+      const transcript = new SmtpTranscript(new SessionLog(10, 100).start('smtp', { tls: false }), 2);
+      for (const [dir, line] of transaction) (dir === 'C' ? transcript.client(line) : transcript.server(line));
+      const lines = decodeTranscript(transcript.forMessage('250 2.6.0 Ok: queued as X'));
+      expect(lines.map((l) => l.line)).toEqual(['5 earlier lines omitted', '354 End data with <CR><LF>.<CR><LF>', '<1024 bytes of message data>', '250 2.6.0 Ok: queued as X']);
+      expect(Math.abs(lines[3].at - Date.now())).toBeLessThan(60_000);
+      expect(lines[0].at).toBe(lines[1].at);
+    });
+  });
 });
