@@ -15,6 +15,7 @@ export function splitSmtpReply(reply: string): [number, string] {
 
 /** The rule that fires for this connection at `stage`, marked in its transcript; null for none. */
 export function smtpFault(ctx: ServerContext, connection: SandboxSmtpConnection, stage: string, facts?: () => FaultFacts): FaultRule | null {
+  if (!ctx.store.faults.has('smtp')) return null; // the usual case: no rule, nothing to make
   const session = connection.transcript.session;
   return checkFault(ctx, 'smtp', [stage], { id: session.id, mark: (line) => connection.transcript.note(line) }, facts);
 }

@@ -60,17 +60,21 @@ export function createSmtpHooks(ctx: ServerContext, connectionOf: ConnectionLook
     },
 
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: AuthDone) {
+      if (!ctx.store.faults.has('smtp')) return checkAuth(auth, session, done);
       const onAuth = () => checkAuth(auth, session, done);
       withFault(ctx, connectionOf(session), 'auth', () => ({ user: auth.username }), onAuth, (code, text) => done(new SmtpError(code, text)));
     },
 
+    // With no SMTP fault rule (the usual case) each hook runs its check at once, making no closures for the fault path.
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      if (!ctx.store.faults.has('smtp')) return checkMailFrom(address, session, done);
       const onMailFrom = () => checkMailFrom(address, session, done);
       const facts = () => ({ from: address.address, user: userOf(session) });
       withFault(ctx, connectionOf(session), 'mail', facts, onMailFrom, (code, text) => done(new SmtpError(code, text)));
     },
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      if (!ctx.store.faults.has('smtp')) return checkRcptTo(address, done);
       const onRcptTo = () => checkRcptTo(address, done);
       const facts = () => ({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: address.address, user: userOf(session) });
       withFault(ctx, connectionOf(session), 'rcpt', facts, onRcptTo, (code, text) => done(new SmtpError(code, text)));
@@ -212,8 +216,8 @@ function receiveMessage(
       }
       stored(reply);
     };
-    const rule = connection && smtpFault(ctx, connection, 'message', () => messageFacts(session, raw));
-    if (!rule) return store();
+    const rule = connection && ctx.store.faults.has('smtp') ? smtpFault(ctx, connection, 'message', () => messageFacts(session, raw)) : null;
+    if (!rule || !connection) return store();
     // A message refused or cut off by a fault is never stored: a cut reply is the `250` that never fully arrived.
     const isCut = rule.action === 'disconnect' && rule.partial;
     const proceed = isCut ? () => settle(null, 'Ok: message not stored (reply cut off by fault)') : store;
@@ -266,33 +270,31 @@ function deliver(ctx: ServerContext, connection: SandboxSmtpConnection | undefin
       rcptTo: envelope.rcptTo.map((r) => r.address),
     },
     source: 'smtp',
-    connection: connectionInfo(connection, {
-      remoteAddress: session.remoteAddress,
-      heloName: session.hostNameAppearsAs || undefined,
-      tls: session.secure,
-      authUser: typeof session.user === 'string' ? session.user : undefined,
-      sessionId: connection?.transcript.session.id,
-    }),
+    connection: connectionInfo(connection, session),
     transcript: connection?.transcript.forMessage(connection.formatReply(250, reply, 'DATA_OK')),
   });
   return reply;
 }
 
 /**
- * `info`, or the equal object already stored with this connection's previous message: the messages of one session
- * share it (~100 bytes a message otherwise). Stored messages never change it, so sharing is safe.
+ * The connection facts of `session`, or the equal object already stored with this connection's previous message: the
+ * messages of one session share it (~100 bytes a message otherwise). Stored messages never change it, so sharing is
+ * safe; it is compared field by field before a new one is made.
  */
-function connectionInfo(connection: SandboxSmtpConnection | undefined, info: ConnectionInfo): ConnectionInfo {
-  if (!connection) return info;
-  const last = connection.lastConnectionInfo;
+function connectionInfo(connection: SandboxSmtpConnection | undefined, session: SMTPServerSession): ConnectionInfo {
+  const heloName = session.hostNameAppearsAs || undefined;
+  const authUser = typeof session.user === 'string' ? session.user : undefined;
+  const sessionId = connection?.transcript.session.id;
+  const last = connection?.lastConnectionInfo;
   const isSame =
     last !== undefined &&
-    last.remoteAddress === info.remoteAddress &&
-    last.heloName === info.heloName &&
-    last.tls === info.tls &&
-    last.authUser === info.authUser &&
-    last.sessionId === info.sessionId;
+    last.remoteAddress === session.remoteAddress &&
+    last.heloName === heloName &&
+    last.tls === session.secure &&
+    last.authUser === authUser &&
+    last.sessionId === sessionId;
   if (isSame) return last;
-  connection.lastConnectionInfo = info;
+  const info: ConnectionInfo = { remoteAddress: session.remoteAddress, heloName, tls: session.secure, authUser, sessionId };
+  if (connection) connection.lastConnectionInfo = info;
   return info;
 }
