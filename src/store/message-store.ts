@@ -7,6 +7,7 @@ import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFold
 import { isPlacedSeen, placedCount, placedItems, placedMailboxes, withoutPlacements, withPlacement, MessagePlacements } from './message-placements.js';
 import { emptyList, LazyRawMessage, MemoryMessage, placedOf, receivedTimeOf, setPlaced, StoredPlacement } from './stored-records.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
+import { BodyArena } from './body-arena.js';
 
 import type { StoreEvents, DeleteReason } from './events.js';
 import { FaultRuleSet } from './fault-rules.js';
@@ -63,6 +64,8 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   readonly #backend: StoreBackend;
   /** Set when the backend keeps bodies itself (not in memory). */
   readonly #readRaw: ((id: string) => Buffer) | undefined;
+  /** Where bodies kept in memory are allocated; none when the backend keeps them (readRaw). */
+  readonly #bodies: BodyArena | undefined;
   /** Depth of `applyChange` calls in progress (see isApplyingRemote). */
   #applyingRemote = 0;
   /** Writes of an asynchronous backend not yet settled (null when none). */
@@ -84,6 +87,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     this.#limits = new StoreLimits(options);
     this.#backend = backend;
     this.#readRaw = backend.readRaw?.bind(backend);
+    this.#bodies = this.#readRaw ? undefined : new BodyArena();
     const snapshot = backend.load?.();
     if (snapshot) this.#restore(snapshot);
     backend.attachModel?.(this);
@@ -145,6 +149,15 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   }
 
   // ---- messages ----
+
+  /**
+   * A buffer of `size` bytes for the body of a message about to be delivered (SMTP fills it from the DATA chunks):
+   * packed with other bodies (BodyArena) where the store keeps bodies in memory; a buffer of its own where the backend
+   * keeps them (SQLite), whose cache holds a few at a time and would keep a whole slab alive for each.
+   */
+  bodyBuffer(size: number): Buffer {
+    return this.#bodies ? this.#bodies.allocate(size) : Buffer.allocUnsafeSlow(size);
+  }
 
   /**
    * Stores a message and places it in each target folder (default: every envelope recipient's INBOX).
