@@ -102,7 +102,8 @@ async function startupRss() {
  * of each counts: on a shared machine a single pair of runs mostly measures who else was busy at the time.
  */
 async function fullStore() {
-  const server = await startServerProcess('sandbox', { ...sandboxOptions, http: { port: 0 } });
+  // 110,000 messages in one INBOX: past the default per-folder cap (100,000), which would refuse the last 10,000.
+  const server = await startServerProcess('sandbox', { ...sandboxOptions, http: { port: 0 }, limits: { maxFolderMessages: 200_000 } });
   const payload = makeDataPayload(KB);
   const measure = async (preloaded) => {
     await server.call('clear');
