@@ -76,6 +76,29 @@ describe('ESEARCH (RFC 4731)', () => {
   });
 });
 
+describe('ESEARCH of ALL', () => {
+  it('answers ALL with the whole range, and with ranges around the gaps once a message is expunged', async () => {
+    const other = 'esearch-all@example.test';
+    for (let i = 1; i <= 5; i++) sandbox.store.deliver({ raw: Buffer.from(eml(`all ${i}`)), envelope: { mailFrom: '', rcptTo: [other] }, source: 'api' });
+    const d = await RawImap.connect(sandbox.ports.imap!);
+    try {
+      await d.command('L', `LOGIN ${other} x`);
+      await d.command('S', 'SELECT INBOX');
+      expect(await untaggedOk(d, 'UID SEARCH RETURN (MIN MAX COUNT ALL) ALL')).toEqual(['* ESEARCH (TAG "T") UID MIN 1 MAX 5 COUNT 5 ALL 1:5']);
+      expect(await untaggedOk(d, 'SEARCH RETURN () ALL')).toEqual(['* ESEARCH (TAG "T") ALL 1:5']);
+      await d.command('D', 'STORE 3 +FLAGS.SILENT (\\Deleted)');
+      await d.command('E', 'EXPUNGE');
+      expect(await untaggedOk(d, 'UID SEARCH RETURN (MIN MAX COUNT ALL) ALL')).toEqual(['* ESEARCH (TAG "T") UID MIN 1 MAX 5 COUNT 4 ALL 1:2,4:5']);
+      expect(await untaggedOk(d, 'SEARCH RETURN (MIN MAX ALL) ALL')).toEqual(['* ESEARCH (TAG "T") MIN 1 MAX 4 ALL 1:4']);
+      await d.command('D2', 'STORE 1:* +FLAGS.SILENT (\\Deleted)');
+      await d.command('E2', 'EXPUNGE');
+      expect(await untaggedOk(d, 'UID SEARCH RETURN (MIN MAX COUNT ALL) ALL')).toEqual(['* ESEARCH (TAG "T") UID COUNT 0']);
+    } finally {
+      d.end();
+    }
+  });
+});
+
 describe('SEARCHRES (RFC 5182)', () => {
   it('saves a result as $ without an ESEARCH answer, and FETCH, SEARCH and UID STORE use it', async () => {
     expect(await run('SEARCH RETURN (SAVE) FLAGGED')).toEqual([]);

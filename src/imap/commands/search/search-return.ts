@@ -49,13 +49,22 @@ export function savedPart(found: readonly number[], options: ReturnOptions, minO
  * sort order (as Dovecot answers, SPEC §17). No MIN/MAX/ALL when nothing matched; COUNT 0 is still given.
  */
 export function formatEsearch(tag: string, isUid: boolean, found: readonly number[], options: ReturnOptions, min: number, max: number): string {
+  return esearchLine(tag, isUid, found.length, options, min, max, () => formatSequenceSet(found));
+}
+
+/** formatEsearch() for an answer that is every number from `first` to `last` (SEARCH ALL of a folder without gaps). */
+export function formatEsearchRange(tag: string, isUid: boolean, first: number, last: number, options: ReturnOptions): string {
+  return esearchLine(tag, isUid, last - first + 1, options, first, last, () => (first === last ? String(first) : `${first}:${last}`));
+}
+
+function esearchLine(tag: string, isUid: boolean, count: number, options: ReturnOptions, min: number, max: number, set: () => string): string {
   const parts = [`ESEARCH (TAG "${tag}")`];
   if (isUid) parts.push('UID');
-  if (found.length > 0) {
+  if (count > 0) {
     if (options.min) parts.push(`MIN ${min}`);
     if (options.max) parts.push(`MAX ${max}`);
   }
-  if (options.count) parts.push(`COUNT ${found.length}`);
-  if (options.all && found.length > 0) parts.push(`ALL ${formatSequenceSet(found)}`);
+  if (options.count) parts.push(`COUNT ${count}`);
+  if (options.all && count > 0) parts.push(`ALL ${set()}`);
   return parts.join(' ');
 }

@@ -7,7 +7,7 @@ import { matches, type SearchScope } from './evaluate.js';
 import { parseSearch, usesModseq, type SearchKey } from './search-key.js';
 import { enableCondstore } from '../../condstore.js';
 import { isSavedResult } from '../../wire/sequence-set.js';
-import { formatEsearch, savedPart, takeReturnOptions, type ReturnOptions } from './search-return.js';
+import { formatEsearch, formatEsearchRange, savedPart, takeReturnOptions, type ReturnOptions } from './search-return.js';
 
 /**
  * SEARCH [RETURN (opts)] [CHARSET charset] search-key... — RFC 3501 §6.4.4; UID SEARCH returns UIDs (§6.4.8).
@@ -21,6 +21,13 @@ export const search = defineCommand({
   parseArgs: (args, ctx) => parseWithReturn(args, ctx),
   async run(ctx, { key, options: returnOptions }) {
     const view = selectedView(ctx);
+    // RFC 9051 §6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH; no RETURN reads as RETURN (ALL).
+    const options = returnOptions ?? (isRev2(ctx.enabled) ? rev2DefaultReturn : null);
+    const everything = key.op === 'all' && options && !options.save ? esearchOfAll(ctx, view, options) : null;
+    if (everything !== null) {
+      await ctx.session.untagged(everything);
+      return ok(`${ctx.name} completed`);
+    }
     const withModseq = usesModseq(key);
     if (withModseq) await enableCondstore(ctx);
     const entries = searchEntries(view, ctx, key);
@@ -29,8 +36,6 @@ export const search = defineCommand({
     let highest = 0;
     if (withModseq) for (const e of entries) if (e.placement.modseq > highest) highest = e.placement.modseq;
     const modseq = withModseq && numbers.length ? ` (MODSEQ ${highest})` : '';
-    // RFC 9051 §6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH; no RETURN reads as RETURN (ALL).
-    const options = returnOptions ?? (isRev2(ctx.enabled) ? rev2DefaultReturn : null);
     if (!options) {
       await ctx.session.untagged(numbers.length ? `SEARCH ${numbers.join(' ')}${modseq}` : 'SEARCH');
       return ok(`${ctx.name} completed`);
@@ -75,6 +80,19 @@ export function parseWithReturn(args: readonly Token[], ctx: CommandContext): { 
     if (options?.save && ctx.session.view) ctx.session.view.savedUids = [];
     throw err;
   }
+}
+
+/**
+ * The ESEARCH answer to `ALL` without going through every message: the answer is every sequence number, and every
+ * UID when the last minus the first is the count less one (UIDs ascend with sequence numbers). Null when the UIDs
+ * have gaps (the answer then lists ranges, made the general way).
+ */
+function esearchOfAll(ctx: CommandContext, view: MailboxView, options: ReturnOptions): string | null {
+  const n = view.exists;
+  if (n === 0) return formatEsearch(ctx.tag, ctx.isUid, [], options, 0, 0);
+  const first = ctx.isUid ? view.placementAt(0).uid : 1;
+  const last = ctx.isUid ? view.placementAt(n - 1).uid : n;
+  return last - first === n - 1 ? formatEsearchRange(ctx.tag, ctx.isUid, first, last, options) : null;
 }
 
 const rev2DefaultReturn: ReturnOptions = { min: false, max: false, all: true, count: false, save: false };
