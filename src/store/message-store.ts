@@ -23,12 +23,9 @@ export type { StoreBackend, StoreLocation, StoreSnapshot } from './store-backend
 
 const resolved: Promise<void> = Promise.resolve();
 
-/**
- * The one place that mutates mail state. Protocols and HTTP read from it and subscribe to its events;
- * every mutation emits synchronously, so a change in one protocol is seen by the others before the call returns.
- *
- * `origin` arguments are opaque tokens passed back in events, so a session can tell its own changes from others'.
- */
+/** One target of a delivery (DeliveryInput.targets): a mailbox's folder (INBOX by default), its flags and date. */
+type DeliveryTarget = NonNullable<DeliveryInput['targets']>[number];
+
 /**
  * The one place that mutates mail state. Protocols and HTTP read from it and subscribe to its events;
  * every mutation emits synchronously, so a change in one protocol is seen by the others before the call returns.
@@ -43,7 +40,6 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   /** Oldest first; `seq` ascending, so lookups by seq are binary searches. */
   readonly #order: StoredMessage[] = [];
   readonly #byId = new Map<string, StoredMessage>();
-  /** Placements per message id: the lone placement, or all with the counts a summary needs (see PlacedMessage). */
   readonly #mailboxes = new Map<string, Mailbox>();
   /** The flags of every placement that has none: one shared set (see NoFlags). */
   readonly #noFlags = new NoFlags();
@@ -166,7 +162,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   deliver(input: DeliveryInput, origin?: unknown): StoredMessage {
     if ((input.targets ?? input.envelope.rcptTo).length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
     if (input.id !== undefined && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
-    const resolvedTargets = input.targets ? this.#resolveTargets(input.targets, input.raw.length) : this.#resolveInboxes(input.envelope.rcptTo, input.raw.length);
+    const resolvedTargets = this.#resolveTargets(input.targets ?? input.envelope.rcptTo, input.raw.length);
     const receivedAt = input.receivedAt ?? new Date();
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
     const seenFolders = new Set<Folder>();
@@ -823,41 +819,30 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     return this.#commit({ kind: 'copy', placements }, origin) as Placement[];
   }
 
-  /** Checks every target folder and limit before creating any mailbox, so a refused delivery leaves nothing behind. */
-  #resolveTargets(targets: NonNullable<DeliveryInput['targets']>, size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
-    const newMailboxes = new Set<string>();
+  /**
+   * Checks every target folder and limit before creating any mailbox, so a refused delivery leaves nothing behind.
+   * A target is a recipient's address for its INBOX (the usual delivery: no target object is made per recipient) or
+   * a mailbox and folder with flags and a date.
+   */
+  #resolveTargets(targets: ReadonlyArray<DeliveryTarget | string>, size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
+    let newMailboxes: Set<string> | undefined;
     for (const t of targets) {
-      const name = normalizeFolderName(t.folder ?? 'INBOX');
-      const mailbox = this.getMailbox(t.mailbox);
+      const key = normalizeAddress(typeof t === 'string' ? t : t.mailbox);
+      const name = typeof t === 'string' ? 'INBOX' : normalizeFolderName(t.folder ?? 'INBOX');
+      const mailbox = this.#mailboxes.get(key);
       const exists = mailbox ? mailbox.folders.has(name) : defaultFolders.some((f) => f.name === name);
-      if (!exists) throw new StoreError('NONEXISTENT', `No folder ${name} in ${normalizeAddress(t.mailbox)}`);
+      if (!exists) throw new StoreError('NONEXISTENT', `No folder ${name} in ${key}`);
       const folder = mailbox?.folders.get(name);
       if (folder) this.#limits.checkFolderRoom(folder, 1);
-      this.#limits.checkQuota(mailbox, 1, size);
-      if (!mailbox) newMailboxes.add(normalizeAddress(t.mailbox));
-    }
-    this.#limits.checkMailboxRoom(this.#mailboxes.size, newMailboxes.size);
-    return targets.map((t) => ({
-      folder: this.ensureMailbox(t.mailbox).folders.get(normalizeFolderName(t.folder ?? 'INBOX')) as Folder,
-      flags: t.flags ?? [],
-      internalDate: t.internalDate,
-    }));
-  }
-
-  /** #resolveTargets for the usual delivery, to each recipient's INBOX, with no target object made per recipient. */
-  #resolveInboxes(rcptTo: readonly string[], size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
-    let newMailboxes: Set<string> | undefined;
-    for (const address of rcptTo) {
-      const key = normalizeAddress(address);
-      const mailbox = this.#mailboxes.get(key);
-      const inbox = mailbox?.folders.get('INBOX');
-      if (mailbox && !inbox) throw new StoreError('NONEXISTENT', `No folder INBOX in ${key}`);
-      if (inbox) this.#limits.checkFolderRoom(inbox, 1);
       this.#limits.checkQuota(mailbox, 1, size);
       if (!mailbox) (newMailboxes ??= new Set()).add(key);
     }
     this.#limits.checkMailboxRoom(this.#mailboxes.size, newMailboxes?.size ?? 0);
-    return rcptTo.map((address) => ({ folder: this.ensureMailbox(address).folders.get('INBOX') as Folder, flags: emptyList }));
+    return targets.map((t) =>
+      typeof t === 'string'
+        ? { folder: this.ensureMailbox(t).folders.get('INBOX') as Folder, flags: emptyList }
+        : { folder: this.ensureMailbox(t.mailbox).folders.get(normalizeFolderName(t.folder ?? 'INBOX')) as Folder, flags: t.flags ?? emptyList, internalDate: t.internalDate },
+    );
   }
 
   #place(message: StoredMessage, folder: Folder, uid: number, flags: readonly string[], internalDate: Date, origin: unknown, emit = true): Placement {
