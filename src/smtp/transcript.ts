@@ -1,6 +1,6 @@
 import { detach } from '../shared/detach.js';
 import type { SessionHandle } from '../store/session-log.js';
-import { keyedTranscriptRow, transcriptRow, type CompactTranscript } from '../store/transcript.js';
+import { asRowText, keyedTranscriptRow, rowSince, transcriptRow, withRowSince, type CompactTranscript } from '../store/transcript.js';
 import type { TranscriptLine } from '../store/types.js';
 
 /** Characters kept of one line in a message's transcript. */
@@ -20,9 +20,6 @@ export function redactCommand(line: string, isAuthContinuation: boolean): string
   const m = /^(\s*AUTH\s+\S+)\s+\S/i.exec(line);
   return m ? `${m[1]} ${redacted}` : line;
 }
-
-/** A row's time prefix (`<ms>`, possibly negative) and direction, as transcriptRow() writes them. */
-const rowHead = /^(-?\d+)([CS*cs])/;
 
 /**
  * One SMTP connection's transcript. Every line goes to the session log (`GET /api/v1/sessions/:id`); the lines since
@@ -67,7 +64,7 @@ export class SmtpTranscript {
   forMessage(finalReply: string): CompactTranscript {
     const now = Date.now();
     const rows = this.#rows;
-    const last = keyedTranscriptRow(rows.length ? now - this.#lastAt : now, 'S', oneLine(finalReply));
+    const last = keyedTranscriptRow(rows.length ? now - this.#lastAt : now, 'S', asRowText(finalReply));
     if (this.#omitted === 0) {
       // The final reply is added for the join only: the rows stay as they were until the `250` goes out (a store
       // that refuses the message leaves them to the next message's transcript).
@@ -77,9 +74,8 @@ export class SmtpTranscript {
       return text;
     }
     // Some lines were dropped: a note says how many, at the first kept row's time, which that row is then relative to.
-    const first = rowHead.exec(rows[0]);
-    const firstRow = first ? `0${rows[0].slice(first[1].length)}` : rows[0];
-    return [transcriptRow(this.#firstAt, '*', `${this.#omitted} earlier lines omitted`), firstRow, ...rows.slice(1), last].join('\n');
+    const note = transcriptRow(this.#firstAt, '*', `${this.#omitted} earlier lines omitted`);
+    return [note, withRowSince(rows[0], 0), ...rows.slice(1), last].join('\n');
   }
 
   /** The `250` after DATA was sent: it is already in the message's copy, so the next message starts afresh. */
@@ -96,7 +92,7 @@ export class SmtpTranscript {
     const rows = this.#rows;
     if (rows.length >= this.maxLines) this.#dropOldest();
     // Long lines are cut as in the session log, so 200 lines of 4 KiB can't add 800 KB to a stored message.
-    const text = oneLine(line.length > maxLineChars ? detach(line.slice(0, maxLineChars)) + '…' : line);
+    const text = asRowText(line.length > maxLineChars ? detach(line.slice(0, maxLineChars)) + '…' : line);
     const at = Date.now();
     if (rows.length === 0) {
       this.#firstAt = at;
@@ -111,14 +107,7 @@ export class SmtpTranscript {
     rows.shift();
     this.#omitted++;
     if (rows.length === 0) return;
-    const head = rowHead.exec(rows[0]);
-    if (!head) return;
-    this.#firstAt += Number(head[1]);
-    rows[0] = `${this.#firstAt}${rows[0].slice(head[1].length)}`;
+    this.#firstAt += rowSince(rows[0]);
+    rows[0] = withRowSince(rows[0], this.#firstAt);
   }
-}
-
-/** A line as one row: a CR or LF in it (a note quoting an error) would start a row of its own. */
-function oneLine(line: string): string {
-  return line.includes('\n') || line.includes('\r') ? line.replace(/[\r\n]/g, ' ') : line;
 }

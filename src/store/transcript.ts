@@ -14,6 +14,24 @@ export function transcriptRow(sinceMs: number, dir: TranscriptLine['dir'], text:
   return `${sinceMs}${dir}${text}`;
 }
 
+/** A line as one row's text: a CR or LF in it (a note quoting an error) would start a row of its own. */
+export function asRowText(line: string): string {
+  return line.includes('\n') || line.includes('\r') ? line.replace(/[\r\n]/g, ' ') : line;
+}
+
+/** A row's time (`<ms>`, possibly negative) as written by transcriptRow(); the tab form's too. */
+const rowTime = /^-?\d+/;
+
+/** A row's time: since the row before it, or since the epoch for the first (0 for a row without one). */
+export function rowSince(row: string): number {
+  return Number(rowTime.exec(row)?.[0] ?? 0);
+}
+
+/** `row` with its time replaced by `sinceMs`. */
+export function withRowSince(row: string, sinceMs: number): string {
+  return `${sinceMs}${row.slice(rowTime.exec(row)?.[0].length ?? 0)}`;
+}
+
 export function encodeTranscript(lines: readonly TranscriptLine[]): CompactTranscript {
   // No regular expression per line (SMTP stores a transcript with every message it accepts), and one join: the
   // stored string is flat, where `+=` would keep a tree of string pieces alive with the message.
@@ -21,8 +39,7 @@ export function encodeTranscript(lines: readonly TranscriptLine[]): CompactTrans
   let previous = 0;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
-    const line = l.line.includes('\n') || l.line.includes('\r') ? l.line.replace(/[\r\n]/g, ' ') : l.line;
-    rows[i] = transcriptRow(l.at - previous, l.dir, line);
+    rows[i] = transcriptRow(l.at - previous, l.dir, asRowText(l.line));
     previous = l.at;
   }
   return rows.join('\n');
