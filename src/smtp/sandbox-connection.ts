@@ -11,6 +11,7 @@ import { reportTlsHangup } from '../shared/tls-hangup-hint.js';
 import { writePartialAndDrop, type Throttle } from '../shared/fault-output.js';
 import { commandStages, runSmtpFault, smtpFault } from './smtp-faults.js';
 import { smtpRejectionReason } from './rejection-reason.js';
+import { formatSmtpReply } from './reply-format.js';
 
 /**
  * Replies that answer a bad command (syntax, sequence, unknown command, missing or failed AUTH). They count towards
@@ -358,18 +359,9 @@ export class SandboxSmtpConnection extends SMTPConnection {
     return true;
   }
 
-  /**
-   * A reply exactly as smtp-server's send() (3.21.6) formats it, lines joined by CRLF: the enhanced status code on
-   * each line, control characters in the text made spaces (a backstop against splitting a reply).
-   */
+  /** A reply as smtp-server's send() writes it (see formatSmtpReply), with this connection's enhanced status code. */
   formatReply(code: number, data?: string | string[] | null, context?: string | false): string {
-    const enhanced = this._getEnhancedStatusCode(code, context);
-    const prefix = enhanced ? ` ${enhanced}` : '';
-    if (Array.isArray(data)) {
-      const last = data.length - 1;
-      return data.map((line, i) => `${code}${i < last ? '-' : ' '}${enhanced ? enhanced + ' ' : ''}${replyText(line)}`).join('\r\n');
-    }
-    return data ? `${code}${prefix} ${replyText(data)}` : `${code}${prefix}`;
+    return formatSmtpReply(code, this._getEnhancedStatusCode(code, context), data);
   }
 
   override _onError(err: Error & { code?: string; remoteAddress?: string }): void {
@@ -390,15 +382,6 @@ export class SandboxSmtpConnection extends SMTPConnection {
     this.transcript.note('connection closed');
     this.transcript.session.end();
   }
-}
-
-/** Control characters, made spaces in a reply's text as smtp-server does. */
-const controlChars = /[\x00-\x1F\x7F-\x9F]/;
-const controlCharsGlobal = /[\x00-\x1F\x7F-\x9F]/g;
-
-function replyText(text: unknown): string {
-  const s = text === undefined || text === null ? '' : String(text);
-  return controlChars.test(s) ? s.replace(controlCharsGlobal, ' ') : s;
 }
 
 /** A refused line's CR, LF and NUL made visible, so the transcript keeps it as one line. */
