@@ -1,12 +1,13 @@
 import type { Duplex } from 'node:stream';
 import { dotStuff } from './responses.js';
+import type { SlabArena } from '../shared/slab-arena.js';
 
 export interface BodyWriterHooks {
   /** Waits for 'drain' (the session arms its idle timer meanwhile). */
   waitForDrain(): Promise<void>;
   isClosed(): boolean;
   /** Where small replies are assembled. */
-  arena: OutputArena;
+  arena: SlabArena;
 }
 
 /**
@@ -14,33 +15,6 @@ export interface BodyWriterHooks {
  * that costs less CPU than a corked writev of their slices (each `write()` of a slice has its own bookkeeping).
  */
 const SINGLE_WRITE_MAX = 64 * 1024;
-const SLAB_SIZE = 128 * 1024;
-
-/**
- * Hands out never-reused regions of a larger Buffer, as Node's own Buffer pool does for small buffers:
- * a RETR burst of small messages then costs one allocation per slab instead of one per message (allocating
- * was the largest cost left in the bench profile). A region lives as long as the socket holds its view;
- * `release()` lets an idle session drop its slab.
- */
-export class OutputArena {
-  #slab: Buffer | null = null;
-  #offset = 0;
-
-  take(length: number): Buffer {
-    if (!this.#slab || this.#offset + length > this.#slab.length) {
-      this.#slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, length));
-      this.#offset = 0;
-    }
-    const view = this.#slab.subarray(this.#offset, this.#offset + length);
-    this.#offset += length;
-    return view;
-  }
-
-  release(): void {
-    this.#slab = null;
-  }
-}
-
 /**
  * Writes a status line and a dot-stuffed body (RETR, TOP). Large bodies go out as slices of the stored
  * Buffer, never copied, corked into writevs, waiting for 'drain' whenever the socket says so, so a slow
@@ -69,7 +43,7 @@ export async function writeStuffed(stream: Duplex, status: Buffer, data: Buffer,
 }
 
 /** The status line and the stuffed body, copied into one region of the arena. */
-function assemble(arena: OutputArena, status: Buffer, data: Buffer): Buffer {
+function assemble(arena: SlabArena, status: Buffer, data: Buffer): Buffer {
   const pieces = [status, ...dotStuff(data)];
   let length = 0;
   for (const p of pieces) length += p.length;

@@ -11,7 +11,8 @@ import type { Pop3State, SessionControl } from './commands/command.js';
 import { LineFramer } from './line-framer.js';
 import type { Frame } from './line-framer.js';
 import { Maildrop } from './maildrop.js';
-import { OutputArena, waitForDrain, writeStuffed } from './body-writer.js';
+import { waitForDrain, writeStuffed } from './body-writer.js';
+import { SlabArena } from '../shared/slab-arena.js';
 import { encodeLines, formatError, ok, Pop3Error } from './responses.js';
 import { authFailureDelay, sleep } from '../shared/auth-throttle.js';
 import { isHttpRequestLine } from '../shared/http-request-line.js';
@@ -54,7 +55,8 @@ export class Pop3Session implements SessionControl {
   readonly #log: SessionHandle;
   readonly #framer: LineFramer;
   readonly #queue: Frame[] = [];
-  readonly #arena = new OutputArena();
+  /** Where small replies are assembled (128 KiB slabs). */
+  readonly #arena = new SlabArena(128 * 1024);
   #continuation: ((line: string) => Reply) | null = null;
   #maildrop: Maildrop | null = null;
   #mailbox: Mailbox | null = null;

@@ -279,3 +279,15 @@ describe('MessageStore refusals', () => {
     expect(store.placementsOf(m)[0].folder.name).toBe('Sent');
   });
 });
+
+describe('MessageStore.bodyBuffer', () => {
+  it('packs small bodies kept in memory into shared slabs and gives a large one a buffer of its own', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const a = store.bodyBuffer(1024);
+    const b = store.bodyBuffer(2048);
+    expect(b.buffer).toBe(a.buffer);
+    const large = store.bodyBuffer(2049);
+    expect(large.buffer).not.toBe(a.buffer);
+    expect(large.buffer.byteLength).toBe(2049);
+  });
+});
