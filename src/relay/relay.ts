@@ -44,16 +44,16 @@ export class RelayError extends Error {
 }
 
 /**
- * Sends stored messages on to a real SMTP server (SPEC §15), byte for byte, with the original envelope sender.
- * Nothing goes to an address the allow-list does not match; a refusal or an unreachable relay is an error with the
- * relay's own words, and the message stays stored, so the release can simply be tried again.
- */
-/**
  * nodemailer, loaded when the first relay is made: a sandbox that releases no mail (most) does not carry its ~3 MB
  * of heap. It is CommonJS, so it loads synchronously here.
  */
 const loadNodemailer = (): typeof import('nodemailer') => createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
 
+/**
+ * Sends stored messages on to a real SMTP server (SPEC §15), byte for byte, with the original envelope sender.
+ * Nothing goes to an address the allow-list does not match; a refusal or an unreachable relay is an error with the
+ * relay's own words, and the message stays stored, so the release can simply be tried again.
+ */
 export class Relay {
   readonly allowList: RelayAllowList;
   readonly #transport: Transporter<SMTPTransport.SentMessageInfo>;
