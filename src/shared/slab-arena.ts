@@ -21,6 +21,19 @@ export class SlabArena {
     return view;
   }
 
+  /**
+   * A region of `length` bytes right after `region`, when `region` is the last one taken and its slab has room (so
+   * both can be read as one run of bytes from the start of `region`); null otherwise, and nothing is taken.
+   */
+  extend(region: Buffer, length: number): Buffer | null {
+    const slab = this.#slab;
+    if (!slab || region.buffer !== slab.buffer || region.byteOffset + region.length !== slab.byteOffset + this.#offset) return null;
+    if (this.#offset + length > slab.length) return null;
+    const view = slab.subarray(this.#offset, this.#offset + length);
+    this.#offset += length;
+    return view;
+  }
+
   release(): void {
     this.#slab = null;
   }

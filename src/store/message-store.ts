@@ -5,7 +5,7 @@ import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
 import { createFolder, defaultFolders, isPlaced, normalizeAddress, normalizeFolderName, removeFromFolder, uidIndex } from './mailbox.js';
 import { isPlacedSeen, placedCount, placedItems, placedMailboxes, withoutPlacements, withPlacement, MessagePlacements } from './message-placements.js';
-import { emptyList, LazyRawMessage, MemoryMessage, placedOf, receivedTimeOf, setPlaced, StoredPlacement } from './stored-records.js';
+import { emptyList, LazyRawMessage, MemoryMessage, packTranscript, placedOf, receivedTimeOf, setPlaced, StoredPlacement } from './stored-records.js';
 import { StoreLimits, type DeliveryRefusal } from './store-limits.js';
 import { SlabArena } from '../shared/slab-arena.js';
 
@@ -772,7 +772,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
   #makeMessage(r: Omit<MessageRecord, 'raw'>, size: number, relays: readonly RelayRecord[], raw: Buffer | undefined): StoredMessage {
     if (!this.#readRaw) {
       if (!raw) throw new Error(`The store backend gave message ${r.id} without its bytes`);
-      return new MemoryMessage(r, raw, relays);
+      return new MemoryMessage(r, raw, relays, this.#bodies ? packTranscript(this.#bodies, raw, r.transcript) : 0);
     }
     const fields = {
       id: r.id,

@@ -1,6 +1,7 @@
 import { headerSubject, StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import type { MessageRecord } from './store-change.js';
 import type { PlacedMessage } from './message-placements.js';
+import type { SlabArena } from '../shared/slab-arena.js';
 import type { Folder, HeaderSummary, Placement, RelayRecord, StoredMessage } from './types.js';
 
 /** The addresses of summaries made on first read (see MemoryMessage): one bounded pool for every store. */
@@ -27,7 +28,6 @@ abstract class StoredMessageFields {
   readonly seq: number;
   readonly source: StoredMessage['source'];
   readonly connection: StoredMessage['connection'];
-  readonly transcript: StoredMessage['transcript'];
   tags: readonly string[];
   relays: readonly RelayRecord[];
   readonly #receivedMs: number;
@@ -55,7 +55,7 @@ abstract class StoredMessageFields {
     (message as unknown as StoredMessageFields).#placed = placed;
   }
 
-  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'transcript' | 'tags'>, relays: readonly RelayRecord[]) {
+  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'tags'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
     this.#receivedMs = r.receivedAt.getTime() - timeBase;
     this.seq = r.seq;
@@ -64,7 +64,6 @@ abstract class StoredMessageFields {
     this.#rcptTo = rcptTo.length === 1 ? rcptTo[0] : rcptTo.length === 0 ? emptyList : Object.isFrozen(rcptTo) ? rcptTo : Object.freeze([...rcptTo]);
     this.source = r.source;
     this.connection = r.connection;
-    this.transcript = r.transcript;
     this.tags = r.tags;
     this.relays = relays;
   }
@@ -85,6 +84,7 @@ abstract class StoredMessageFields {
 
   abstract get size(): number;
   abstract get summary(): HeaderSummary;
+  abstract get transcript(): StoredMessage['transcript'];
 
   /** Plain data without the bytes (getters alone would be left out of JSON). */
   toJSON(): Omit<StoredMessage, 'raw'> {
@@ -104,17 +104,41 @@ export const setPlaced = (message: StoredMessage, placed: PlacedMessage | undefi
  * ingest keeps no summary objects alive for the garbage collector to copy.
  */
 export class MemoryMessage extends StoredMessageFields implements StoredMessage {
-  readonly raw: Buffer;
+  /**
+   * The bytes, without a Buffer object of their own (~100 bytes of heap each, and one more object per message for
+   * every collection to copy and mark): the body is `#size` bytes at `#at` of `#data`, often a slab shared with other
+   * messages (MessageStore.bodyBuffer); `raw` makes a view on each read.
+   */
+  readonly #data: ArrayBuffer;
+  readonly #at: number;
+  readonly #size: number;
+  /**
+   * The SMTP transcript: a number is its length in UTF-8 bytes, kept right after the body in `#data` (no string of
+   * its own on the heap, see packTranscript); a string when it could not be put there.
+   */
+  readonly #transcript: string | number | undefined;
   #summary: HeaderSummary | undefined;
 
-  constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[]) {
+  constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[], transcriptBytes = 0) {
     super(r, relays);
-    this.raw = raw;
+    this.#data = raw.buffer as ArrayBuffer;
+    this.#at = raw.byteOffset;
+    this.#size = raw.length;
+    this.#transcript = transcriptBytes > 0 ? transcriptBytes : r.transcript;
     this.#summary = r.summary;
   }
 
+  get raw(): Buffer {
+    return Buffer.from(this.#data, this.#at, this.#size);
+  }
+
   get size(): number {
-    return this.raw.length;
+    return this.#size;
+  }
+
+  get transcript(): StoredMessage['transcript'] {
+    const t = this.#transcript;
+    return typeof t === 'number' ? Buffer.from(this.#data, this.#at + this.#size, t).toString('utf8') : t;
   }
 
   get summary(): HeaderSummary {
@@ -125,6 +149,20 @@ export class MemoryMessage extends StoredMessageFields implements StoredMessage 
   get hasSummary(): boolean {
     return this.#summary !== undefined;
   }
+}
+
+/**
+ * Writes `transcript` right after `raw` when `raw` is the last region taken from `arena` and its slab has room:
+ * returns its length in bytes (MemoryMessage's `transcriptBytes`), or 0 when it was not written (the message then
+ * keeps the string).
+ */
+export function packTranscript(arena: SlabArena, raw: Buffer, transcript: string | undefined): number {
+  if (!transcript) return 0;
+  const length = Buffer.byteLength(transcript, 'utf8');
+  const region = arena.extend(raw, length);
+  if (!region) return 0;
+  region.write(transcript, 0, length, 'utf8');
+  return length;
 }
 
 /**
@@ -141,6 +179,7 @@ export function subjectOf(message: StoredMessage): string {
  */
 export class LazyRawMessage extends StoredMessageFields implements StoredMessage {
   readonly size: number;
+  readonly transcript: StoredMessage['transcript'];
   readonly summary: StoredMessage['summary'];
   readonly #read: (id: string) => Buffer;
 
@@ -148,6 +187,7 @@ export class LazyRawMessage extends StoredMessageFields implements StoredMessage
     super(fields, fields.relays);
     this.size = fields.size;
     this.summary = fields.summary;
+    this.transcript = fields.transcript;
     this.#read = read;
   }
 

@@ -31,6 +31,10 @@ describe('MessageStore', () => {
     for (let i = 10; i < ids.length; i++) expect(ids[i] > ids[i - 10 - (i % 10)]).toBe(true);
     expect(newMessageId(Date.UTC(2100, 0, 1)) > newMessageId(Date.UTC(2030, 0, 1))).toBe(true);
     expect(newMessageId(0).slice(0, 8)).toBe('--------');
+    // The first eight characters are the 48-bit time in base 64, most significant digit first.
+    const alphabet = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+    const timeDigits = (ms: number) => Array.from({ length: 8 }, (_, i) => alphabet[Math.floor(ms / 2 ** (42 - 6 * i)) % 64]).join('');
+    for (const ms of [1, 63, 64, 2 ** 24 - 1, 2 ** 24, 1_764_000_000_123, Date.UTC(2100, 0, 1), 2 ** 48 - 1]) expect(newMessageId(ms).slice(0, 8)).toBe(timeDigits(ms));
   });
 
   it('gives each message its own envelope list: a caller may sort one without touching another', () => {
@@ -289,5 +293,27 @@ describe('MessageStore.bodyBuffer', () => {
     const large = store.bodyBuffer(2049);
     expect(large.buffer).not.toBe(a.buffer);
     expect(large.buffer.byteLength).toBe(2049);
+  });
+
+  it('keeps an SMTP transcript in the body\'s slab when it fits right after the body, and reads it back either way', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const transcript = '0c Mann@example.test>\n0sf\n0*naïve ☃ note';
+    const deliver = (raw: Buffer, id: string) => store.deliver({ id, raw, envelope: { mailFrom: 'ann@example.test', rcptTo: ['bob@example.test'] }, source: 'smtp', transcript });
+    const raw = store.bodyBuffer(20).fill('x');
+    raw.write('Subject: a\r\n\r\nbody');
+    const packed = deliver(raw, 'packed-one');
+    const next = store.bodyBuffer(10);
+    // Written right after the body: the next body starts after the transcript's UTF-8 bytes.
+    expect(next.byteOffset).toBe(raw.byteOffset + raw.length + Buffer.byteLength(transcript));
+    expect(packed.transcript).toBe(transcript);
+    expect(packed.raw.equals(raw)).toBe(true);
+    expect(packed.size).toBe(20);
+    // A body that is not the last region taken keeps the transcript as a string.
+    const first = store.bodyBuffer(10).fill('a');
+    store.bodyBuffer(10);
+    const kept = deliver(first, 'kept-one');
+    expect(kept.transcript).toBe(transcript);
+    expect(kept.raw.toString()).toBe('a'.repeat(10));
+    expect(store.get('packed-one')?.transcript).toBe(transcript);
   });
 });

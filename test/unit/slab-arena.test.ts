@@ -25,4 +25,17 @@ describe('SlabArena', () => {
     const large = arena.take(64 * 1024);
     expect(large.buffer.byteLength).toBe(64 * 1024);
   });
+
+  it('extends the last region taken while its slab has room, and refuses any other region', () => {
+    const arena = new SlabArena(4096);
+    const a = arena.take(1000);
+    const more = arena.extend(a, 500);
+    expect(more?.buffer).toBe(a.buffer);
+    expect(more?.byteOffset).toBe(a.byteOffset + 1000);
+    expect(arena.extend(a, 10)).toBeNull(); // `a` is no longer the last region
+    const b = arena.take(2000);
+    expect(arena.extend(b, 597)).toBeNull(); // past the slab's end: nothing taken
+    expect(arena.take(596).byteOffset).toBe(b.byteOffset + 2000);
+    expect(arena.extend(Buffer.alloc(10), 1)).toBeNull(); // not from this arena
+  });
 });
