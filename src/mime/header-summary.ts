@@ -10,12 +10,16 @@ const maxHeaderBytes = 256 * 1024;
 
 /** Byte offset where the body starts (after the blank line), or raw.length when there is no body. */
 export function findBodyStart(raw: Buffer): number {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
+  const crlf = raw.indexOf(crlfCrlf);
+  // A bare-LF blank line counts only before the CRLF one: searched up to it, not through a CRLF message's whole body.
+  const lf = (crlf >= 0 ? raw.subarray(0, crlf + 2) : raw).indexOf(lfLf);
   if (lf >= 0) return lf + 2;
+  if (crlf >= 0) return crlf + 4;
   return raw.length;
 }
+
+const crlfCrlf = Buffer.from('\r\n\r\n');
+const lfLf = Buffer.from('\n\n');
 
 /** Unfolded header fields, names lower-cased, in order. Values are raw (encoded words not decoded). */
 export function parseHeaderFields(header: string): Array<[name: string, value: string]> {

@@ -41,6 +41,10 @@ describe('summarizeHeaders', () => {
     expect(findBodyStart(b('A: 1\r\n\r\nbody'))).toBe(8);
     expect(findBodyStart(b('A: 1\n\nbody'))).toBe(6);
     expect(findBodyStart(b('A: 1\r\n'))).toBe(6);
+    // Whichever blank line comes first: a bare-LF one in a CRLF message's body is body, one in its header ends it.
+    expect(findBodyStart(b('A: 1\r\n\r\nbody\n\nmore\r\n\r\n'))).toBe(8);
+    expect(findBodyStart(b('A: 1\n\nbody\r\n\r\nmore'))).toBe(6);
+    expect(findBodyStart(b('A: 1\r\nB: 2\n\nbody\r\n\r\n'))).toBe(12);
   });
 });
 
