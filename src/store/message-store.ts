@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { newMessageId } from './message-id.js';
+import { newMessageId, takeJustIssued } from './message-id.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import { arrivalTags, normalizeTags } from './tags.js';
@@ -168,7 +168,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    */
   deliver(input: DeliveryInput, origin?: unknown): StoredMessage {
     if ((input.targets ?? input.envelope.rcptTo).length === 0) throw new StoreError('INVALID', 'A message needs at least one recipient mailbox');
-    if (input.id !== undefined && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
+    if (input.id !== undefined && !takeJustIssued(input.id) && this.#byId.has(input.id)) throw new StoreError('ALREADYEXISTS', `Message id ${input.id} is taken`);
     const resolvedTargets = this.#resolveTargets(input.targets ?? input.envelope.rcptTo, input.raw.length);
     const receivedAt = input.receivedAt ?? new Date();
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.

@@ -37,6 +37,17 @@ describe('MessageStore', () => {
     for (const ms of [1, 63, 64, 2 ** 24 - 1, 2 ** 24, 1_764_000_000_123, Date.UTC(2100, 0, 1), 2 ** 48 - 1]) expect(newMessageId(ms).slice(0, 8)).toBe(timeDigits(ms));
   });
 
+  it('refuses a message whose chosen id is taken, the id it made itself last included', () => {
+    const store = new MessageStore({ maxMessages: 0 });
+    const input = (id: string) => ({ id, raw: eml(id), envelope: { mailFrom: 'bob@example.test', rcptTo: ['ann@example.test'] }, source: 'smtp' as const });
+    const fresh = newMessageId();
+    expect(store.deliver(input(fresh)).id).toBe(fresh);
+    expect(() => store.deliver(input(fresh))).toThrow(expect.objectContaining({ code: 'ALREADYEXISTS' }));
+    store.deliver(input('chosen-1'));
+    expect(() => store.deliver(input('chosen-1'))).toThrow(expect.objectContaining({ code: 'ALREADYEXISTS' }));
+    expect(store.size).toBe(2);
+  });
+
   it('gives each message its own envelope list: a caller may sort one without touching another', () => {
     const store = new MessageStore({ maxMessages: 0 });
     const a = deliver(store, 'a', ['zed@example.test', 'ann@example.test']);
