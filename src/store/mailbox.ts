@@ -12,6 +12,10 @@ export const defaultFolders: ReadonlyArray<{ name: string; specialUse?: SpecialU
 
 /** Mailbox keys are lower-cased addresses; a login as `Ann@Example.test` opens the same mailbox as `ann@example.test`. */
 export function normalizeAddress(address: string): string {
+  // Nearly every address comes without spaces or brackets around it: then only the case is changed (if any).
+  const first = address.charCodeAt(0);
+  const last = address.charCodeAt(address.length - 1);
+  if (first > 32 && first < 127 && first !== 60 && last > 32 && last < 127 && last !== 62) return address.toLowerCase();
   return address.trim().replace(/^<|>$/g, '').toLowerCase();
 }
 

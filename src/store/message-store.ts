@@ -172,12 +172,14 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
     const resolvedTargets = this.#resolveTargets(input.targets ?? input.envelope.rcptTo, input.raw.length);
     const receivedAt = input.receivedAt ?? new Date();
     // One placement per folder: a message addressed twice to one mailbox (To and Bcc) is delivered once.
-    const seenFolders = new Set<Folder>();
+    const seenFolders = resolvedTargets.length > 1 ? new Set<Folder>() : null;
     const placements: PlacementRecord[] = [];
     for (const t of resolvedTargets) {
-      if (seenFolders.has(t.folder)) continue;
-      seenFolders.add(t.folder);
-      placements.push({ mailbox: t.folder.mailbox, folder: t.folder.name, uid: t.folder.uidNext, flags: [...t.flags], internalDate: t.internalDate ?? receivedAt });
+      if (seenFolders) {
+        if (seenFolders.has(t.folder)) continue;
+        seenFolders.add(t.folder);
+      }
+      placements.push({ mailbox: t.folder.mailbox, folder: t.folder.name, uid: t.folder.uidNext, flags: t.flags.length ? [...t.flags] : [], internalDate: t.internalDate ?? receivedAt });
     }
     const message: MessageRecord = {
       id: input.id ?? newMessageId(),
@@ -833,22 +835,25 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
    */
   #resolveTargets(targets: ReadonlyArray<DeliveryTarget | string>, size: number): Array<{ folder: Folder; flags: readonly string[]; internalDate?: Date }> {
     let newMailboxes: Set<string> | undefined;
-    for (const t of targets) {
+    // The folders found on the way (null: its mailbox is made below), so a mailbox is looked up once per target.
+    const found = new Array<Folder | null>(targets.length);
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
       const key = normalizeAddress(typeof t === 'string' ? t : t.mailbox);
       const name = typeof t === 'string' ? 'INBOX' : normalizeFolderName(t.folder ?? 'INBOX');
       const mailbox = this.#mailboxes.get(key);
-      const exists = mailbox ? mailbox.folders.has(name) : defaultFolders.some((f) => f.name === name);
-      if (!exists) throw new StoreError('NONEXISTENT', `No folder ${name} in ${key}`);
       const folder = mailbox?.folders.get(name);
+      if (!(mailbox ? folder : defaultFolders.some((f) => f.name === name))) throw new StoreError('NONEXISTENT', `No folder ${name} in ${key}`);
       if (folder) this.#limits.checkFolderRoom(folder, 1);
       this.#limits.checkQuota(mailbox, 1, size);
       if (!mailbox) (newMailboxes ??= new Set()).add(key);
+      found[i] = folder ?? null;
     }
     this.#limits.checkMailboxRoom(this.#mailboxes.size, newMailboxes?.size ?? 0);
-    return targets.map((t) =>
+    return targets.map((t, i) =>
       typeof t === 'string'
-        ? { folder: this.ensureMailbox(t).folders.get('INBOX') as Folder, flags: emptyList }
-        : { folder: this.ensureMailbox(t.mailbox).folders.get(normalizeFolderName(t.folder ?? 'INBOX')) as Folder, flags: t.flags ?? emptyList, internalDate: t.internalDate },
+        ? { folder: found[i] ?? (this.ensureMailbox(t).folders.get('INBOX') as Folder), flags: emptyList }
+        : { folder: found[i] ?? (this.ensureMailbox(t.mailbox).folders.get(normalizeFolderName(t.folder ?? 'INBOX')) as Folder), flags: t.flags ?? emptyList, internalDate: t.internalDate },
     );
   }
 
