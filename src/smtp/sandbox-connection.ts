@@ -48,11 +48,11 @@ type ParserInternals = { _continueCallback: (() => void) | boolean };
  * unlike the library's setImmediate defaults), the next transaction's continuation is overwritten and the session
  * stalls at the third pipelined message.
  */
-/** A command line's verb, upper-cased: its first bytes up to a space or a colon (at most 8). */
-function verbOf(command: Buffer): string {
+/** A command line's verb, upper-cased: its first characters up to a space or a colon (at most 8). */
+function verbOf(command: string): string {
   let end = 0;
-  while (end < 8 && end < command.length && command[end] !== 0x20 && command[end] !== 0x3a) end++;
-  return command.toString('latin1', 0, end).toUpperCase();
+  while (end < 8 && end < command.length && command.charCodeAt(end) !== 0x20 && command.charCodeAt(end) !== 0x3a) end++;
+  return command.slice(0, end).toUpperCase();
 }
 
 function resumeParser(parser: SMTPStream): void {
@@ -92,8 +92,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   /** Reads from the socket, and the read the last command came in: two commands in one read are pipelined. */
   #reads = 0;
   #lastCommandRead = -1;
-  /** The verb of the last command line, so a refusal can be told from other errors (metrics). */
-  #lastVerb = '';
+  /** The last command line (not an AUTH continuation): its verb tells a refusal from other errors (metrics). */
+  #lastCommand = '';
   /** The next reply is written at once, not held to the end of the poll phase (see `sendNextReplyAtOnce`). */
   #replyAtOnce = false;
 
@@ -222,16 +222,16 @@ export class SandboxSmtpConnection extends SMTPConnection {
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const isContinuation = this._nextHandler !== false;
-    if (!isContinuation) this.#lastVerb = verbOf(command);
     this.#armIdle();
     const text = command.toString('utf8');
+    if (!isContinuation) this.#lastCommand = text;
     const forbidden = forbiddenInLine.exec(text);
     if (!this._upgrading) {
       const line = redactCommand(text, isContinuation);
       this.transcript.client(forbidden ? escapeControls(line) : line);
     }
     if (this.secure) this.#isAwaitingTlsCommand = false;
-    else if (!this._upgrading && !isContinuation && this.#lastVerb === 'STARTTLS' && /^STARTTLS\s*$/i.test(command.toString('latin1'))) this.#isAwaitingTlsCommand = true;
+    else if (!this._upgrading && !isContinuation && /^STARTTLS\s*$/i.test(text)) this.#isAwaitingTlsCommand = true;
     if (forbidden && !this._upgrading && this._ready) {
       // Refused whole, whatever part of the line it is in, and an AUTH exchange in progress ends with it.
       this._nextHandler = false;
@@ -313,7 +313,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
     }
     const payload = this.formatReply(code, data, context);
     this.#write(code, payload, writes);
-    const rejection = writes ? smtpRejectionReason(code, this.#lastVerb) : null;
+    const rejection = writes && code >= 400 ? smtpRejectionReason(code, verbOf(this.#lastCommand)) : null;
     if (rejection) this.#server.ctx.signals.messageRejected('smtp', rejection);
     if (writes) {
       if (context === 'DATA_OK') this.transcript.messageAccepted(payload);

@@ -16,6 +16,9 @@ export const redacted = '<redacted>';
  */
 export function redactCommand(line: string, isAuthContinuation: boolean): string {
   if (isAuthContinuation) return redacted;
+  // A line starting with a letter other than A cannot be AUTH (most lines: no regular expression for them).
+  const first = line.charCodeAt(0) | 0x20;
+  if (first >= 0x62 && first <= 0x7a) return line;
   // `AUTH PLAIN <base64>` and `AUTH LOGIN <base64 user>` carry the initial response (RFC 4954 §4) on the command line.
   const m = /^(\s*AUTH\s+\S+)\s+\S/i.exec(line);
   return m ? `${m[1]} ${redacted}` : line;

@@ -74,14 +74,25 @@ const commonLines: Record<'c' | 's', Record<string, readonly [prefix: string, su
   },
 };
 
-const keyedEntries = {
-  c: Object.entries(commonLines.c).map(([key, [prefix, suffix]]) => ({ key, prefix, suffix })),
-  s: Object.entries(commonLines.s).map(([key, [prefix, suffix]]) => ({ key, prefix, suffix })),
-};
+type KeyedEntry = { key: string; prefix: string; suffix: string };
+
+/** The entries of one direction by the first character of their prefix, so a line is tried only against those. */
+function byFirstCharacter(entries: Record<string, readonly [prefix: string, suffix: string]>): Map<number, KeyedEntry[]> {
+  const map = new Map<number, KeyedEntry[]>();
+  for (const [key, [prefix, suffix]] of Object.entries(entries)) {
+    const first = prefix.charCodeAt(0);
+    map.set(first, [...(map.get(first) ?? []), { key, prefix, suffix }]);
+  }
+  return map;
+}
+
+const keyedEntries = { c: byFirstCharacter(commonLines.c), s: byFirstCharacter(commonLines.s) };
 
 /** The keyed form of a line (see commonLines): `<key><rest>`, or null when no entry fits. */
 function keyedLine(dir: 'c' | 's', text: string): string | null {
-  for (const { key, prefix, suffix } of keyedEntries[dir]) {
+  const candidates = keyedEntries[dir].get(text.charCodeAt(0));
+  if (candidates === undefined) return null;
+  for (const { key, prefix, suffix } of candidates) {
     if (text.length >= prefix.length + suffix.length && text.startsWith(prefix) && (suffix === '' || text.endsWith(suffix))) {
       return key + text.slice(prefix.length, text.length - suffix.length);
     }
