@@ -23,15 +23,14 @@ const badCommandReplies = new Set([500, 501, 502, 503, 504, 530, 535]);
 const maxMessageTranscriptLines = 200;
 
 /**
- * Replies of the message path, held back (the socket corked) until the end of the event loop's poll phase, when the
- * replies to every connection's commands of this turn go out one after another: as bare smtp-server does with its
- * setImmediate hooks. Written at once inside the read, each reply's write system call had to wake a client asleep on
- * the other CPU, which measured 322 -> 268 µs of server CPU per 1 KB message (bench/lib/ingest-cpu.mjs).
+ * Replies of the message path, held back until the end of the event loop's poll phase, when the replies to every
+ * connection's commands of this turn go out one after another, each connection's in one write: as bare smtp-server
+ * does with its setImmediate hooks. Written at once inside the read, each reply's write system call had to wake a
+ * client asleep on the other CPU, which measured 322 -> 268 µs of server CPU per 1 KB message
+ * (bench/lib/ingest-cpu.mjs). They are held as one string (see `#hold`), not in a corked socket's buffer.
  */
 const batchedReplies = new Set([250, 354]);
-const uncork = (socket: Socket | TLSSocket): void => {
-  if (socket.writableCorked) socket.uncork();
-};
+const writeHeld = (connection: SandboxSmtpConnection): void => connection.writeHeldReplies();
 
 /** A CR or LF that is not the line's CRLF, or a NUL: never legal in a command line (RFC 5321 §2.3.8, SPEC §10). */
 const forbiddenInLine = /[\r\n\0]/;
@@ -96,6 +95,8 @@ export class SandboxSmtpConnection extends SMTPConnection {
   #lastCommand = '';
   /** The next reply is written at once, not held to the end of the poll phase (see `sendNextReplyAtOnce`). */
   #replyAtOnce = false;
+  /** Replies held back to the end of the poll phase (see batchedReplies), CRLF-terminated; '' when none. */
+  #held = '';
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -303,16 +304,13 @@ export class SandboxSmtpConnection extends SMTPConnection {
     this.#replyAtOnce = false;
     // Any other reply (a STARTTLS 220 before the upgrade, a 421 before a close, a fault's throttled or cut reply)
     // goes out at once, after what was held back.
-    if (!isBatched && socket.writableCorked) socket.uncork();
+    if (!isBatched) this.writeHeldReplies();
     if (this.faultOnNextReply !== null && this.#sendFaulted(code, data, context)) return;
     // Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake.
     const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';
-    if (writes && isBatched && !socket.writableCorked) {
-      socket.cork();
-      setImmediate(uncork, socket);
-    }
     const payload = this.formatReply(code, data, context);
-    this.#write(code, payload, writes);
+    if (writes && isBatched) this.#hold(payload);
+    else this.#write(code, payload, writes);
     const rejection = writes && code >= 400 ? smtpRejectionReason(code, verbOf(this.#lastCommand)) : null;
     if (rejection) this.#server.ctx.signals.messageRejected('smtp', rejection);
     if (writes) {
@@ -336,6 +334,27 @@ export class SandboxSmtpConnection extends SMTPConnection {
     if (writes) this._socket.write(code === 334 && payload === '334' ? '334 \r\n' : payload + '\r\n');
     // The connection goes away even when the reply could not be written.
     if (code === 421) this.close();
+  }
+
+  /** Holds a reply (250 or 354) to the end of the poll phase; the first one held schedules the write. */
+  #hold(payload: string): void {
+    if (this.#held === '') setImmediate(writeHeld, this);
+    this.#held += payload + '\r\n';
+  }
+
+  /** Writes the replies held back so far, in one write (nothing while a TLS handshake runs, as in send()). */
+  writeHeldReplies(): void {
+    const held = this.#held;
+    if (held === '') return;
+    this.#held = '';
+    const socket = this._socket;
+    if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') socket.write(held);
+  }
+
+  override close(): void {
+    // The replies held back go out before the connection ends, as a corked socket's buffer would at end().
+    this.writeHeldReplies();
+    super.close();
   }
 
   #recordReply(payload: string): void {

@@ -110,6 +110,31 @@ describe('SMTP session: greeting, EHLO and STARTTLS', () => {
   });
 });
 
+describe('SMTP replies to pipelined commands', () => {
+  it('answers MAIL, RCPT and DATA sent in one packet with one write of the three replies', async () => {
+    const sandbox = await smtpSandbox();
+    try {
+      const client = await RawSmtpClient.connect(sandbox.ports.smtp as number);
+      await client.hello();
+      const chunks: string[] = [];
+      client.socket.on('data', (chunk: Buffer) => chunks.push(chunk.toString('latin1')));
+      client.write(Buffer.from('MAIL FROM:<s@example.test>\r\nRCPT TO:<ann@example.test>\r\nDATA\r\n'));
+      expect(await client.reply()).toMatch(/^250 /);
+      expect(await client.reply()).toMatch(/^250 /);
+      expect(await client.reply()).toMatch(/^354 /);
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0]).toMatch(/^250 [^\r\n]*\r\n250 [^\r\n]*\r\n354 [^\r\n]*\r\n$/);
+      // One command at a time: each reply on its own, and the held replies never delay a reply that ends the session.
+      client.write(dataPayload(makeMessage('one at a time')));
+      expect(await client.reply()).toMatch(/^250 2\.6\.0 /);
+      expect(await client.command('QUIT')).toMatch(/^221 /);
+      await client.closed;
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('SMTP with --smtp-auth off', () => {
   it('does not advertise AUTH and answers AUTH as an unknown command', async () => {
     const sandbox = await smtpSandbox({ smtpAuth: 'off' });
