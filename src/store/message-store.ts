@@ -195,7 +195,9 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       // A backend that writes the record needs it now; in memory the message makes it from its bytes on first read.
       summary: this.#readRaw ? summarizeHeaders(input.raw, this.#strings) : undefined,
       transcript: input.transcript,
-      tags: input.tags ? normalizeTags(input.tags) : arrivalTags(input.raw, input.envelope.rcptTo),
+      // In memory the message finds its arrival tags on first read: most are never read, and a scan of every header
+      // at arrival showed in the ingest profile.
+      tags: input.tags ? normalizeTags(input.tags) : this.#readRaw ? arrivalTags(input.raw, input.envelope.rcptTo) : undefined,
     };
     const stored = this.#commit({ kind: 'deliver', message, placements }, origin) as StoredMessage;
     this.#enforceRetention();
@@ -786,7 +788,7 @@ export class MessageStore extends TypedEmitter<StoreEvents> {
       connection: r.connection,
       summary: r.summary ?? (raw ? summarizeHeaders(raw, this.#strings) : missing(r.id, 'summary')),
       transcript: r.transcript,
-      tags: r.tags,
+      tags: r.tags ?? emptyList,
       relays,
     };
     return new LazyRawMessage(fields, this.#readRaw);

@@ -111,7 +111,11 @@ export interface MessageRecord {
    */
   summary?: HeaderSummary;
   transcript?: CompactTranscript;
-  tags: readonly string[];
+  /**
+   * Absent in a record the in-memory store makes for a message given no tags: its message finds its arrival tags
+   * (X-Tags, plus-addressed recipients) in its own bytes on first read. SQLite's records always have them.
+   */
+  tags?: readonly string[];
 }
 
 /** A new message and its placements (mailboxes it needs were created by `createMailbox` records just before). */

@@ -1,5 +1,6 @@
 import { headerSubject, StringPool, summarizeHeaders } from '../mime/header-summary.js';
 import type { MessageRecord } from './store-change.js';
+import { arrivalTags } from './tags.js';
 import type { PlacedMessage } from './message-placements.js';
 import type { SlabArena } from '../shared/slab-arena.js';
 import type { Folder, HeaderSummary, Placement, RelayRecord, StoredMessage } from './types.js';
@@ -28,7 +29,6 @@ abstract class StoredMessageFields {
   readonly seq: number;
   readonly source: StoredMessage['source'];
   readonly connection: StoredMessage['connection'];
-  tags: readonly string[];
   relays: readonly RelayRecord[];
   readonly #receivedMs: number;
   /** The envelope, without an object and a list of its own: the one recipient itself, or a frozen list of several. */
@@ -55,7 +55,7 @@ abstract class StoredMessageFields {
     (message as unknown as StoredMessageFields).#placed = placed;
   }
 
-  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection' | 'tags'>, relays: readonly RelayRecord[]) {
+  constructor(r: Pick<StoredMessage, 'id' | 'seq' | 'receivedAt' | 'envelope' | 'source' | 'connection'>, relays: readonly RelayRecord[]) {
     this.id = r.id;
     this.#receivedMs = r.receivedAt.getTime() - timeBase;
     this.seq = r.seq;
@@ -64,7 +64,6 @@ abstract class StoredMessageFields {
     this.#rcptTo = rcptTo.length === 1 ? rcptTo[0] : rcptTo.length === 0 ? emptyList : Object.isFrozen(rcptTo) ? rcptTo : Object.freeze([...rcptTo]);
     this.source = r.source;
     this.connection = r.connection;
-    this.tags = r.tags;
     this.relays = relays;
   }
 
@@ -85,6 +84,14 @@ abstract class StoredMessageFields {
   abstract get size(): number;
   abstract get summary(): HeaderSummary;
   abstract get transcript(): StoredMessage['transcript'];
+  abstract get tags(): readonly string[];
+  abstract set tags(tags: readonly string[]);
+
+  /** The envelope's recipients as stored (no copy), for the arrival tags. */
+  protected get recipients(): readonly string[] {
+    const rcptTo = this.#rcptTo;
+    return typeof rcptTo === 'string' ? [rcptTo] : rcptTo;
+  }
 
   /** Plain data without the bytes (getters alone would be left out of JSON). */
   toJSON(): Omit<StoredMessage, 'raw'> {
@@ -118,9 +125,12 @@ export class MemoryMessage extends StoredMessageFields implements StoredMessage 
    */
   readonly #transcript: string | number | undefined;
   #summary: HeaderSummary | undefined;
+  /** Undefined until read when the record had none: then the arrival tags are found in the bytes (see MessageRecord). */
+  #tags: readonly string[] | undefined;
 
   constructor(r: Omit<MessageRecord, 'raw'>, raw: Buffer, relays: readonly RelayRecord[], transcriptBytes = 0) {
     super(r, relays);
+    this.#tags = r.tags;
     this.#data = raw.buffer as ArrayBuffer;
     this.#at = raw.byteOffset;
     this.#size = raw.length;
@@ -143,6 +153,14 @@ export class MemoryMessage extends StoredMessageFields implements StoredMessage 
 
   get summary(): HeaderSummary {
     return (this.#summary ??= summarizeHeaders(this.raw, lazyStrings));
+  }
+
+  get tags(): readonly string[] {
+    return (this.#tags ??= arrivalTags(this.raw, this.recipients));
+  }
+
+  set tags(tags: readonly string[]) {
+    this.#tags = tags;
   }
 
   /** Whether the summary was made already (reading `summary` makes it). */
@@ -180,6 +198,7 @@ export function subjectOf(message: StoredMessage): string {
 export class LazyRawMessage extends StoredMessageFields implements StoredMessage {
   readonly size: number;
   readonly transcript: StoredMessage['transcript'];
+  tags: readonly string[];
   readonly summary: StoredMessage['summary'];
   readonly #read: (id: string) => Buffer;
 
@@ -188,6 +207,7 @@ export class LazyRawMessage extends StoredMessageFields implements StoredMessage
     this.size = fields.size;
     this.summary = fields.summary;
     this.transcript = fields.transcript;
+    this.tags = fields.tags;
     this.#read = read;
   }
 

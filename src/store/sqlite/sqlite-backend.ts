@@ -382,7 +382,7 @@ export class SqliteBackend implements StoreBackend {
           connection: JSON.stringify(m.connection),
           summary: JSON.stringify(m.summary),
           transcript: m.transcript ?? null,
-          tags: JSON.stringify(m.tags),
+          tags: JSON.stringify(m.tags ?? []),
         });
         s.insertBody.run(m.id, m.raw);
         s.setMeta.run('next_seq', m.seq + 1);
