@@ -179,7 +179,8 @@ export function packTranscript(arena: SlabArena, raw: Buffer, transcript: string
   const length = Buffer.byteLength(transcript, 'utf8');
   const region = arena.extend(raw, length);
   if (!region) return 0;
-  region.write(transcript, 0, length, 'utf8');
+  // Buffer#utf8Write: Buffer#write less its argument and encoding handling (the length is already known to fit).
+  (region as Buffer & { utf8Write(text: string, offset: number, length: number): number }).utf8Write(transcript, 0, length);
   return length;
 }
 
