@@ -28,7 +28,7 @@ export class Maildrop {
     this.#entries = folder.placements.map((placement, i) => ({
       n: i + 1,
       placement,
-      size: placement.message.raw.length,
+      size: placement.message.size,
       uidl: formatUidl(folder.uidValidity, placement.uid),
     }));
     for (const e of this.#entries) this.#octets += e.size;

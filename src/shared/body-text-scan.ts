@@ -17,7 +17,7 @@ export async function scanWithBodyTexts<T>(ctx: ServerContext, scan: (lowerBodyT
   const first = scan((m) => {
     const hit = lowerBodyText.peek(m);
     if (hit !== undefined) return hit;
-    if (m.raw.length < offloadBytes) return lowerBodyText(m);
+    if (m.size < offloadBytes) return lowerBodyText(m);
     missing.push(m);
     return '';
   });

@@ -159,7 +159,7 @@ const download = (h: HttpContext): RequestHandler => (req, res) => {
   res.setHeader('Content-Type', 'message/rfc822');
   res.setHeader('Content-Disposition', `attachment; filename="${m.id}.eml"`);
   res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
-  res.setHeader('Content-Length', String(m.raw.length));
+  res.setHeader('Content-Length', String(m.size));
   res.end(m.raw);
 };
 

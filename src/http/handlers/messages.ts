@@ -67,7 +67,7 @@ export const getRaw = (h: HttpContext): RequestHandler => (req, res) => {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   // Should a browser ever render it (a message/rfc822 viewer, an ignored disposition), no script of the mail runs.
   res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
-  res.setHeader('Content-Length', String(m.raw.length));
+  res.setHeader('Content-Length', String(m.size));
   res.end(m.raw);
 };
 

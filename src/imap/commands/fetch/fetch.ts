@@ -178,7 +178,7 @@ function textFetchLine(seq: number, p: Placement, items: readonly FetchItem[], v
         s += `INTERNALDATE ${formatInternalDate(p.internalDate)}`;
         break;
       case 'RFC822.SIZE':
-        s += `RFC822.SIZE ${p.message.raw.length}`;
+        s += `RFC822.SIZE ${p.message.size}`;
         break;
       case 'MODSEQ':
         s += `MODSEQ (${p.modseq})`;

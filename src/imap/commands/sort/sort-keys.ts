@@ -14,7 +14,7 @@ export function sortValue(p: Placement, key: SortKey, facts: SortFactsCache): nu
     case 'DATE':
       return sentDate(p);
     case 'SIZE':
-      return m.raw.length;
+      return m.size;
     case 'SUBJECT':
       return facts.subject(m).key;
     case 'FROM':
