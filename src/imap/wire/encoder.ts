@@ -17,7 +17,10 @@ export function formatMailboxName(name: string, session: NameSpelling): Buffer {
 }
 
 export function formatFlags(flags: Iterable<string>, isRecent = false): string {
-  // A loop, not a spread and join: FETCH 1:* (FLAGS) calls this once per message.
+  // A loop, not a spread and join: FETCH 1:* (FLAGS) calls this once per message. Most messages have no flags (a
+  // Set of size 0): no iterator for them, which the first flag sync after a bulk APPEND runs before the JIT has
+  // optimised anything.
+  if ((flags as { size?: number }).size === 0) return isRecent ? '(\\Recent)' : '()';
   let s = '(';
   for (const f of flags) s += s.length === 1 ? f : ` ${f}`;
   if (isRecent) s += s.length === 1 ? '\\Recent' : ' \\Recent';
