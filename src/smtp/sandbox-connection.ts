@@ -12,6 +12,7 @@ import { writePartialAndDrop, type Throttle } from '../shared/fault-output.js';
 import { commandStages, runSmtpFault, smtpFault } from './smtp-faults.js';
 import { smtpRejectionReason } from './rejection-reason.js';
 import { formatSmtpReply } from './reply-format.js';
+import { HeldReplies, heldReplyCodes } from './held-replies.js';
 
 /**
  * Replies that answer a bad command (syntax, sequence, unknown command, missing or failed AUTH). They count towards
@@ -22,21 +23,18 @@ const badCommandReplies = new Set([500, 501, 502, 503, 504, 530, 535]);
 /** Lines stored with one message at most (the session log keeps up to limits.transcriptLines per session). */
 const maxMessageTranscriptLines = 200;
 
-/**
- * Replies of the message path, held back until the end of the event loop's poll phase, when the replies to every
- * connection's commands of this turn go out one after another, each connection's in one write: as bare smtp-server
- * does with its setImmediate hooks. Written at once inside the read, each reply's write system call had to wake a
- * client asleep on the other CPU, which measured 322 -> 268 µs of server CPU per 1 KB message
- * (bench/lib/ingest-cpu.mjs). They are held as one string (see `#hold`), not in a corked socket's buffer.
- */
-const batchedReplies = new Set([250, 354]);
-const writeHeld = (connection: SandboxSmtpConnection): void => connection.writeHeldReplies();
-
 /** A CR or LF that is not the line's CRLF, or a NUL: never legal in a command line (RFC 5321 §2.3.8, SPEC §10). */
 const forbiddenInLine = /[\r\n\0]/;
 const forbiddenNames: Record<string, string> = { '\r': 'bare CR', '\n': 'bare LF', '\0': 'NUL' };
 /** A reply text that already carries an enhanced status code (a fault's `451 4.7.1 ...`): the library must not add one. */
 const enhancedCodePrefix = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+/** A command line's verb, upper-cased: its first characters up to a space or a colon (at most 8). */
+function verbOf(command: string): string {
+  let end = 0;
+  while (end < 8 && end < command.length && command.charCodeAt(end) !== 0x20 && command.charCodeAt(end) !== 0x3a) end++;
+  return command.slice(0, end).toUpperCase();
+}
 
 /** SMTPStream's private continuation slot (3.21.6): a function once DATA ended, `true` if continue() came first. */
 type ParserInternals = { _continueCallback: (() => void) | boolean };
@@ -47,13 +45,6 @@ type ParserInternals = { _continueCallback: (() => void) | boolean };
  * unlike the library's setImmediate defaults), the next transaction's continuation is overwritten and the session
  * stalls at the third pipelined message.
  */
-/** A command line's verb, upper-cased: its first characters up to a space or a colon (at most 8). */
-function verbOf(command: string): string {
-  let end = 0;
-  while (end < 8 && end < command.length && command.charCodeAt(end) !== 0x20 && command.charCodeAt(end) !== 0x3a) end++;
-  return command.slice(0, end).toUpperCase();
-}
-
 function resumeParser(parser: SMTPStream): void {
   const internals = parser as unknown as ParserInternals;
   const next = internals._continueCallback;
@@ -95,8 +86,10 @@ export class SandboxSmtpConnection extends SMTPConnection {
   #lastCommand = '';
   /** The next reply is written at once, not held to the end of the poll phase (see `sendNextReplyAtOnce`). */
   #replyAtOnce = false;
-  /** Replies held back to the end of the poll phase (see batchedReplies), CRLF-terminated; '' when none. */
-  #held = '';
+  /** Replies of the message path held to the end of the poll phase (see held-replies.ts). */
+  readonly #held = new HeldReplies((text) => {
+    if (this.#canWrite) this._socket.write(text);
+  });
 
   constructor(server: SandboxSmtpServer, socket: Socket | TLSSocket, options?: SMTPConnectionOptions | null) {
     super(server, socket, options);
@@ -299,17 +292,15 @@ export class SandboxSmtpConnection extends SMTPConnection {
     if (typeof data === 'string' && enhancedCodePrefix.test(data)) context = false;
     // The library's non-standard 538 for AUTH before STARTTLS (`--starttls required`) is RFC 3207's 530.
     if (code === 538) code = 530;
-    const socket = this._socket;
-    const isBatched = batchedReplies.has(code) && this.faultOnNextReply === null && !this.#replyAtOnce;
+    const isHeld = heldReplyCodes.has(code) && this.faultOnNextReply === null && !this.#replyAtOnce;
     this.#replyAtOnce = false;
     // Any other reply (a STARTTLS 220 before the upgrade, a 421 before a close, a fault's throttled or cut reply)
     // goes out at once, after what was held back.
-    if (!isBatched) this.writeHeldReplies();
+    if (!isHeld) this.#held.flush();
     if (this.faultOnNextReply !== null && this.#sendFaulted(code, data, context)) return;
-    // Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake.
-    const writes = !this._upgrading && !socket.destroyed && socket.readyState === 'open';
+    const writes = this.#canWrite;
     const payload = this.formatReply(code, data, context);
-    if (writes && isBatched) this.#hold(payload);
+    if (writes && isHeld) this.#held.hold(payload);
     else this.#write(code, payload, writes);
     const rejection = writes && code >= 400 ? smtpRejectionReason(code, verbOf(this.#lastCommand)) : null;
     if (rejection) this.#server.ctx.signals.messageRejected('smtp', rejection);
@@ -336,24 +327,15 @@ export class SandboxSmtpConnection extends SMTPConnection {
     if (code === 421) this.close();
   }
 
-  /** Holds a reply (250 or 354) to the end of the poll phase; the first one held schedules the write. */
-  #hold(payload: string): void {
-    if (this.#held === '') setImmediate(writeHeld, this);
-    this.#held += payload + '\r\n';
-  }
-
-  /** Writes the replies held back so far, in one write (nothing while a TLS handshake runs, as in send()). */
-  writeHeldReplies(): void {
-    const held = this.#held;
-    if (held === '') return;
-    this.#held = '';
+  /** Mirrors the single write site's condition in smtp-server: nothing is written during a TLS handshake. */
+  get #canWrite(): boolean {
     const socket = this._socket;
-    if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') socket.write(held);
+    return !this._upgrading && !socket.destroyed && socket.readyState === 'open';
   }
 
   override close(): void {
     // The replies held back go out before the connection ends, as a corked socket's buffer would at end().
-    this.writeHeldReplies();
+    this.#held.flush();
     super.close();
   }
 
@@ -368,7 +350,7 @@ export class SandboxSmtpConnection extends SMTPConnection {
     this.faultOnNextReply = null;
     const payload = this.formatReply(code, data, context);
     if (fault !== 'cut') {
-      this.#write(code, payload, !this._upgrading && !this._socket.destroyed && this._socket.readyState === 'open');
+      this.#write(code, payload, this.#canWrite);
       fault?.release();
       this.#recordReply(payload);
       return true;
