@@ -33,28 +33,7 @@ export class SandboxMetrics {
     });
     new Gauge({ name: 'mailsandbox_mailboxes', help: 'Mailboxes in the store now.', registers, collect() { this.set(store.mailboxes().length); } });
     new Gauge({ name: 'mailsandbox_waits_pending', help: 'Blocking waits (waitForMessage, /messages/wait) in progress.', registers, collect() { this.set(waiters.active); } });
-    // Counted here per message and handed to the counters when scraped: a labelled inc() hashes its labels into a
-    // key each time, which SMTP ingest paid on every message.
-    const unscraped = { received: new Map<string, number>(), bytes: 0 };
-    const received = new Counter({
-      name: 'mailsandbox_messages_received_total',
-      help: 'Messages stored since start, by the protocol that brought them.',
-      labelNames: ['protocol'],
-      registers,
-      collect() {
-        for (const [protocol, n] of unscraped.received) if (n > 0) this.inc({ protocol }, n);
-        unscraped.received.clear();
-      },
-    });
-    const bytes = new Counter({
-      name: 'mailsandbox_received_bytes_total',
-      help: 'Bytes of the messages stored since start.',
-      registers,
-      collect() {
-        if (unscraped.bytes > 0) this.inc(unscraped.bytes);
-        unscraped.bytes = 0;
-      },
-    });
+    const countReceived = receivedCounters(registers);
     const rejected = new Counter({ name: 'mailsandbox_messages_rejected_total', help: 'Messages or recipients refused, by protocol and reason.', labelNames: ['protocol', 'reason'], registers });
     const evictions = new Counter({ name: 'mailsandbox_evictions_total', help: 'Messages removed by retention, by cause.', labelNames: ['cause'], registers });
     const active = new Gauge({ name: 'mailsandbox_sessions_active', help: 'Open protocol sessions, by protocol.', labelNames: ['protocol'], registers });
@@ -66,7 +45,6 @@ export class SandboxMetrics {
       registers,
     });
     // Zero series from the start, so a dashboard shows 0 rather than "no data" before the first event.
-    for (const p of ['smtp', 'imap', 'api']) received.inc({ protocol: p }, 0);
     for (const p of ['smtp', 'pop3', 'imap']) active.set({ protocol: p }, 0);
     for (const r of ['success', 'retry', 'failure']) this.#webhookDeliveries.inc({ result: r }, 0);
     for (const cause of evictionCauses) evictions.inc({ cause }, 0);
@@ -76,8 +54,7 @@ export class SandboxMetrics {
       store.on('message.added', (m) => {
         // Received by this node (a message another node accepted is counted there).
         if (store.isApplyingRemote) return;
-        unscraped.received.set(m.source, (unscraped.received.get(m.source) ?? 0) + 1);
-        unscraped.bytes += m.size;
+        countReceived(m.source, m.size);
       }),
       store.on('message.deleted', (_m, reason) => {
         if (reason !== 'evicted') return;
@@ -114,4 +91,38 @@ export class SandboxMetrics {
   close(): void {
     for (const off of this.#unsubscribe) off();
   }
+}
+
+/**
+ * `mailsandbox_messages_received_total{protocol}` and `mailsandbox_received_bytes_total`, counted per message in plain
+ * numbers and handed to the counters when scraped: a labelled inc() hashes its labels into a key each time, which
+ * SMTP ingest paid on every message. Returns the function that counts one message.
+ */
+function receivedCounters(registers: Registry[]): (protocol: string, bytes: number) => void {
+  const unscraped = { received: new Map<string, number>(), bytes: 0 };
+  const received = new Counter({
+    name: 'mailsandbox_messages_received_total',
+    help: 'Messages stored since start, by the protocol that brought them.',
+    labelNames: ['protocol'],
+    registers,
+    collect() {
+      for (const [protocol, n] of unscraped.received) if (n > 0) this.inc({ protocol }, n);
+      unscraped.received.clear();
+    },
+  });
+  // Zero series from the start, as for the other labelled counters.
+  for (const p of ['smtp', 'imap', 'api']) received.inc({ protocol: p }, 0);
+  new Counter({
+    name: 'mailsandbox_received_bytes_total',
+    help: 'Bytes of the messages stored since start.',
+    registers,
+    collect() {
+      if (unscraped.bytes > 0) this.inc(unscraped.bytes);
+      unscraped.bytes = 0;
+    },
+  });
+  return (protocol, bytes) => {
+    unscraped.received.set(protocol, (unscraped.received.get(protocol) ?? 0) + 1);
+    unscraped.bytes += bytes;
+  };
 }
