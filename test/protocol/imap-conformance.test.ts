@@ -200,4 +200,25 @@ describe('IMAP FLAGS when a keyword is new to the folder', () => {
     expect(fetched[0]).toBe('* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $FromApi)');
     expect(fetched[2]).toBe('* 1 FETCH (FLAGS ($FromApi \\Recent))');
   });
+
+  it('announces it in the middle of a flag sync, right before the first line that shows it', async () => {
+    sandbox = await imapSandbox();
+    deliver('kw@example.test', 'Subject: one\n\nbody\n');
+    const c = await loggedIn('kw@example.test');
+    await c.command('S', 'SELECT INBOX');
+    deliver('kw@example.test', 'Subject: two\n\nbody\n', ['$Mid']);
+    deliver('kw@example.test', 'Subject: three\n\nbody\n', ['$Mid']);
+    expect(untagged(await c.command('N', 'NOOP'))).toEqual(['* 3 EXISTS', '* 3 RECENT']);
+    for (const command of ['UID FETCH 1:* (FLAGS)', 'UID FETCH 1:* (FLAGS MODSEQ)']) {
+      const lines = untagged(await c.command('F', command)).map((l) => l.replace(/ MODSEQ \(\d+\)/, ''));
+      // Announced once per session: the second sync shows the keyword without a FLAGS line.
+      const announced = command.includes('MODSEQ') ? [] : ['* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Mid)', '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Mid \\*)] Flags permitted'];
+      expect(lines.filter((l) => !l.startsWith('* OK [HIGHESTMODSEQ'))).toEqual([
+        '* 1 FETCH (UID 1 FLAGS (\\Recent))',
+        ...announced,
+        '* 2 FETCH (UID 2 FLAGS ($Mid \\Recent))',
+        '* 3 FETCH (UID 3 FLAGS ($Mid \\Recent))',
+      ]);
+    }
+  });
 });
