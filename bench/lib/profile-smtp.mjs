@@ -40,7 +40,9 @@ async function profile(kind) {
   const after = await server.call('rss');
   await server.stop();
   await new Promise((r) => setTimeout(r, 500)); // the child writes its profile as it exits
-  const newest = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+  // The main thread's profile (thread id 0 in CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile): the sandbox also
+  // runs a short-lived worker at start (the TLS certificate), whose profile sorts last.
+  const newest = readdirSync(dir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).sort().at(-1);
   const { fn, file } = selfTimes(JSON.parse(readFileSync(join(dir, newest), 'utf8')));
   const total = messages + 2_000;
   const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${(us / total).toFixed(1).padStart(7)} µs  ${k}`);
