@@ -33,6 +33,30 @@ describe('IMAP sequence sets', () => {
     expect(formatSequenceSet([1, 2, 3, 5, 7, 8])).toBe('1:3,5,7:8');
     expect(formatSequenceSet([])).toBe('');
   });
+
+  it('formats numbers in any order (ESORT ALL): ascending runs become ranges, the rest stays as given', () => {
+    expect(formatSequenceSet([9, 5, 1])).toBe('9,5,1');
+    expect(formatSequenceSet([4, 5, 6, 2, 9, 10])).toBe('4:6,2,9:10');
+    expect(formatSequenceSet([7, 3, 1, 2, 8])).toBe('7,3,1:2,8');
+    expect(formatSequenceSet([42])).toBe('42');
+    // Against a formatter that writes every number on its own, over random orders with and without runs.
+    const oneByOne = (numbers: number[]): string => {
+      const parts: string[] = [];
+      for (let i = 0; i < numbers.length; ) {
+        let j = i;
+        while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) j++;
+        parts.push(i === j ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`);
+        i = j + 1;
+      }
+      return parts.join(',');
+    };
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 200; round++) {
+      const numbers = Array.from({ length: random(40) }, (_, i) => (random(3) === 0 ? random(50) + 1 : i + 1));
+      expect(formatSequenceSet(numbers)).toBe(oneByOne(numbers));
+    }
+  });
 });
 
 describe('IMAP mailbox view sequence resolution', () => {

@@ -66,14 +66,25 @@ export function highestNumber(set: SequenceSet): number {
   return max;
 }
 
-/** The compact form of ascending numbers, e.g. [1,2,3,7] -> `1:3,7` (for COPYUID / APPENDUID). */
+/**
+ * The compact form of numbers, e.g. [1,2,3,7] -> `1:3,7` (COPYUID / APPENDUID, ESEARCH ALL): each ascending run
+ * becomes a range; numbers between runs are joined by one native `join` per stretch, not made into strings one by
+ * one (an ESORT ALL in date order is 10,000 numbers without a run; formatted one by one it took ~8 ms cold).
+ */
 export function formatSequenceSet(numbers: readonly number[]): string {
   const parts: string[] = [];
+  // The first number of the stretch not written yet.
+  let pending = 0;
   for (let i = 0; i < numbers.length; ) {
     let j = i;
     while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) j++;
-    parts.push(i === j ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`);
+    if (j > i) {
+      if (pending < i) parts.push(numbers.slice(pending, i).join(','));
+      parts.push(`${numbers[i]}:${numbers[j]}`);
+      pending = j + 1;
+    }
     i = j + 1;
   }
+  if (pending < numbers.length) parts.push(pending === 0 ? numbers.join(',') : numbers.slice(pending).join(','));
   return parts.join(',');
 }
