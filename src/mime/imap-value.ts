@@ -35,6 +35,8 @@ export function run(items: ImapValue[]): ImapRun {
 // anything else (8-bit UTF-8 header text, folded values) must be a literal.
 const needsLiteral = /[^\x01-\x09\x0b\x0c\x0e-\x7f]/;
 const needsEscape = /[\\"]/g;
+/** Quotable as it is: no character that needs a literal or an escape (most header text; one scan, no replace). */
+const isPlainQuoted = /^[\x01-\x09\x0b\x0c\x0e-\x21\x23-\x5b\x5d-\x7f]*$/;
 
 /**
  * Encodes a value for the wire. Fast path: ASCII pieces are gathered into one string and only literals
@@ -71,7 +73,8 @@ function write(out: ImapWriter, value: ImapValue): void {
   if (value === null || value === undefined) {
     out.text += 'NIL';
   } else if (typeof value === 'string') {
-    if (needsLiteral.test(value)) writeLiteral(out, Buffer.from(value, 'utf8'));
+    if (isPlainQuoted.test(value)) out.text += `"${value}"`;
+    else if (needsLiteral.test(value)) writeLiteral(out, Buffer.from(value, 'utf8'));
     else out.text += `"${value.replace(needsEscape, '\\$&')}"`;
   } else if (typeof value === 'number') {
     out.text += Number.isFinite(value) ? String(Math.trunc(value)) : '0';

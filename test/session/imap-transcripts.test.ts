@@ -44,4 +44,22 @@ describe('IMAP session transcripts', () => {
     expect(all).not.toMatch(/hunter[34]/);
     expect(lines.join('\n')).not.toContain('Subject: x');
   });
+
+  it('records a FETCH response with its text items as sent and its literals as their size', async () => {
+    const ctx = createTestContext();
+    const { client } = openImapSession(ctx);
+    await client.readLine();
+    client.sendLine('a1 LOGIN mrc@example.test x');
+    await client.readLine();
+    client.sendLine('a2 APPEND INBOX (\\Flagged) {26+}');
+    client.sendLine('Subject: hi\r\n\r\nsecret body');
+    expect(await client.readLine()).toMatch(/^a2 OK /);
+    client.sendLine('a3 SELECT INBOX');
+    while (!(await client.readLine()).startsWith('a3 ')) continue;
+    client.sendLine('a4 FETCH 1 (UID FLAGS ENVELOPE BODY[] RFC822.SIZE)');
+    while (!(await client.readLine()).startsWith('a4 ')) continue;
+    const lines = ctx.sessions.list('imap')[0].lines.map((l) => `${l.dir} ${l.line}`);
+    expect(lines).toContain('S * 1 FETCH (UID 1 FLAGS (\\Flagged \\Seen \\Recent) ENVELOPE (NIL "hi" NIL NIL NIL NIL NIL NIL NIL NIL) BODY[] {26 bytes} RFC822.SIZE 26)');
+    expect(lines.join('\n')).not.toContain('secret body');
+  });
 });
