@@ -2,11 +2,21 @@
 # Side by side in one run: mailsandbox (this checkout's dist/cli.js, in memory) and Dovecot 2.3 (Debian package,
 # maildir in a temp dir, its index cache on), the same imap_bench.py against each; a copy of
 # ../shared/tools/imap-vs-dovecot/ with the issue 18 commands added (SORT, THREAD, ESEARCH, ESORT, CHANGEDSINCE).
-# usage: from the project root, after a build:  bash bench/imap-vs-dovecot/run.sh [N=10000]
+# usage: from the project root, after a build:  bash bench/imap-vs-dovecot/run.sh [N=10000] [issue18|shared|all]
+#   issue18 (the default): imap_bench.py, the issue 18 commands, the first FETCH (FLAGS) straight after the APPENDs;
+#   shared: shared_bench.py, the shared script's own list (header sync, BODY[], FETCH (FLAGS), SEARCH BODY/SUBJECT/FROM);
+#   all: both, each against a fresh pair of servers (a warm process would flatter the second list's first commands).
 # Needs root for apt (dovecot-imapd) and to run Dovecot's mail processes as `nobody`. Leaves nothing running.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-10000}
+list=${2:-issue18}
+if [[ $list == all ]]; then bash "$0" "$n" shared; bash "$0" "$n" issue18; exit; fi
+case $list in
+  issue18) bench=$here/imap_bench.py ;;
+  shared) bench=$here/shared_bench.py ;;
+  *) echo "unknown list: $list (issue18, shared or all)" >&2; exit 2 ;;
+esac
 [[ -x /usr/lib/dovecot/imap ]] || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null; }
 work=$(mktemp -d); chmod 755 "$work"; pids=()   # Dovecot's mail processes run as nobody
 cleanup() { [[ -f $work/run/master.pid ]] && kill "$(cat "$work/run/master.pid")" 2>/dev/null; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; sleep 1; rm -rf "$work"; }
@@ -63,5 +73,5 @@ for port in sys.argv[1:]:
         try: socket.create_connection(("127.0.0.1", int(port)), 1).close(); break
         except OSError: time.sleep(0.1)
     else: sys.exit("port %s never opened" % port)' "$mport" "$dport"
-echo "== mailsandbox (N=$n)"; python3 "$here/imap_bench.py" "$mport" "$n" "bench@example.test" x
-echo "== Dovecot $(/usr/sbin/dovecot --version) (maildir) (N=$n)"; python3 "$here/imap_bench.py" "$dport" "$n" "bench@example.test" secret
+echo "== mailsandbox (N=$n, $list)"; python3 "$bench" "$mport" "$n" "bench@example.test" x
+echo "== Dovecot $(/usr/sbin/dovecot --version) (maildir) (N=$n, $list)"; python3 "$bench" "$dport" "$n" "bench@example.test" secret
