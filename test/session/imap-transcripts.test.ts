@@ -54,10 +54,15 @@ describe('IMAP session transcripts', () => {
     client.sendLine('a2 APPEND INBOX (\\Flagged) {26+}');
     client.sendLine('Subject: hi\r\n\r\nsecret body');
     expect(await client.readLine()).toMatch(/^a2 OK /);
+    const untilTagged = async (tag: string): Promise<void> => {
+      for (let line = await client.readLine(); !line?.startsWith(`${tag} `); line = await client.readLine()) {
+        if (line === null) throw new Error(`connection closed before ${tag} completed`);
+      }
+    };
     client.sendLine('a3 SELECT INBOX');
-    while (!(await client.readLine()).startsWith('a3 ')) continue;
+    await untilTagged('a3');
     client.sendLine('a4 FETCH 1 (UID FLAGS ENVELOPE BODY[] RFC822.SIZE)');
-    while (!(await client.readLine()).startsWith('a4 ')) continue;
+    await untilTagged('a4');
     const lines = ctx.sessions.list('imap')[0].lines.map((l) => `${l.dir} ${l.line}`);
     expect(lines).toContain('S * 1 FETCH (UID 1 FLAGS (\\Flagged \\Seen \\Recent) ENVELOPE (NIL "hi" NIL NIL NIL NIL NIL NIL NIL NIL) BODY[] {26 bytes} RFC822.SIZE 26)');
     expect(lines.join('\n')).not.toContain('secret body');
