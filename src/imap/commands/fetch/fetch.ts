@@ -6,6 +6,7 @@ import { decodeQuotedPrintable, transferDecode } from '../../../mime/searchable-
 import type { MimeNode } from '../../../mime/mime-tree.js';
 import { binaryEntity } from '../../../mime/binary-parts.js';
 import type { Placement } from '../../../store/types.js';
+import type { MessageStore } from '../../../store/message-store.js';
 import { bad, no } from '../../imap-error.js';
 import { enableCondstore, isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier } from '../../condstore.js';
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
@@ -15,6 +16,7 @@ import { formatFlags, formatImapValue, formatInternalDate } from '../../wire/enc
 import { defineCommand, ok, selected } from '../define.js';
 import type { ImapSession } from '../../session.js';
 import { parseFetchItems, setsSeen, type FetchItem } from './fetch-items.js';
+import { batchChars, FetchBatch } from './fetch-batch.js';
 
 /**
  * FETCH sequence-set (item ... | macro) — RFC 3501 §6.4.5; UID FETCH — §6.4.8.
@@ -38,42 +40,24 @@ export const fetch = defineCommand({
     if (!view) throw no('No folder selected');
     if (vanished && !isQresyncOn(ctx.session)) throw bad('VANISHED needs QRESYNC enabled first (ENABLE QRESYNC)');
     if (items.some((i) => i.kind === 'MODSEQ')) await enableCondstore(ctx);
-    const markSeen = setsSeen(items) && !view.isReadOnly;
-    const cache = ctx.session.cache;
     if (vanished && changedSince !== null) {
       const line = vanishedEarlier(view.folder, changedSince, set);
       if (line) await ctx.session.untagged(line);
     }
-    // With CONDSTORE on, a FETCH that sets \Seen reports the new MODSEQ with the new FLAGS (RFC 7162 §3.1.4).
-    const withModseq = isCondstoreOn(ctx.session) && !items.some((i) => i.kind === 'MODSEQ') ? [...items, { kind: 'MODSEQ' } as FetchItem] : items;
-    const hasFlags = items.some((i) => i.kind === 'FLAGS');
-    // UID/FLAGS/INTERNALDATE/RFC822.SIZE/MODSEQ only (a flag sync): each response is one short line of text.
-    const isTextOnly = items.every((i) => textItems.has(i.kind));
+    const plan = fetchPlan(ctx.session, view, items, changedSince);
     const out = new FetchBatch(ctx.session);
     // Indices, not an entry object per message: a flag sync over 10,000 messages allocates next to nothing.
     walk: for (const [lo, hi] of view.resolveRanges(set, ctx.isUid)) {
-      // A flag sync (text-only items never set \Seen): a batch of lines at a time, each by a loop of its own.
-      if (isTextOnly) {
-        for (let i = lo; i <= hi; ) {
-          // A client that hung up mid-FETCH must not make the server render the rest of the folder.
-          if (ctx.session.isClosed) break walk;
-          i = textBatch(view, items, i, hi, changedSince, hasFlags, out);
-          await out.flush();
-        }
-        continue;
-      }
       for (let i = lo; i <= hi; i++) {
+        // A client that hung up mid-FETCH must not make the server render the rest of the folder.
         if (ctx.session.isClosed) break walk;
-        const p = view.placementAt(i);
-        if (changedSince !== null && p.modseq <= changedSince) continue;
-        // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
-        const isNewlySeen = markSeen && !view.isGone(p) && ctx.server.store.setFlags([p], ['\\Seen'], 'add', ctx.session).length > 0;
-        if ((isNewlySeen || hasFlags) && hasKeyword(p.flags)) {
-          for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
+        if (plan.isTextOnly) {
+          // A flag sync goes a batch of lines at a time; the loop's i++ steps to the index after the batch.
+          i = textBatch(plan, i, hi, out) - 1;
+          await out.flush();
+          continue;
         }
-        const entry = { seq: i + 1, placement: p };
-        const { bytes, summary } = renderFetch(entry, isNewlySeen ? withModseq : items, view, cache, isNewlySeen);
-        out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+        fetchMessage(ctx.session, ctx.server.store, plan, i, out);
         if (out.isDue) await out.flush();
       }
     }
@@ -81,6 +65,52 @@ export const fetch = defineCommand({
     return ok(`${ctx.name} completed`);
   },
 });
+
+/** What every message of one FETCH shares, worked out once per command. */
+interface FetchPlan {
+  view: MailboxView;
+  items: readonly FetchItem[];
+  /** The items plus MODSEQ, for a message this FETCH marks \Seen with CONDSTORE on (RFC 7162 §3.1.4). */
+  withModseq: readonly FetchItem[];
+  changedSince: number | null;
+  /** A body item without .PEEK in a read-write folder: each message it shows is marked \Seen. */
+  markSeen: boolean;
+  /** FLAGS is asked for: a keyword new to the session is announced before the line that shows it. */
+  hasFlags: boolean;
+  /** UID/FLAGS/INTERNALDATE/RFC822.SIZE/MODSEQ only (a flag sync, which never sets \Seen): one line of text each. */
+  isTextOnly: boolean;
+  /** For text-only items, the shape textBatch() writes inline (null: textFetchLine()). */
+  shape: ReturnType<typeof lineShape>;
+}
+
+function fetchPlan(session: ImapSession, view: MailboxView, items: readonly FetchItem[], changedSince: number | null): FetchPlan {
+  const isTextOnly = items.every((i) => textItems.has(i.kind));
+  return {
+    view,
+    items,
+    withModseq: isCondstoreOn(session) && !items.some((i) => i.kind === 'MODSEQ') ? [...items, { kind: 'MODSEQ' } as FetchItem] : items,
+    changedSince,
+    markSeen: setsSeen(items) && !view.isReadOnly,
+    hasFlags: items.some((i) => i.kind === 'FLAGS'),
+    isTextOnly,
+    shape: isTextOnly ? lineShape(items) : null,
+  };
+}
+
+/** One message's response (any items), marking it \Seen first where the FETCH does so. */
+function fetchMessage(session: ImapSession, store: MessageStore, plan: FetchPlan, i: number, out: FetchBatch): void {
+  const { view, items, changedSince } = plan;
+  const p = view.placementAt(i);
+  if (changedSince !== null && p.modseq <= changedSince) return;
+  // Setting \Seen through the store makes the API and UI show it as read; the FLAGS go in this response.
+  const isNewlySeen = plan.markSeen && !view.isGone(p) && store.setFlags([p], ['\\Seen'], 'add', session).length > 0;
+  if ((isNewlySeen || plan.hasFlags) && hasKeyword(p.flags)) {
+    for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
+  }
+  const entry = { seq: i + 1, placement: p };
+  const { bytes, summary } = renderFetch(entry, isNewlySeen ? plan.withModseq : items, view, session.cache, isNewlySeen);
+  out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+}
 
 /** True when a flag is a keyword (only those may need announcing); no iterator object for an empty set. */
 function hasKeyword(flags: ReadonlySet<string>): boolean {
@@ -91,91 +121,6 @@ function hasKeyword(flags: ReadonlySet<string>): boolean {
 
 const textItems = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
 
-/** Text gathered before it is turned into bytes (one Buffer per batch, not several per message). */
-const batchChars = 32 * 1024;
-
-/**
- * FETCH responses gathered in batches: short text lines are concatenated and become one Buffer, message bytes
- * are queued as they are, and the transcript gets one call per batch (splitting it into lines as before), or once
- * it is full only a count. A 10,000-message `FETCH 1:* (FLAGS)` was 10,000 sends with several small Buffers and a
- * transcript call each.
- */
-class FetchBatch {
-  /** Whole response lines (CRLF included) not yet turned into a chunk. */
-  #text = '';
-  #chunks: Buffer[] = [];
-  #bytes = 0;
-  #transcript: string[] = [];
-  /** Lines sent while the transcript was full (counted, not kept). */
-  #dropped = 0;
-  /** Read once per batch: once the transcript is full, lines are only counted (their text is not kept). */
-  isTranscriptFull: boolean;
-
-  constructor(readonly session: ImapSession) {
-    this.isTranscriptFull = session.isTranscriptFull;
-  }
-
-  /** `n` whole response lines (CRLF included) as one string: one append, and a split only for a transcript with room. */
-  lines(text: string, n: number): void {
-    if (n === 0) return;
-    this.#text += text;
-    if (this.isTranscriptFull) this.#dropped += n;
-    else for (const line of text.slice(0, -2).split('\r\n')) this.#transcript.push(line);
-  }
-
-  /** A whole response line (CRLF included), shown in the transcript as it is. */
-  line(text: string): void {
-    this.#text += text;
-    if (this.isTranscriptFull) this.#dropped++;
-    else this.#transcript.push(text.slice(0, -2));
-  }
-
-  /** A response built as Buffers (literals, cached ENVELOPE/BODYSTRUCTURE); `shown` is its transcript form. */
-  buffers(bytes: readonly Buffer[], shown: string): void {
-    this.#endText();
-    for (const b of bytes) {
-      this.#chunks.push(b);
-      this.#bytes += b.length;
-    }
-    if (this.isTranscriptFull) this.#dropped++;
-    else this.#transcript.push(shown);
-  }
-
-  get isDue(): boolean {
-    return this.#text.length >= batchChars || this.#bytes >= batchChars;
-  }
-
-  async flush(): Promise<void> {
-    this.#endText();
-    if (this.#chunks.length === 0) return;
-    const chunks = this.#chunks;
-    const transcript = this.#transcript;
-    const dropped = this.#dropped;
-    this.#dropped = 0;
-    this.#chunks = [];
-    this.#bytes = 0;
-    this.#transcript = [];
-    // Once the transcript is full its lines are only counted.
-    if (transcript.length === 0) await this.session.sendUnrecorded(chunks, dropped);
-    else await this.session.send(chunks, dropped > 0 ? [...transcript, '*' + '\n*'.repeat(dropped - 1)].join('\n') : transcript.join('\n'));
-    this.isTranscriptFull = this.session.isTranscriptFull;
-  }
-
-  /**
-   * The text gathered so far becomes a chunk: one native conversion per batch, not a write per line. Into a Buffer
-   * of its own, written in place: `Buffer.from` of a 32 KiB string cost several times as much (~40 µs).
-   */
-  #endText(): void {
-    const text = this.#text;
-    if (text.length === 0) return;
-    const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
-    b.write(text, 0, 'utf8');
-    this.#text = '';
-    this.#chunks.push(b);
-    this.#bytes += b.length;
-  }
-}
-
 /**
  * The text-only responses of messages `from`..`to` (view indices) until a batch is full: returns the index to go on
  * from. A synchronous loop with the two usual shapes of a flag sync written inline, (UID FLAGS) and CONDSTORE's
@@ -183,8 +128,7 @@ class FetchBatch {
  * before the JIT has optimised anything, where every call and property lookup per message counts (a
  * 10,000-message `UID FETCH 1:* (FLAGS)` took ~40 % less server CPU than with a call per line; docs/benchmarks.md).
  */
-function textBatch(view: MailboxView, items: readonly FetchItem[], from: number, to: number, changedSince: number | null, hasFlags: boolean, out: FetchBatch): number {
-  const shape = lineShape(items);
+function textBatch({ view, items, changedSince, hasFlags, shape }: FetchPlan, from: number, to: number, out: FetchBatch): number {
   const recent = view.recent;
   let text = '';
   let lines = 0;
@@ -203,9 +147,8 @@ function textBatch(view: MailboxView, items: readonly FetchItem[], from: number,
         for (const line of announced) out.line(`* ${line}\r\n`);
       }
     }
-    if (shape === 'uid-flags') text += `* ${i + 1} FETCH (UID ${p.uid} FLAGS ${formatFlags(flags, recent.has(p))})\r\n`;
-    else if (shape === 'uid-flags-modseq') text += `* ${i + 1} FETCH (UID ${p.uid} FLAGS ${formatFlags(flags, recent.has(p))} MODSEQ (${p.modseq}))\r\n`;
-    else text += textFetchLine(i + 1, p, items, view);
+    if (shape === null) text += textFetchLine(i + 1, p, items, view);
+    else text += `* ${i + 1} FETCH (UID ${p.uid} FLAGS ${formatFlags(flags, recent.has(p))}${shape === 'uid-flags-modseq' ? ` MODSEQ (${p.modseq})` : ''})\r\n`;
     lines++;
   }
   out.lines(text, lines);
@@ -258,8 +201,9 @@ export function renderFetch(entry: ViewEntry, items: readonly FetchItem[], view:
   const values = new Array<RenderedValue>(all.length);
   let text = `* ${entry.seq} FETCH (`;
   for (let i = 0; i < all.length; i++) {
-    const [label, value] = renderItem(all[i], p, view, cache);
-    values[i] = [label, value];
+    const rendered = renderItem(all[i], p, view, cache);
+    values[i] = rendered;
+    const [label, value] = rendered;
     text += i === 0 ? `${label} ` : ` ${label} `;
     if (typeof value === 'string') {
       text += value;
