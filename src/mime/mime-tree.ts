@@ -110,7 +110,7 @@ export function parseTopHeaderField(raw: Buffer, name: string): MimeHeaderField[
  * when only the full parse can say (another kind of name, or a header block long enough for its field-count limit).
  */
 export function topHeaderFieldSpans(raw: Buffer, name: string): number[] | null {
-  if (!/^[a-z0-9-]+$/.test(name)) return null;
+  if (!fieldNamePattern.test(name)) return null;
   const spans: number[] = [];
   const limit = 3 * mimeLimits.maxHeaderFields;
   let pos = 0;
@@ -134,6 +134,9 @@ export function topHeaderFieldSpans(raw: Buffer, name: string): number[] | null 
   }
   return spans;
 }
+
+/** A name topHeaderFieldSpans can look for: one RegExp, not one per call (SEARCH calls it per message). */
+const fieldNamePattern = /^[a-z0-9-]+$/;
 
 /**
  * The fields of the full parse, values copied: they are slices of the whole header text, which a caller keeping a

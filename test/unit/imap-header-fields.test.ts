@@ -6,7 +6,7 @@ import { parseAddresses } from '../../src/mime/address-list.js';
 import { HeaderFieldsCache, parseAddressesFast } from '../../src/imap/commands/search/header-fields.js';
 import type { StoredMessage } from '../../src/store/types.js';
 import { cannotMatchHeader } from '../../src/imap/commands/search/header-prefilter.js';
-import { matches, type SearchScope } from '../../src/imap/commands/search/evaluate.js';
+import { filterByHeaderKey, matches, type SearchScope } from '../../src/imap/commands/search/evaluate.js';
 import type { SearchKey } from '../../src/imap/commands/search/search-key.js';
 import type { ViewEntry } from '../../src/imap/mailbox-view.js';
 
@@ -143,6 +143,30 @@ describe('cannotMatchHeader', () => {
     }
     // It must do its job too: most of these needles are absent from most fields.
     expect(rejected).toBeGreaterThan(1000);
+  });
+
+  it('gives, for a lone header key over a folder, what matches() gives message by message', () => {
+    const entries = [...headers, ...files].map((raw, i) => ({ seq: i + 1, placement: { message: message(raw) } }) as unknown as ViewEntry);
+    let found = 0;
+    for (const value of ['s7@example.test', 'sender 7', 'example', 'zzz', 'message', 'caf', '']) {
+      for (const key of [
+        { op: 'address', field: 'from', value },
+        { op: 'address', field: 'to', value },
+        { op: 'header', field: 'subject', value },
+        { op: 'header', field: 'x-tag', value },
+      ] as const) {
+        const scope = () => ({ headers: new HeaderFieldsCache(), probes: new Map() }) as unknown as SearchScope;
+        // The full path alone: every message's field read into the cache first, so matches() skips the probe.
+        const one = scope();
+        for (const e of entries) one.headers.values(e.placement.message, key.field);
+        const expected = entries.filter((e) => matches(key, e, one)).map((e) => e.seq);
+        const got = filterByHeaderKey(entries, key, scope()).map((e) => e.seq);
+        expect(got, `${key.op} ${key.field} ${JSON.stringify(value)}`).toEqual(expected);
+        found += got.length;
+      }
+    }
+    // Not an empty comparison: some of these keys match many messages.
+    expect(found).toBeGreaterThan(50);
   });
 
   it('turns away the common case (a simple From without the address) and leaves unsure ones to the full path', () => {

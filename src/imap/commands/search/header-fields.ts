@@ -37,6 +37,11 @@ export class HeaderFieldsCache {
     return this.#values.get(field)?.has(message) === true;
   }
 
+  /** `has(message, field)` for one field over many messages: null while no message's `field` is known. */
+  knownFor(field: string): { has(message: StoredMessage): boolean } | null {
+    return this.#values.get(field) ?? null;
+  }
+
   /**
    * The addresses as parsed (`<user (comment)@ (comment) domain.org>` is `user@domain.org`, which its header text
    * doesn't contain), lower-cased; the very array `values()` gives when they are the same text.

@@ -3,7 +3,7 @@ import { isRev2, rev1OnlySearchOps } from '../../rev2.js';
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
 import type { Token } from '../../wire/tokenizer.js';
 import { defineCommand, ok, selected, type CommandContext } from '../define.js';
-import { matches, type SearchScope } from './evaluate.js';
+import { filterByHeaderKey, matches, type SearchScope } from './evaluate.js';
 import { parseSearch, usesModseq, type SearchKey } from './search-key.js';
 import { enableCondstore } from '../../condstore.js';
 import { isSavedResult } from '../../wire/sequence-set.js';
@@ -134,6 +134,7 @@ export function searchEntries(view: MailboxView, ctx: CommandContext, key: Searc
       now: Date.now(),
       probes: new Map(),
     };
+    if (key.op === 'header' || key.op === 'address') return filterByHeaderKey(entries, key, scope);
     return entries.filter((e) => matches(key, e, scope));
   };
   return isStable(key) ? view.cached(`search ${JSON.stringify(key)}`, run) : run();
