@@ -68,10 +68,25 @@ class LoggedSession implements SessionRecord {
     this.#open.push(transcriptRow(at - this.#lastAt, dir, line));
     this.#lastAt = at;
     this.#count++;
-    if (this.#open.length >= rowsPerChunk) {
-      this.#chunks.push(this.#open.join('\n'));
-      this.#open = [];
-    }
+    if (this.#open.length >= rowsPerChunk) this.#seal();
+  }
+
+  /**
+   * Adds lines (none with an LF) sent at one time, sealed at once: the chunk is a string of its own (a join copies),
+   * so the lines may be slices of a larger text without keeping it alive.
+   */
+  addMany(at: number, dir: TranscriptLine['dir'], lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    this.#open.push(transcriptRow(at - this.#lastAt, dir, lines[0]));
+    for (let i = 1; i < lines.length; i++) this.#open.push(transcriptRow(0, dir, lines[i]));
+    this.#lastAt = at;
+    this.#count += lines.length;
+    this.#seal();
+  }
+
+  #seal(): void {
+    this.#chunks.push(this.#open.join('\n'));
+    this.#open = [];
   }
 }
 
@@ -169,11 +184,34 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     }
     // One line (nearly every call): no split.
     if (!text.includes('\n')) return this.#keep(record, dir, text, isOwn);
-    // The parts are slices of the text: each is copied.
-    for (const part of text.split(/\r?\n/)) {
-      if (part === '' && text.endsWith('\n')) continue;
-      this.#keep(record, dir, part, false);
+    let parts = text.split(/\r?\n/);
+    if (text.endsWith('\n')) parts = parts.filter((part) => part !== '');
+    this.#keepMany(record, dir, parts);
+  }
+
+  /**
+   * Lines of one call kept together (a FETCH batch of ~800 lines): what #keep does line by line, with one copy of
+   * them all instead of one each. A fresh session's first 10,000-message flag sync spent ~8 ms keeping its first
+   * 2,000 lines one at a time.
+   */
+  #keepMany(record: LoggedSession, dir: TranscriptLine['dir'], parts: string[]): void {
+    const held = this.#bytes.get(record);
+    const room = held === undefined ? 0 : Math.max(0, this.maxLines - record.lineCount);
+    const lines = parts.length <= room ? parts : parts.slice(0, room);
+    record.droppedLines += parts.length - lines.length;
+    if (held === undefined || lines.length === 0) return;
+    let cost = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].length > maxLineChars) lines[i] = lines[i].slice(0, maxLineChars) + '…';
+      cost += 2 * lines[i].length + lineOverheadBytes;
     }
+    const at = Date.now();
+    record.addMany(at, dir, lines);
+    this.#bytes.set(record, held + cost);
+    this.#totalBytes += cost;
+    if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
+    // Objects only for someone listening; they go at once (the live feed sends or drops them), so slices are fine.
+    if (this.hasListeners('session.line')) for (const line of lines) this.emit('session.line', record, { at, dir, line });
   }
 
   #keep(record: LoggedSession, dir: TranscriptLine['dir'], part: string, isOwn: boolean): void {

@@ -50,6 +50,24 @@ describe('session transcripts', () => {
   }, 240_000);
 });
 
+describe('multi-line transcript calls', () => {
+  it('keep their lines as copies, not slices holding the whole text (a FETCH batch whose tail is past the cap)', () => {
+    const log = new SessionLog(100, 10);
+    const before = heapAfterGc();
+    // 50 sessions, each one call: 10 short lines kept, then 1 MB of lines past the cap.
+    const handles = Array.from({ length: 50 }, (_, n) => {
+      const h = log.start('imap', { tls: false });
+      const kept = Array.from({ length: 10 }, (_, i) => `* ${n * 10 + i} FETCH (FLAGS ())`);
+      h.line('S', [...kept, ...Array.from({ length: 10 }, () => `${n}`.padEnd(100_000, 'z'))].join('\r\n'));
+      return h;
+    });
+    const growth = heapAfterGc() - before;
+    expect(handles.every((h) => h.record.lineCount === 10 && h.record.droppedLines === 10)).toBe(true);
+    // Kept as copies: 500 short lines (~20 KB). As slices: each session's whole 1 MB text, 50 MB in all.
+    expect(growth).toBeLessThan(10 * 1024 * 1024);
+  });
+});
+
 describe('the session log byte budget', () => {
   it('drops the oldest sessions first once the transcripts pass it, and counts their lines no more', () => {
     const log = new SessionLog(100, 1000, 100_000);

@@ -77,6 +77,31 @@ describe('SessionLog', () => {
     expect(h.record.droppedLines).toBe(10_002);
   });
 
+  it('keeps the lines of one multi-line call (a FETCH batch) exactly as it keeps them given one by one', () => {
+    const parts = ['* 1 FETCH (UID 1 FLAGS ())', '', 'x'.repeat(2500), '12S', 'a\rb', '* 2 FETCH (UID 2 FLAGS (\\Seen))'];
+    const feed = (multi: boolean) => {
+      const log = new SessionLog(3, 9, 1_000_000);
+      const events: string[] = [];
+      log.on('session.line', (_s, l) => events.push(`${l.dir} ${l.line}`));
+      const h = log.start('imap', { tls: false });
+      h.line('C', 'x FETCH 1:* (FLAGS)');
+      for (const text of [parts.join('\r\n'), parts.join('\n') + '\r\n']) {
+        if (multi) h.line('S', text);
+        // What the multi-line call stands for: each part, the empty ones skipped only before a final line break.
+        else for (const p of text.split(/\r?\n/)) if (!(p === '' && text.endsWith('\n'))) h.line('S', p);
+      }
+      return { lines: h.record.lines.map((l) => `${l.dir} ${l.line}`), dropped: h.record.droppedLines, bytes: log.totalBytes, events };
+    };
+    const one = feed(false);
+    const many = feed(true);
+    expect(many).toEqual(one);
+    // The cap (9 lines) falls inside the second call; the long line is cut.
+    expect(many.lines).toHaveLength(9);
+    expect(many.dropped).toBe(5 + 6 - 8);
+    expect(many.lines[3]).toBe('S ' + 'x'.repeat(2000) + '…');
+    expect(many.events).toEqual(many.lines);
+  });
+
   it('counts the lines of a call made once full the same as it counts them while splitting', () => {
     const log = new SessionLog(3, 1);
     const h = log.start('imap', { tls: false });

@@ -14,6 +14,7 @@ export class FetchBatch {
   #text = '';
   #chunks: Buffer[] = [];
   #bytes = 0;
+  /** Transcript text, an entry per call (one of lines() may hold many lines, CRLF between them). */
   #transcript: string[] = [];
   /** Lines sent while the transcript was full (counted, not kept). */
   #dropped = 0;
@@ -24,12 +25,12 @@ export class FetchBatch {
     this.isTranscriptFull = session.isTranscriptFull;
   }
 
-  /** `n` whole response lines (CRLF included) as one string: one append, and a split only for a transcript with room. */
+  /** `n` whole response lines (CRLF included) as one string: one append (the session log splits them into lines). */
   lines(text: string, n: number): void {
     if (n === 0) return;
     this.#text += text;
     if (this.isTranscriptFull) this.#dropped += n;
-    else for (const line of text.slice(0, -2).split('\r\n')) this.#transcript.push(line);
+    else this.#transcript.push(text.slice(0, -2));
   }
 
   /** A whole response line (CRLF included), shown in the transcript as it is. */
