@@ -199,3 +199,18 @@ function phrase(words: Token[]): string | null {
   }
   return out || null;
 }
+
+/**
+ * `local@domain` or `Plain Name <local@domain>`, the shape of nearly all test mail, read without the tokenizer;
+ * anything else (quotes, comments, encoded words, groups, several addresses) goes through parseAddresses.
+ * Gives what parseAddresses gives for these shapes (test/unit/imap-header-fields.test.ts compares the two). ENVELOPE,
+ * SEARCH FROM/TO and SORT FROM read addresses through it.
+ */
+const simpleAddress = /^[ \t]*(?:([A-Za-z0-9_'+-]+(?:[ \t]+[A-Za-z0-9_'+-]+)*)[ \t]*)?<([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*$|^[ \t]*([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)[ \t]*$/;
+
+export function parseAddressesFast(value: string): ParsedAddress[] {
+  const m = simpleAddress.exec(value);
+  if (!m) return parseAddresses(value);
+  if (m[2] !== undefined) return [{ kind: 'mailbox', name: m[1] === undefined ? null : m[1].split(/[ \t]+/).join(' '), route: null, mailbox: m[2], host: m[3] }];
+  return [{ kind: 'mailbox', name: null, route: null, mailbox: m[4], host: m[5] }];
+}

@@ -1,4 +1,4 @@
-import { parseAddresses, type ParsedMailbox } from './address-list.js';
+import { parseAddressesFast, type ParsedMailbox } from './address-list.js';
 import { run, type ImapValue } from './imap-value.js';
 import { headerValue, type MimeNode } from './mime-tree.js';
 
@@ -38,7 +38,7 @@ export function envelopeOf(node: MimeNode): ImapValue {
 export function addressListOf(value: string | null): ImapValue[] | null {
   if (value === null) return null;
   const out: ImapValue[] = [];
-  for (const item of parseAddresses(value)) {
+  for (const item of parseAddressesFast(value)) {
     if (item.kind === 'mailbox') {
       if (item.mailbox || item.host) out.push(addressOf(item));
       continue;

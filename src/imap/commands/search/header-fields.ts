@@ -1,4 +1,4 @@
-import { parseAddresses, type ParsedAddress, type ParsedMailbox } from '../../../mime/address-list.js';
+import { parseAddressesFast, type ParsedMailbox } from '../../../mime/address-list.js';
 import { decodeWords } from '../../../mime/header-params.js';
 import { parseTopHeaderField } from '../../../mime/mime-tree.js';
 import type { StoredMessage } from '../../../store/types.js';
@@ -87,21 +87,6 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 const addressFields = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
-
-/**
- * `local@domain` or `Plain Name <local@domain>`, the shape of nearly all test mail, read without the tokenizer;
- * anything else (quotes, comments, encoded words, groups, several addresses) goes through parseAddresses.
- * Gives what parseAddresses gives for these shapes (test/unit/imap-header-fields.test.ts compares the two).
- */
-const simpleAddress = /^[ \t]*(?:([A-Za-z0-9_'+-]+(?:[ \t]+[A-Za-z0-9_'+-]+)*)[ \t]*)?<([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*$|^[ \t]*([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)[ \t]*$/;
-
-export function parseAddressesFast(value: string): ParsedAddress[] {
-  const m = simpleAddress.exec(value);
-  if (!m) return parseAddresses(value);
-  if (m[2] !== undefined) return [{ kind: 'mailbox', name: m[1] === undefined ? null : m[1].split(/[ \t]+/).join(' '), route: null, mailbox: m[2], host: m[3] }];
-  return [{ kind: 'mailbox', name: null, route: null, mailbox: m[4], host: m[5] }];
-}
-
 
 function mailboxForm(m: ParsedMailbox): string {
   const address = m.host === null ? m.mailbox : `${m.mailbox}@${m.host}`;

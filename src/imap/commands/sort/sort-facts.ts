@@ -1,7 +1,7 @@
 import { findBodyStart } from '../../../mime/header-summary.js';
 import type { StoredMessage } from '../../../store/types.js';
 import { subjectOf } from '../../../store/stored-records.js';
-import { parseAddressesFast } from '../search/header-fields.js';
+import { parseAddressesFast } from '../../../mime/address-list.js';
 import { decodeWords } from '../../../mime/header-params.js';
 import { baseSubject, casemap, type BaseSubject } from './base-subject.js';
 
