@@ -16,9 +16,10 @@ export class MessageCache {
   readonly sortFacts = new SortFactsCache();
   /** Searched header fields, decoded and lower-cased (SEARCH FROM/SUBJECT/HEADER without a MIME parse). */
   readonly headers = new HeaderFieldsCache();
-  readonly #formatted = new WeakMap<StoredMessage, Partial<Record<FormattedItem, Buffer>>>();
+  readonly #formatted = new WeakMap<StoredMessage, Partial<Record<FormattedItem, string | Buffer>>>();
 
-  formatted(message: StoredMessage, item: FormattedItem, make: () => Buffer): Buffer {
+  /** The item's wire form: text (7-bit, no literal), or bytes when it holds a literal (see formatImapText). */
+  formatted(message: StoredMessage, item: FormattedItem, make: () => string | Buffer): string | Buffer {
     let entry = this.#formatted.get(message);
     if (!entry) {
       entry = {};

@@ -55,6 +55,15 @@ describe('IMAP FETCH of the MIME fixtures', () => {
     expect(reply).toContain(`BODY ${wire(body)}`);
   });
 
+  it('sends every fixture whole and in order in one header sync (FETCH 1:*), literals and plain text mixed', async () => {
+    // The 8-bit fixture's ENVELOPE carries a literal (bytes); the others are text joined into the batch around it.
+    expect(fixtures.some((f) => /\{\d+\}\r\n/.test(f.envelope))).toBe(true);
+    const reply = await raw.command('H', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE)');
+    const expected = fixtures.map((f) => `* ${f.seq} FETCH (ENVELOPE ${wire(f.envelope)} BODYSTRUCTURE ${wire(f.bodystructure)})\r\n`).join('');
+    expect(reply.startsWith(expected)).toBe(true);
+    expect(reply.slice(expected.length)).toMatch(/^H OK/);
+  });
+
   it.each(fixtures)('sends the expected bytes of each section of $name', async ({ seq, sections }) => {
     for (const [section, expected] of Object.entries(sections)) {
       const reply = await raw.command(`B${seq}`, `FETCH ${seq} BODY.PEEK[${section}]`);

@@ -38,13 +38,19 @@ export class FetchBatch {
     this.lines(text, 1);
   }
 
-  /** A response built as Buffers (literals, cached ENVELOPE/BODYSTRUCTURE); `shown` is its transcript form. */
-  buffers(bytes: readonly Buffer[], shown: string): void {
-    this.#endText();
-    for (const b of bytes) {
-      this.#chunks.push(b);
-      this.#bytes += b.length;
+  /**
+   * One response: its bytes up to its last literal (none for most), then its text to the end (CRLF included), which
+   * joins the batch's text; `shown` is its transcript form.
+   */
+  response(bytes: readonly Buffer[], text: string, shown: string): void {
+    if (bytes.length > 0) {
+      this.#endText();
+      for (const b of bytes) {
+        this.#chunks.push(b);
+        this.#bytes += b.length;
+      }
     }
+    this.#text += text;
     if (this.isTranscriptFull) this.#dropped++;
     else this.#transcript.push(shown);
   }

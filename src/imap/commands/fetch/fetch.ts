@@ -12,7 +12,8 @@ import { enableCondstore, isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier 
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
 import { expectArgCount, getSequenceSet, toKeyword } from '../../wire/args.js';
 import type { Token } from '../../wire/tokenizer.js';
-import { formatFlags, formatImapValue, formatInternalDate } from '../../wire/encoder.js';
+import { formatFlags, formatInternalDate } from '../../wire/encoder.js';
+import { formatImapText } from '../../../mime/imap-value.js';
 import { defineCommand, ok, selected } from '../define.js';
 import type { ImapSession } from '../../session.js';
 import { parseFetchItems, setsSeen, type FetchItem } from './fetch-items.js';
@@ -108,8 +109,8 @@ function fetchMessage(session: ImapSession, store: MessageStore, plan: FetchPlan
     for (const line of view.announceKeywords(p.flags)) out.line(`* ${line}\r\n`);
   }
   const entry = { seq: i + 1, placement: p };
-  const { bytes, summary } = renderFetch(entry, isNewlySeen ? plan.withModseq : items, view, session.cache, isNewlySeen);
-  out.buffers(bytes, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
+  const { bytes, text, summary } = renderFetch(entry, isNewlySeen ? plan.withModseq : items, view, session.cache, isNewlySeen);
+  out.response(bytes, text, out.isTranscriptFull ? `* ${entry.seq} FETCH` : summary());
 }
 
 /** True when a flag is a keyword (only those may need announcing); no iterator object for an empty set. */
@@ -189,12 +190,13 @@ function textFetchLine(seq: number, p: Placement, items: readonly FetchItem[], v
 }
 
 /**
- * `* seq FETCH (...)\r\n` as bytes, plus its transcript form (literal contents omitted), built only if asked for.
- * Text items (UID, FLAGS, ...) and the labels between values are gathered into one string up to the next value that
- * is bytes (a cached ENVELOPE or BODYSTRUCTURE, a literal): a header sync of 10,000 messages made a dozen small
- * Buffers and four closures per message.
+ * `* seq FETCH (...)\r\n` as bytes up to its last value that is bytes (a literal; an ENVELOPE or BODYSTRUCTURE with
+ * one), then the text after it, plus its transcript form (literal contents omitted), built only if asked for. Text
+ * items (UID, FLAGS, a cached ENVELOPE or BODYSTRUCTURE, ...) and the labels between values are gathered into one
+ * string: a header sync line is text only, which FetchBatch joins to its batch (a header sync of 10,000 messages
+ * made a dozen small Buffers and four closures per message, then five Buffers).
  */
-export function renderFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView, cache: MessageCache, addFlags: boolean): { bytes: Buffer[]; summary: () => string } {
+export function renderFetch(entry: ViewEntry, items: readonly FetchItem[], view: MailboxView, cache: MessageCache, addFlags: boolean): { bytes: Buffer[]; text: string; summary: () => string } {
   const chunks: Buffer[] = [];
   const p = entry.placement;
   const all = addFlags && !items.some((i) => i.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
@@ -215,8 +217,7 @@ export function renderFetch(entry: ViewEntry, items: readonly FetchItem[], view:
     if (Array.isArray(value)) chunks.push(value[0], value[1]);
     else chunks.push(value);
   }
-  chunks.push(Buffer.from(`${text})\r\n`, 'utf8'));
-  return { bytes: chunks, summary: () => `* ${entry.seq} FETCH (${values.map(shownValue).join(' ')})` };
+  return { bytes: chunks, text: `${text})\r\n`, summary: () => `* ${entry.seq} FETCH (${values.map(shownValue).join(' ')})` };
 }
 
 /** A FETCH item's label and value: text, bytes (a cached ENVELOPE/BODYSTRUCTURE), or a literal. */
@@ -243,10 +244,10 @@ function renderItem(item: FetchItem, p: Placement, view: MailboxView, cache: Mes
     case 'MODSEQ':
       return ['MODSEQ', `(${p.modseq})`];
     case 'ENVELOPE':
-      return ['ENVELOPE', cache.formatted(p.message, 'ENVELOPE', () => formatImapValue(envelopeOf(mime.treeOf(p.message))))];
+      return ['ENVELOPE', cache.formatted(p.message, 'ENVELOPE', () => formatImapText(envelopeOf(mime.treeOf(p.message))))];
     case 'BODYSTRUCTURE':
     case 'BODY':
-      return [item.kind, cache.formatted(p.message, item.kind, () => formatImapValue(bodyStructureOf(mime.treeOf(p.message), item.kind === 'BODYSTRUCTURE')))];
+      return [item.kind, cache.formatted(p.message, item.kind, () => formatImapText(bodyStructureOf(mime.treeOf(p.message), item.kind === 'BODYSTRUCTURE')))];
     case 'RFC822':
       return ['RFC822', literal(p.message.raw)];
     case 'RFC822.HEADER':
