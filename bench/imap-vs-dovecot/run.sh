@@ -7,6 +7,8 @@
 #   shared: shared_bench.py, the shared script's own list (header sync, BODY[], FETCH (FLAGS), SEARCH BODY/SUBJECT/FROM);
 #   all: both, each against a fresh pair of servers (a warm process would flatter the second list's first commands).
 # Needs root for apt (dovecot-imapd) and to run Dovecot's mail processes as `nobody`. Leaves nothing running.
+# One run moves by tens of percent on a shared machine: save several runs' output and read them together with
+#   python3 bench/imap-vs-dovecot/compare.py run1.txt run2.txt ...   (per command: each run's ratio and the median)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-10000}
