@@ -26,10 +26,12 @@ def parse(path):
 runs = [parse(p) for p in sys.argv[1:]]
 if not runs:
     sys.exit(__doc__)
-keys = [k for k in runs[0] if all(k in r and len(r[k]) == 2 for r in runs)]
-print(f"{'list':8s} {'command':50s} {'ratio per run (Dovecot / ours)':>40s}  median")
-for which, command in keys:
-    ratios = [r[(which, command)]["dovecot"] / r[(which, command)]["ours"] for r in runs]
-    median = statistics.median(ratios)
+# Every command any run has both figures for, in the order first seen; a run without it (one list only) shows "-".
+keys = list(dict.fromkeys(k for r in runs for k in r if len(r[k]) == 2))
+print(f"{'list':8s} {'command':50s} {'ratio per run (Dovecot / ours)':>48s}  median")
+for key in keys:
+    ratios = [r[key]["dovecot"] / r[key]["ours"] if len(r.get(key, {})) == 2 else None for r in runs]
+    median = statistics.median(x for x in ratios if x is not None)
     mark = "  <- below Dovecot" if median < 1 else ""
-    print(f"{which:8s} {command:50s} {' '.join(f'{x:5.2f}' for x in ratios):>40s}  {median:5.2f}{mark}")
+    shown = " ".join("    -" if x is None else f"{x:5.2f}" for x in ratios)
+    print(f"{key[0]:8s} {key[1]:50s} {shown:>48s}  {median:5.2f}{mark}")
