@@ -1,11 +1,11 @@
-import { atom, formatImapValue, type ImapValue } from '../../mime/imap-value.js';
+import { atom, formatImapText, formatImapValue, type ImapValue } from '../../mime/imap-value.js';
 import { encodeMailboxName, isUtf8Names, type NameSpelling } from './mailbox-name.js';
 
 /**
  * Response building blocks. Strings are always quoted or sent as literals by `formatImapValue` (the one string
  * quoter); these helpers only add what is IMAP-server specific.
  */
-export { atom, formatImapValue, type ImapValue };
+export { atom, formatImapText, formatImapValue, type ImapValue };
 
 /**
  * A folder name on the wire, quoted (a name may contain spaces or quotes): modified UTF-7, or for a UTF-8 session

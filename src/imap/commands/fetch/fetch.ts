@@ -12,8 +12,7 @@ import { enableCondstore, isCondstoreOn, isQresyncOn, toModseq, vanishedEarlier 
 import type { MailboxView, ViewEntry } from '../../mailbox-view.js';
 import { expectArgCount, getSequenceSet, toKeyword } from '../../wire/args.js';
 import type { Token } from '../../wire/tokenizer.js';
-import { formatFlags, formatInternalDate } from '../../wire/encoder.js';
-import { formatImapText } from '../../../mime/imap-value.js';
+import { formatFlags, formatImapText, formatInternalDate } from '../../wire/encoder.js';
 import { defineCommand, ok, selected } from '../define.js';
 import type { ImapSession } from '../../session.js';
 import { parseFetchItems, setsSeen, type FetchItem } from './fetch-items.js';
