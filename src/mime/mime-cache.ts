@@ -31,10 +31,19 @@ export class MimeCache {
     return tree;
   }
 
+  /**
+   * The kept tree, or else a fresh parse that is not kept: for a caller that keeps what it makes of the tree (a
+   * formatted ENVELOPE or BODYSTRUCTURE), so the tree itself need not stay in memory.
+   */
+  transientTreeOf(message: StoredMessage): MimeNode {
+    return this.#trees.get(message) ?? parseMimeTree(message.raw);
+  }
+
   bodyTextOf(message: StoredMessage): string {
     let text = this.#texts.get(message);
     if (text === undefined) {
-      text = textOfTree(message.raw, this.treeOf(message));
+      // The text is what is kept; its tree only if something else keeps it.
+      text = textOfTree(message.raw, this.transientTreeOf(message));
       this.#texts.set(message, text);
     }
     return text;
