@@ -45,11 +45,8 @@ const isPlainQuoted = /^[\x01-\x09\x0b\x0c\x0e-\x21\x23-\x5b\x5d-\x7f]*$/;
  * @example formatImapValue(['TEXT', 'PLAIN', null, 42]).toString() // '("TEXT" "PLAIN" NIL 42)'
  */
 export function formatImapValue(value: ImapValue): Buffer {
-  const out: ImapWriter = { chunks: [], text: '' };
-  write(out, value);
-  if (out.chunks.length === 0) return Buffer.from(out.text, 'latin1');
-  flush(out);
-  return Buffer.concat(out.chunks);
+  const out = written(value);
+  return out.chunks.length > 0 ? Buffer.concat(out.chunks) : Buffer.from(out.text, 'latin1');
 }
 
 /**
@@ -58,16 +55,20 @@ export function formatImapValue(value: ImapValue): Buffer {
  * With a literal, the bytes (8-bit text goes as UTF-8).
  */
 export function formatImapText(value: ImapValue): string | Buffer {
-  const out: ImapWriter = { chunks: [], text: '' };
-  write(out, value);
-  if (out.chunks.length > 0) {
-    flush(out);
-    return Buffer.concat(out.chunks);
-  }
+  const out = written(value);
+  if (out.chunks.length > 0) return Buffer.concat(out.chunks);
   // Made flat, through a Buffer (7-bit text: latin1 both ways): a string grown by `+=` is a tree of pieces that every
   // later use walks again (a FETCH line joining 10,000 cached ENVELOPEs that way took ~3x the CPU of the same lines
   // from flat strings), and a kept tree is ~100 objects for the garbage collector to go through.
   return Buffer.from(out.text, 'latin1').toString('latin1');
+}
+
+/** The value written out: text only (no chunks), or chunks with the text after the last literal flushed into them. */
+function written(value: ImapValue): ImapWriter {
+  const out: ImapWriter = { chunks: [], text: '' };
+  write(out, value);
+  if (out.chunks.length > 0) flush(out);
+  return out;
 }
 
 interface ImapWriter {

@@ -207,9 +207,7 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     }
     const at = Date.now();
     record.addMany(at, dir, lines);
-    this.#bytes.set(record, held + cost);
-    this.#totalBytes += cost;
-    if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
+    this.#charge(record, held, cost);
     // Objects only for someone listening; they go at once (the live feed sends or drops them), so slices are fine.
     if (this.hasListeners('session.line')) for (const line of lines) this.emit('session.line', record, { at, dir, line });
   }
@@ -225,12 +223,16 @@ export class SessionLog extends TypedEmitter<SessionLogEvents> {
     const line = part.length > maxLineChars ? detach(part.slice(0, maxLineChars) + '…') : isOwn ? part : detach(part);
     const at = Date.now();
     record.add(at, dir, line);
-    const cost = 2 * line.length + lineOverheadBytes;
+    this.#charge(record, held, 2 * line.length + lineOverheadBytes);
+    // The line as an object only for someone listening (the UI's live protocol inspector).
+    if (this.hasListeners('session.line')) this.emit('session.line', record, { at, dir, line });
+  }
+
+  /** Counts kept lines' estimated `cost` against the session (which held `held`) and the log's byte budget. */
+  #charge(record: LoggedSession, held: number, cost: number): void {
     this.#bytes.set(record, held + cost);
     this.#totalBytes += cost;
     if (this.#totalBytes > this.maxBytes) this.#trimBytes(record);
-    // The line as an object only for someone listening (the UI's live protocol inspector).
-    if (this.hasListeners('session.line')) this.emit('session.line', record, { at, dir, line });
   }
 
   /** Newest first. */
