@@ -2,10 +2,13 @@
 """Reads the output of one or more `run.sh` runs and prints, per command, the ratio Dovecot's time / ours in each run
 and the median of those ratios (above 1: we are faster). One run on a shared machine moves by tens of percent for
 the short commands; the median over runs is what docs/benchmarks.md holds against the issue 18 bar.
+`run.sh N cpu` outputs (server_cpu.py) are read too: their wall times join the table, and a second table gives each
+server's CPU time (all threads) per command, median over runs, and the ratio Dovecot's CPU / ours.
 usage: python3 bench/imap-vs-dovecot/compare.py RUN_OUTPUT [RUN_OUTPUT ...]"""
 import re, statistics, sys
 
 row = re.compile(r"^(\S.*?)\s{2,}([\d.]+) ms")
+cpu_row = re.compile(r"^(\S.*?)\s+wall\s+([\d.]+) ms\s+server CPU\s+([\d.]+) ms\s+all threads\s+([\d.]+) ms")
 header = re.compile(r"^== (mailsandbox|Dovecot).*\((?:N=\d+), (\w+)\)")
 
 
@@ -17,6 +20,13 @@ def parse(path):
         if h:
             server, which = ("ours" if h.group(1) == "mailsandbox" else "dovecot"), h.group(2)
             continue
+        c = cpu_row.match(line)
+        if c and server:
+            entry = out.setdefault((which, c.group(1).strip()), {})
+            entry[server] = float(c.group(2))
+            entry[server + " main"] = float(c.group(3))
+            entry[server + " cpu"] = float(c.group(4))
+            continue
         r = row.match(line)
         if r and server:
             out.setdefault((which, r.group(1).strip()), {})[server] = float(r.group(2))
@@ -27,11 +37,25 @@ runs = [parse(p) for p in sys.argv[1:]]
 if not runs:
     sys.exit(__doc__)
 # Every command any run has both figures for, in the order first seen; a run without it (one list only) shows "-".
-keys = list(dict.fromkeys(k for r in runs for k in r if len(r[k]) == 2))
+keys = list(dict.fromkeys(k for r in runs for k in r if "ours" in r[k] and "dovecot" in r[k]))
 print(f"{'list':8s} {'command':50s} {'ratio per run (Dovecot / ours)':>48s}  median")
 for key in keys:
-    ratios = [r[key]["dovecot"] / r[key]["ours"] if len(r.get(key, {})) == 2 else None for r in runs]
+    ratios = [r[key]["dovecot"] / r[key]["ours"] if key in r and "ours" in r[key] and "dovecot" in r[key] else None for r in runs]
     median = statistics.median(x for x in ratios if x is not None)
     mark = "  <- below Dovecot" if median < 1 else ""
     shown = " ".join("    -" if x is None else f"{x:5.2f}" for x in ratios)
     print(f"{key[0]:8s} {key[1]:50s} {shown:>48s}  {median:5.2f}{mark}")
+
+cpu_keys = [k for k in keys if any("ours cpu" in r.get(k, {}) and "dovecot cpu" in r.get(k, {}) for r in runs)]
+if cpu_keys:
+    print(f"\n{'server CPU, median ms':58s} {'ours main':>9s} {'ours all':>8s} {'Dovecot':>8s}  {'all threads, ratio per run (Dovecot / ours)':>44s}  median")
+    for key in cpu_keys:
+        pairs = [(r[key]["ours cpu"], r[key]["dovecot cpu"]) if "ours cpu" in r.get(key, {}) and "dovecot cpu" in r.get(key, {}) else None for r in runs]
+        have = [p for p in pairs if p]
+        ratios = [p[1] / p[0] if p and p[0] > 0 else None for p in pairs]
+        median = statistics.median(x for x in ratios if x is not None)
+        shown = " ".join("    -" if x is None else f"{x:5.2f}" for x in ratios)
+        ours_main = statistics.median(r[key]["ours main"] for r in runs if "ours main" in r.get(key, {}))
+        ours_ms = statistics.median(p[0] for p in have)
+        theirs_ms = statistics.median(p[1] for p in have)
+        print(f"{key[0]:8s} {key[1]:50s}{ours_main:9.1f} {ours_ms:8.1f} {theirs_ms:8.1f}  {shown:>44s}  {median:5.2f}")

@@ -5,7 +5,9 @@
 # usage: from the project root, after a build:  bash bench/imap-vs-dovecot/run.sh [N=10000] [issue18|shared|all]
 #   issue18 (the default): imap_bench.py, the issue 18 commands, the first FETCH (FLAGS) straight after the APPENDs;
 #   shared: shared_bench.py, the shared script's own list (header sync, BODY[], FETCH (FLAGS), SEARCH BODY/SUBJECT/FROM);
-#   all: both, each against a fresh pair of servers (a warm process would flatter the second list's first commands).
+#   all: both, each against a fresh pair of servers (a warm process would flatter the second list's first commands);
+#   cpu: server_cpu.py, each server's CPU per command beside the wall time (a flag sync's wall time is mostly the
+#   Python client reading 10,000 lines; its CPU time is the server's own work). Not part of `all`.
 # Needs root for apt (dovecot-imapd) and to run Dovecot's mail processes as `nobody`. Leaves nothing running.
 # One run moves by tens of percent on a shared machine: save several runs' output and read them together with
 #   python3 bench/imap-vs-dovecot/compare.py run1.txt run2.txt ...   (per command: each run's ratio and the median)
@@ -17,7 +19,8 @@ if [[ $list == all ]]; then bash "$0" "$n" shared; bash "$0" "$n" issue18; exit;
 case $list in
   issue18) bench=$here/imap_bench.py ;;
   shared) bench=$here/shared_bench.py ;;
-  *) echo "unknown list: $list (issue18, shared or all)" >&2; exit 2 ;;
+  cpu) bench=$here/server_cpu.py ;;
+  *) echo "unknown list: $list (issue18, shared, all or cpu)" >&2; exit 2 ;;
 esac
 [[ -x /usr/lib/dovecot/imap ]] || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null; }
 work=$(mktemp -d); chmod 755 "$work"; pids=()   # Dovecot's mail processes run as nobody
@@ -75,5 +78,7 @@ for port in sys.argv[1:]:
         try: socket.create_connection(("127.0.0.1", int(port)), 1).close(); break
         except OSError: time.sleep(0.1)
     else: sys.exit("port %s never opened" % port)' "$mport" "$dport"
-echo "== mailsandbox (N=$n, $list)"; python3 "$bench" "$mport" "$n" "bench@example.test" x
-echo "== Dovecot $(/usr/sbin/dovecot --version) (maildir) (N=$n, $list)"; python3 "$bench" "$dport" "$n" "bench@example.test" secret
+# server_cpu.py also needs whose CPU to read: our process, or the imap process Dovecot forks for the login.
+ours=(); theirs=(); [[ $list == cpu ]] && ours=("${pids[0]}") && theirs=("pgrep:^dovecot-bench-$$/imap")
+echo "== mailsandbox (N=$n, $list)"; python3 "$bench" "$mport" "$n" "bench@example.test" x "${ours[@]}"
+echo "== Dovecot $(/usr/sbin/dovecot --version) (maildir) (N=$n, $list)"; python3 "$bench" "$dport" "$n" "bench@example.test" secret "${theirs[@]}"
