@@ -11,11 +11,12 @@ usage: server_cpu.py PORT N USER PASSWORD PID
   node dist/cli.js --imap-port PORT --max-messages 0 ... & python3 bench/imap-vs-dovecot/server_cpu.py PORT N u x $!
   (bench/imap-vs-dovecot/run.sh N cpu runs it against mailsandbox and Dovecot in one go.)"""
 import glob, os, subprocess, sys
+usage = __doc__  # the exec below sets imap_bench.py's
 here = os.path.dirname(os.path.abspath(__file__))
 bench = open(os.path.join(here, "imap_bench.py")).read().split("N = int(sys.argv[2])")[0]
 exec(bench)  # conn, cmd, msg: the same messages and client as the side-by-side benchmark
 if len(sys.argv) != 6:
-    sys.exit(__doc__)
+    sys.exit(usage)
 port, n, user, password, pid = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 s, f = conn(port)
 cmd(s, f, "l", f"LOGIN {user} {password}")
