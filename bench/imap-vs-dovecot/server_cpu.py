@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Server CPU per command: what the server spent, beside the wall time the client saw. On a shared two-core machine a
-10,000-line flag sync is paced by the Python client reading it (~10-20 ms however fast the server is), so its wall
-time says little about the server; its CPU time does. Appends N messages as imap_bench.py does, then runs the
+10,000-line flag sync is paced by the Python client reading it (6-20 ms from one hour to the next against a server
+that only replays the lines) and by whatever else runs on the second core, so its wall time says little about the
+server's own work; its CPU time does. Appends N messages as imap_bench.py does, then runs the
 commands issue 18's benchmark bar names, a first and a repeated run, reading on-CPU time from /proc around each:
 the process's main thread (GC on that thread included) and all its threads (V8's compiler and GC helpers too).
 Linux only; the server must run on this machine.
