@@ -3,7 +3,8 @@
 and the median of those ratios (above 1: we are faster). One run on a shared machine moves by tens of percent for
 the short commands; the median over runs is what docs/benchmarks.md holds against the issue 18 bar.
 `run.sh N cpu` outputs (server_cpu.py) are read too: their wall times join the table, and a second table gives each
-server's CPU time (all threads) per command, median over runs, and the ratio Dovecot's CPU / ours.
+server's CPU time per command (ours: main thread and all threads), median over runs, and the ratio Dovecot's CPU /
+ours (all threads).
 usage: python3 bench/imap-vs-dovecot/compare.py RUN_OUTPUT [RUN_OUTPUT ...]"""
 import re, statistics, sys
 
