@@ -1,26 +1,17 @@
-import { bodyStructureOf } from './body-structure.js';
-import { envelopeOf } from './envelope.js';
-import { formatImapValue } from './imap-value.js';
 import { parseMimeTree, type MimeNode } from './mime-tree.js';
 import { textOfTree } from './searchable-text.js';
 import type { StoredMessage } from '../store/types.js';
 
-interface Rendered {
-  envelope?: Buffer;
-  body?: Buffer;
-  bodyStructure?: Buffer;
-}
-
 /**
- * Parsed trees, rendered FETCH items and search text per message. Messages are immutable, so entries never go
- * stale; WeakMaps let them go with the message. One instance per sandbox (no module-level state).
+ * Parsed trees and search text per message (the wire forms of ENVELOPE and BODYSTRUCTURE are kept by the IMAP
+ * server's MessageCache). Messages are immutable, so entries never go stale; WeakMaps let them go with the message.
+ * One instance per sandbox (no module-level state).
  *
- * @example const mime = new MimeCache(); mime.bodyStructureBytes(message, true) // ("TEXT" "PLAIN" ...)
+ * @example const mime = new MimeCache(); mime.treeOf(message).children.length // 2 for a multipart/alternative
  */
 export class MimeCache {
   readonly #trees = new WeakMap<StoredMessage, MimeNode>();
   readonly #texts = new WeakMap<StoredMessage, string>();
-  readonly #rendered = new WeakMap<StoredMessage, Rendered>();
 
   treeOf(message: StoredMessage): MimeNode {
     let tree = this.#trees.get(message);
@@ -48,32 +39,4 @@ export class MimeCache {
     }
     return text;
   }
-
-  /** `formatImapValue(envelopeOf(tree))`, computed once: clients re-FETCH ENVELOPE for every message often. */
-  envelopeBytes(message: StoredMessage): Buffer {
-    const rendered = this.#renderedOf(message);
-    rendered.envelope ??= formatImapValue(envelopeOf(this.treeOf(message)));
-    return rendered.envelope;
-  }
-
-  /** BODYSTRUCTURE (`extended`) or BODY, formatted, computed once. */
-  bodyStructureBytes(message: StoredMessage, extended: boolean): Buffer {
-    const rendered = this.#renderedOf(message);
-    if (extended) return (rendered.bodyStructure ??= formatImapValue(bodyStructureOf(this.treeOf(message), true)));
-    return (rendered.body ??= formatImapValue(bodyStructureOf(this.treeOf(message), false)));
-  }
-
-  #renderedOf(message: StoredMessage): Rendered {
-    let rendered = this.#rendered.get(message);
-    if (!rendered) {
-      rendered = {};
-      this.#rendered.set(message, rendered);
-    }
-    return rendered;
-  }
-}
-
-/** The tree of a message, from `cache` when given (parsed fresh otherwise). */
-export function mimeTreeOf(message: StoredMessage, cache?: MimeCache): MimeNode {
-  return cache ? cache.treeOf(message) : parseMimeTree(message.raw);
 }
