@@ -37,25 +37,37 @@ def parse(path):
 runs = [parse(p) for p in sys.argv[1:]]
 if not runs:
     sys.exit(__doc__)
+
+
+def both(run, key, figure=""):
+    """(ours, Dovecot) for one command of one run, or None when the run lacks either (`figure`: "" or " cpu")."""
+    entry = run.get(key, {})
+    ours, theirs = entry.get("ours" + figure), entry.get("dovecot" + figure)
+    return None if ours is None or theirs is None else (ours, theirs)
+
+
+def ratios_shown(pairs):
+    """Each run's ratio Dovecot / ours ("-" where a run lacks the command) and their median."""
+    ratios = [p[1] / p[0] if p and p[0] > 0 else None for p in pairs]
+    shown = " ".join("    -" if x is None else f"{x:5.2f}" for x in ratios)
+    return shown, statistics.median(x for x in ratios if x is not None)
+
+
 # Every command any run has both figures for, in the order first seen; a run without it (one list only) shows "-".
-keys = list(dict.fromkeys(k for r in runs for k in r if "ours" in r[k] and "dovecot" in r[k]))
+keys = list(dict.fromkeys(k for r in runs for k in r if both(r, k)))
 print(f"{'list':8s} {'command':50s} {'ratio per run (Dovecot / ours)':>48s}  median")
 for key in keys:
-    ratios = [r[key]["dovecot"] / r[key]["ours"] if key in r and "ours" in r[key] and "dovecot" in r[key] else None for r in runs]
-    median = statistics.median(x for x in ratios if x is not None)
+    shown, median = ratios_shown([both(r, key) for r in runs])
     mark = "  <- below Dovecot" if median < 1 else ""
-    shown = " ".join("    -" if x is None else f"{x:5.2f}" for x in ratios)
     print(f"{key[0]:8s} {key[1]:50s} {shown:>48s}  {median:5.2f}{mark}")
 
-cpu_keys = [k for k in keys if any("ours cpu" in r.get(k, {}) and "dovecot cpu" in r.get(k, {}) for r in runs)]
+cpu_keys = [k for k in keys if any(both(r, k, " cpu") for r in runs)]
 if cpu_keys:
     print(f"\n{'server CPU, median ms':58s} {'ours main':>9s} {'ours all':>8s} {'Dovecot':>8s}  {'all threads, ratio per run (Dovecot / ours)':>44s}  median")
     for key in cpu_keys:
-        pairs = [(r[key]["ours cpu"], r[key]["dovecot cpu"]) if "ours cpu" in r.get(key, {}) and "dovecot cpu" in r.get(key, {}) else None for r in runs]
+        pairs = [both(r, key, " cpu") for r in runs]
+        shown, median = ratios_shown(pairs)
         have = [p for p in pairs if p]
-        ratios = [p[1] / p[0] if p and p[0] > 0 else None for p in pairs]
-        median = statistics.median(x for x in ratios if x is not None)
-        shown = " ".join("    -" if x is None else f"{x:5.2f}" for x in ratios)
         ours_main = statistics.median(r[key]["ours main"] for r in runs if "ours main" in r.get(key, {}))
         ours_ms = statistics.median(p[0] for p in have)
         theirs_ms = statistics.median(p[1] for p in have)
